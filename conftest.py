@@ -1,0 +1,66 @@
+"""Named personas for every test: a user per role, and one with no role."""
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.test import Client
+
+from cwsw import roles
+
+PASSWORD = "a-long-test-password-42"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def make_user(username: str, *role_names: str) -> User:
+    roles.ensure_groups()
+    user = User.objects.create_user(
+        username=username, password=PASSWORD, first_name=username.capitalize(), last_name="Persona",
+        email=f"{username}@school.invalid",
+    )
+    user.groups.set(Group.objects.filter(name__in=role_names))
+    return user
+
+
+@pytest.fixture
+def head(db):
+    return make_user("head", roles.HEADTEACHER)
+
+
+@pytest.fixture
+def dt_user(db):
+    return make_user("dt", roles.DESIGNATED_TEACHER)
+
+
+@pytest.fixture
+def dsl(db):
+    return make_user("dsl", roles.DSL)
+
+
+@pytest.fixture
+def governor(db):
+    return make_user("governor", roles.GOVERNOR)
+
+
+@pytest.fixture
+def staff(db):
+    return make_user("staff", roles.STAFF)
+
+
+@pytest.fixture
+def norole(db):
+    return make_user("norole")
+
+
+@pytest.fixture
+def login():
+    """Return a client logged in as the given user."""
+
+    def _login(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return _login

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CwswConfig(AppConfig):
+    name = "cwsw"
+    verbose_name = "School"

@@ -1,0 +1,88 @@
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.contrib.auth import get_user_model
+
+from . import roles
+from .models import SchoolProfile, Term
+from .terms import TERM_NAMES, TermDates, academic_year_bounds
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class CrispyFormMixin:
+    """Render with crispy forms and a single submit button."""
+
+    submit_label = "Save"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", self.submit_label))
+
+
+class SchoolProfileForm(CrispyFormMixin, forms.ModelForm):
+    class Meta:
+        model = SchoolProfile
+        fields = [
+            "name", "la_code", "establishment_number", "virtual_school_name",
+            "virtual_school_contact", "designated_teacher", "designated_safeguarding_lead",
+            "designated_governor",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        users = get_user_model().objects.filter(is_active=True).order_by("last_name", "username")
+        self.fields["designated_teacher"].queryset = users.filter(groups__name=roles.DESIGNATED_TEACHER)
+        self.fields["designated_safeguarding_lead"].queryset = users.filter(groups__name=roles.DSL)
+
+
+class TermDatesForm(CrispyFormMixin, forms.Form):
+    """The three terms of one academic year, validated together."""
+
+    submit_label = "Save term dates"
+
+    def __init__(self, *args: Any, academic_year: int, initial_terms: list[TermDates], **kwargs: Any) -> None:
+        self.academic_year = academic_year
+        initial = {}
+        for term in initial_terms:
+            initial[f"{term.name}_start"] = term.start
+            initial[f"{term.name}_end"] = term.end
+        super().__init__(*args, initial=initial, **kwargs)
+        for name in TERM_NAMES:
+            self.fields[f"{name}_start"] = forms.DateField(label=f"{name.capitalize()} term starts", widget=DATE_WIDGET)
+            self.fields[f"{name}_end"] = forms.DateField(label=f"{name.capitalize()} term ends", widget=DATE_WIDGET)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        first, last = academic_year_bounds(self.academic_year)
+        previous_end = None
+        previous_name = ""
+        for name in TERM_NAMES:
+            start, end = data.get(f"{name}_start"), data.get(f"{name}_end")
+            if not (start and end):
+                previous_end = None
+                continue
+            if end <= start:
+                self.add_error(f"{name}_end", f"The {name} term must end after it starts.")
+            term = Term(academic_year=self.academic_year, name=name, start_date=start, end_date=end)
+            try:
+                term.clean()
+            except forms.ValidationError as error:
+                self.add_error(f"{name}_start", error.messages[0])
+            if previous_end and start <= previous_end:
+                self.add_error(
+                    f"{name}_start",
+                    f"The {name} term must start after the {previous_name} term ends "
+                    f"({previous_end:%-d %B %Y}).",
+                )
+            previous_end, previous_name = end, name
+        return data
+
+    def terms(self) -> list[TermDates]:
+        data = self.cleaned_data
+        return [
+            TermDates(self.academic_year, n, data[f"{n}_start"], data[f"{n}_end"]) for n in TERM_NAMES
+        ]

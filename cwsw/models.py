@@ -1,0 +1,178 @@
+"""The school, its terms and the access log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+
+from .terms import TERM_CHOICES, TERM_NAMES, TermDates, academic_year_bounds, default_terms
+
+
+class SchoolProfile(models.Model):
+    """The one school this deployment serves (always the row with pk 1)."""
+
+    name = models.CharField(max_length=200, default="Our school")
+    la_code = models.CharField(
+        "LA code", max_length=3, blank=True,
+        validators=[RegexValidator(r"^\d{3}$", "The LA code is three digits, e.g. 999.")],
+    )
+    establishment_number = models.CharField(
+        max_length=4, blank=True,
+        validators=[RegexValidator(r"^\d{4}$", "The establishment number is four digits.")],
+    )
+    virtual_school_name = models.CharField("Virtual School", max_length=200, blank=True)
+    virtual_school_contact = models.CharField(
+        "Virtual School contact", max_length=200, blank=True,
+        help_text="Name, e-mail or telephone of the Virtual School adviser.",
+    )
+    designated_teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    designated_safeguarding_lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    designated_governor = models.CharField(
+        max_length=200, blank=True,
+        help_text="The governor with responsibility for looked-after children.",
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> SchoolProfile:
+        """Return the school's profile, creating it on first use."""
+        profile, _ = cls.objects.get_or_create(pk=1)
+        return profile
+
+
+class Term(models.Model):
+    """Term dates the school has entered for one term of one academic year."""
+
+    academic_year = models.PositiveSmallIntegerField(
+        help_text="The calendar year of the September the academic year starts in.",
+    )
+    name = models.CharField(max_length=6, choices=TERM_CHOICES)
+    start_date = models.DateField()
+    end_date = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["academic_year", "name"], name="one_term_of_each_name"),
+            models.CheckConstraint(
+                condition=models.Q(end_date__gt=models.F("start_date")),
+                name="term_ends_after_start",
+            ),
+        ]
+        ordering = ["academic_year", "start_date"]
+
+    def __str__(self) -> str:
+        return self.dates.label
+
+    @property
+    def dates(self) -> TermDates:
+        return TermDates(self.academic_year, self.name, self.start_date, self.end_date)
+
+    def clean(self) -> None:
+        if self.start_date and self.end_date and self.end_date <= self.start_date:
+            raise ValidationError({"end_date": "The term must end after it starts."})
+        if self.academic_year and self.start_date and self.end_date:
+            first, last = academic_year_bounds(self.academic_year)
+            # Academies often start in late August; allow a few weeks either side.
+            if self.start_date < first - dt.timedelta(days=31) or self.end_date > last:
+                raise ValidationError(
+                    "The term's dates must fall inside the academic year "
+                    f"({first:%-d %B %Y} to {last:%-d %B %Y})."
+                )
+
+    @classmethod
+    def terms_for(cls, academic_year: int) -> list[TermDates]:
+        """Return the year's three terms: the school's dates where entered, else defaults."""
+        entered = {t.name: t.dates for t in cls.objects.filter(academic_year=academic_year)}
+        return [entered.get(d.name, d) for d in default_terms(academic_year)]
+
+
+def validate_term_order(terms: Iterable[TermDates]) -> None:
+    """Refuse terms that overlap or are out of order (autumn, spring, summer)."""
+    by_name = {t.name: t for t in terms}
+    ordered = [by_name[n] for n in TERM_NAMES if n in by_name]
+    for earlier, later in zip(ordered, ordered[1:], strict=False):
+        if later.start <= earlier.end:
+            raise ValidationError(
+                f"The {later.name} term must start after the {earlier.name} term ends "
+                f"({earlier.end:%-d %B %Y})."
+            )
+
+
+class AccessLogQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("The access log cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("The access log cannot be deleted.")
+
+
+class AccessLog(models.Model):
+    """One row per view, change, export or download of a pupil's data. Append-only."""
+
+    VIEW = "view"
+    LIST = "list"
+    CREATE = "create"
+    CHANGE = "change"
+    EXPORT = "export"
+    IMPORT = "import"
+    DOWNLOAD = "download"
+    ACTIONS = [
+        (VIEW, "Viewed record"),
+        (LIST, "Listed on the register"),
+        (CREATE, "Created"),
+        (CHANGE, "Changed"),
+        (EXPORT, "Exported"),
+        (IMPORT, "Imported"),
+        (DOWNLOAD, "Downloaded"),
+    ]
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # No database constraint: a row must outlive the pupil it names, unchanged.
+    pupil = models.ForeignKey(
+        "pupils.Pupil", on_delete=models.DO_NOTHING, db_constraint=False,
+        null=True, blank=True, related_name="+",
+    )
+    action = models.CharField(max_length=10, choices=ACTIONS)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    detail = models.CharField(max_length=200, blank=True)
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["pupil", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_action_display().lower()} pupil {self.pupil_id} at {self.at}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("The access log cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("The access log cannot be deleted.")
+
+    @classmethod
+    def record(cls, *, user: Any, action: str, pupils: Iterable[Any], detail: str = "") -> None:
+        """Write one row per pupil, in one query."""
+        rows = [cls(user=user, pupil=p, action=action, detail=detail[:200]) for p in pupils]
+        cls.objects.bulk_create(rows)

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import views
+
+school_patterns = [
+    path("", views.school_profile, name="school"),
+    path("terms/", views.term_dates, name="terms"),
+    path("terms/<int:year>/", views.term_dates, name="terms_year"),
+]
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("school/", include((school_patterns, "cwsw"))),
+    path("pupils/", include("pupils.urls")),
+    path("", include("reporting.urls")),
+    path("admin/", admin.site.urls),
+]
+

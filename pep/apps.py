@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PepConfig(AppConfig):
+    name = "pep"
+    verbose_name = "Casework"

@@ -1,0 +1,83 @@
+"""The cohort rules of DESIGN.md, as plain functions.
+
+A pupil's category on a day D is derived from their care episodes, in order of
+precedence: CLA (a CLA episode active on D), PLA (a PLA episode started on or
+before D), CWSW (a CIN or CP episode active on D), CWSW_PREV (a CLA, CIN or CP
+episode ended in the six years before D), else None. The database version of the
+same rules is `PupilQuerySet.with_category`; tests check the two agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Protocol
+
+CLA, PLA, CIN, CP = "CLA", "PLA", "CIN", "CP"
+CWSW, CWSW_PREV = "CWSW", "CWSW_PREV"
+
+CATEGORIES = (CLA, PLA, CWSW, CWSW_PREV)
+CATEGORY_LABELS = {
+    CLA: "Looked after (CLA)",
+    PLA: "Previously looked after (PLA)",
+    CWSW: "Has a social worker (CWSW)",
+    CWSW_PREV: "Had a social worker (last 6 years)",
+}
+# Episodes that count towards "had a social worker in the last six years".
+PREVIOUS_KINDS = (CLA, CIN, CP)
+PREVIOUS_WINDOW_YEARS = 6
+
+
+class Episode(Protocol):
+    kind: str
+    start_date: dt.date
+    end_date: dt.date | None
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """Add calendar years; 29 February lands on 28 February in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def previous_window_end(end_date: dt.date) -> dt.date:
+    """Return the last day an episode that ended on end_date keeps a pupil in CWSW_PREV."""
+    return add_years(end_date, PREVIOUS_WINDOW_YEARS)
+
+
+def earliest_counting_end(as_of: dt.date) -> dt.date:
+    """Return the earliest end date that still counts for CWSW_PREV on as_of."""
+    candidate = add_years(as_of, -PREVIOUS_WINDOW_YEARS)
+    # On 29 February, 28 February six years earlier is one day too early.
+    if previous_window_end(candidate) < as_of:
+        candidate += dt.timedelta(days=1)
+    return candidate
+
+
+def is_active(episode: Episode, as_of: dt.date) -> bool:
+    return episode.start_date <= as_of and (episode.end_date is None or episode.end_date >= as_of)
+
+
+def category_from_episodes(episodes: Iterable[Episode], as_of: dt.date) -> str | None:
+    """Return the pupil's cohort category on as_of from their care episodes."""
+    episodes = list(episodes)
+    if any(e.kind == CLA and is_active(e, as_of) for e in episodes):
+        return CLA
+    if any(e.kind == PLA and e.start_date <= as_of for e in episodes):
+        return PLA
+    if any(e.kind in (CIN, CP) and is_active(e, as_of) for e in episodes):
+        return CWSW
+    threshold = earliest_counting_end(as_of)
+    if any(
+        e.kind in PREVIOUS_KINDS and e.end_date is not None and threshold <= e.end_date < as_of
+        for e in episodes
+    ):
+        return CWSW_PREV
+    return None
+
+
+def labelled(counts: dict[str, object]) -> list[tuple[str, str, object]]:
+    """Return (category, label, count) rows in the register's order, for templates."""
+    return [(c, CATEGORY_LABELS[c], counts[c]) for c in CATEGORIES]

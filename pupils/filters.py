@@ -1,0 +1,106 @@
+"""The register's filters and sorting (django-filter)."""
+
+from typing import Any
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from . import cohort, years
+from .forms import key_adult_choices
+from .models import SEN_CHOICES, Pupil
+
+IN_COHORT, NOT_IN_COHORT, EVERYONE = "cohort", "none", "all"
+CATEGORY_CHOICES = [
+    (IN_COHORT, "In the cohort (any category)"),
+    *[(c, cohort.CATEGORY_LABELS[c]) for c in cohort.CATEGORIES],
+    (NOT_IN_COHORT, "Not in the cohort"),
+    (EVERYONE, "Everyone on the register"),
+]
+
+
+class RegisterFilter(django_filters.FilterSet):
+    """Filters a queryset already annotated with `category` and `has_new_flag`."""
+
+    q = django_filters.CharFilter(method="filter_search", label="Name or UPN")
+    category = django_filters.ChoiceFilter(
+        choices=CATEGORY_CHOICES, method="filter_category", empty_label=None,
+    )
+    year_group = django_filters.ChoiceFilter(
+        choices=[(y, years.year_group_label(y)) for y in years.YEAR_GROUPS],
+        method="filter_year_group", label="Year group", empty_label="Any year",
+    )
+    key_stage = django_filters.ChoiceFilter(
+        choices=[(k, k) for k in years.KEY_STAGES], method="filter_key_stage",
+        label="Key stage", empty_label="Any key stage",
+    )
+    sen_status = django_filters.ChoiceFilter(choices=SEN_CHOICES, label="SEN", empty_label="Any SEN")
+    fsm_eligible = django_filters.BooleanFilter(label="Free school meals")
+    key_adult = django_filters.ModelChoiceFilter(
+        queryset=lambda request: key_adult_choices(), label="Key adult", empty_label="Any key adult",
+    )
+    new_flags = django_filters.BooleanFilter(
+        field_name="has_new_flag", label="New flags only",
+        widget=django_filters.widgets.BooleanWidget(),
+    )
+    leavers = django_filters.BooleanFilter(
+        method="filter_leavers", label="Include pupils who have left",
+        widget=django_filters.widgets.BooleanWidget(),
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=[
+            ("last_name", "name"),
+            ("category", "category"),
+            ("date_of_birth", "dob"),
+            ("admission_date", "admitted"),
+        ],
+        field_labels={"last_name": "Name", "category": "Category", "date_of_birth": "Age",
+                      "admission_date": "Admission date"},
+        label="Sort by",
+    )
+
+    class Meta:
+        model = Pupil
+        fields: list[str] = []
+
+    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
+        data = data.copy() if data is not None else {}
+        data.setdefault("category", IN_COHORT)
+        super().__init__(data, *args, **kwargs)
+
+    @property
+    def qs(self) -> QuerySet:
+        queryset = super().qs
+        if not self.form.cleaned_data.get("leavers"):
+            queryset = queryset.on_roll()
+        if not self.form.cleaned_data.get("ordering"):
+            queryset = queryset.order_by("last_name", "first_name", "pk")
+        else:
+            queryset = queryset.order_by(*queryset.query.order_by, "pk")
+        return queryset
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        for word in value.split()[:5]:
+            queryset = queryset.filter(
+                Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(upn__iexact=word)
+            )
+        return queryset
+
+    def filter_category(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == IN_COHORT:
+            return queryset.filter(category__isnull=False)
+        if value == NOT_IN_COHORT:
+            return queryset.filter(category__isnull=True)
+        if value == EVERYONE:
+            return queryset
+        return queryset.filter(category=value)
+
+    def filter_year_group(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.in_year_groups(int(value), int(value), timezone.localdate())
+
+    def filter_key_stage(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        low, high = years.KEY_STAGES[value]
+        return queryset.in_year_groups(low, high, timezone.localdate())
+
+    def filter_leavers(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        return queryset  # applied in qs, because the default (on roll) applies when unset

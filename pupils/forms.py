@@ -1,0 +1,152 @@
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from cwsw import roles
+from cwsw.forms import DATE_WIDGET, CrispyFormMixin
+
+from . import cohort
+from .models import CareEpisode, Pupil, SafeguardingNote
+
+PUPIL_FIELDS = [
+    "upn", "first_name", "last_name", "date_of_birth", "admission_date", "leaving_date",
+    "sen_status", "fsm_eligible", "key_adult", "key_strategies",
+]
+
+
+def key_adult_choices() -> Any:
+    """Staff who can be a key adult: anyone active with a role in school."""
+    return (
+        get_user_model().objects.filter(is_active=True, groups__name__in=roles.ALL_ROLES)
+        .exclude(groups__name=roles.GOVERNOR).distinct().order_by("first_name", "last_name")
+    )
+
+
+class PupilForm(CrispyFormMixin, forms.ModelForm):
+    class Meta:
+        model = Pupil
+        fields = PUPIL_FIELDS
+        widgets = {
+            "date_of_birth": DATE_WIDGET,
+            "admission_date": DATE_WIDGET,
+            "leaving_date": DATE_WIDGET,
+            "key_strategies": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "key_adult" in self.fields:
+            self.fields["key_adult"].queryset = key_adult_choices()
+            self.fields["key_adult"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+    def clean_upn(self) -> str:
+        return self.cleaned_data["upn"].strip().upper()
+
+
+class NewPupilForm(PupilForm):
+    """The pupil part of the DSL's flag form, for a pupil not yet on the register."""
+
+    class Meta(PupilForm.Meta):
+        fields = ["upn", "first_name", "last_name", "date_of_birth", "admission_date", "sen_status", "fsm_eligible"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper.form_tag = False
+        self.helper.inputs = []
+
+
+class CareEpisodeForm(CrispyFormMixin, forms.ModelForm):
+    class Meta:
+        model = CareEpisode
+        fields = [
+            "kind", "start_date", "end_date", "legal_status", "pla_route",
+            "responsible_authority", "social_worker_name", "social_worker_contact",
+        ]
+        widgets = {"start_date": DATE_WIDGET, "end_date": DATE_WIDGET}
+
+    def __init__(self, *args: Any, pupil: Pupil, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Set before validation so clean() can check dates against the pupil.
+        self.instance.pupil = pupil
+
+
+class EndEpisodeForm(CrispyFormMixin, forms.ModelForm):
+    submit_label = "End episode"
+
+    class Meta:
+        model = CareEpisode
+        fields = ["end_date"]
+        widgets = {"end_date": DATE_WIDGET}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["end_date"].required = True
+
+
+class FlagForm(CrispyFormMixin, forms.ModelForm):
+    """The DSL's flag: a CIN or CP plan for an existing pupil or a new one."""
+
+    submit_label = "Flag pupil"
+    pupil = forms.ModelChoiceField(
+        queryset=Pupil.objects.none(), required=False, label="Existing pupil",
+        help_text="Leave empty to add a new pupil below.",
+    )
+    kind = forms.ChoiceField(
+        choices=[(cohort.CIN, "Child in Need plan (s17)"), (cohort.CP, "Child Protection plan")],
+        widget=forms.RadioSelect, label="Plan",
+    )
+
+    class Meta:
+        model = CareEpisode
+        fields = ["kind", "start_date", "responsible_authority", "social_worker_name", "social_worker_contact"]
+        widgets = {"start_date": DATE_WIDGET}
+
+    def __init__(self, *args: Any, user: Any, new_pupil: Pupil | None = None,
+                 new_pupil_entered: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.new_pupil = new_pupil
+        self.new_pupil_entered = new_pupil_entered
+        self.fields["pupil"].queryset = Pupil.objects.visible_to(user).order_by("last_name", "first_name")
+        self.fields["pupil"].label_from_instance = lambda p: f"{p.last_name}, {p.first_name} ({p.upn})"
+        self.fields["responsible_authority"].label = "Local authority"
+        self.order_fields(["pupil", "kind"])
+        self.helper.form_tag = False
+        self.helper.inputs = []
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        pupil = data.get("pupil") or self.new_pupil
+        if pupil is None:
+            if not self.new_pupil_entered:
+                self.add_error("pupil", "Choose an existing pupil, or enter the new pupil's details below.")
+        else:
+            # Set now so the model's own checks (dates, overlaps) run against this pupil.
+            self.instance.pupil = pupil
+        return data
+
+
+class SafeguardingNoteForm(CrispyFormMixin, forms.ModelForm):
+    submit_label = "Add note"
+
+    class Meta:
+        model = SafeguardingNote
+        fields = ["text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+        labels = {"text": "New safeguarding note"}
+
+
+class ImportForm(CrispyFormMixin, forms.Form):
+    submit_label = "Check and import"
+    file = forms.FileField(
+        label="CSV file",
+        help_text="An export from the MIS with a header row. Columns: UPN, first name, "
+                  "last name, date of birth, admission date; optionally leaving date, "
+                  "SEN status (N, K, E) and FSM (Y/N).",
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > 5 * 1024 * 1024:
+            raise forms.ValidationError("The file is larger than 5 MB; export fewer columns.")
+        return upload

@@ -1,0 +1,36 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from pupils.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo_school
+from pupils.models import Pupil
+
+
+class Command(BaseCommand):
+    help = "Create a synthetic demo school and a demo user for each role."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--pupils", type=int, default=300, help="How many pupils (default 300).")
+        parser.add_argument("--if-empty", action="store_true",
+                            help="Do nothing if the register already has pupils.")
+        parser.add_argument("--seed", type=int, default=2026, help="Random seed, for repeatable data.")
+
+    def handle(self, *args: Any, pupils: int, if_empty: bool, seed: int, **options: Any) -> None:
+        if not 1 <= pupils <= 90000:
+            raise CommandError("--pupils must be between 1 and 90,000.")
+        if Pupil.objects.exists():
+            if if_empty:
+                self.stdout.write("The register already has pupils; demo data left as it is.")
+                self._print_users()
+                return
+            raise CommandError("The register already has pupils. Use a new database for demo data.")
+        result = seed_demo_school(pupils=pupils, seed=seed)
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo school created: {result.pupils} pupils, {result.in_cohort} in the cohort today."
+        ))
+        self._print_users()
+
+    def _print_users(self) -> None:
+        self.stdout.write(f"Demo users (password for all: {DEMO_PASSWORD}):")
+        for username, _, _, roles in DEMO_USERS:
+            self.stdout.write(f"  {username:<10} {', '.join(roles)}")

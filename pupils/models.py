@@ -1,0 +1,322 @@
+"""The register: pupils, their care episodes and the DSL's safeguarding notes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, Value, When
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from cwsw import roles
+
+from . import cohort, years
+from .validators import validate_upn
+
+SEN_CHOICES = [("N", "No special educational need"), ("K", "SEN support"), ("E", "EHC plan")]
+
+# SSDA903 legal statuses of a child looked after.
+LEGAL_STATUSES = [
+    ("C1", "C1 Interim care order (s38)"),
+    ("C2", "C2 Full care order (s31)"),
+    ("D1", "D1 Freeing order"),
+    ("E1", "E1 Placement order"),
+    ("V2", "V2 Single period of accommodation (s20)"),
+    ("V3", "V3 Short breaks, single placement"),
+    ("V4", "V4 Short breaks, multiple placements"),
+    ("L1", "L1 Police protection (s46)"),
+    ("L2", "L2 Emergency protection order (s44)"),
+    ("L3", "L3 Child assessment order"),
+    ("J1", "J1 Remanded to local authority accommodation"),
+    ("J2", "J2 Placed under PACE"),
+    ("J3", "J3 Youth rehabilitation order with residence requirement"),
+]
+PLA_ROUTES = [
+    ("adoption", "Adoption order"),
+    ("sgo", "Special guardianship order"),
+    ("cao", "Child arrangements order"),
+    ("residence", "Residence order (former)"),
+]
+EPISODE_KINDS = [
+    (cohort.CLA, "Looked after (CLA)"),
+    (cohort.PLA, "Previously looked after (PLA)"),
+    (cohort.CIN, "Child in Need plan (s17)"),
+    (cohort.CP, "Child Protection plan"),
+]
+
+
+class PupilQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> PupilQuerySet:
+        """Return the pupils this user may see: all, their key pupils, or none."""
+        if roles.can_see_whole_register(user):
+            return self
+        if roles.has_role(user, roles.STAFF):
+            return self.filter(key_adult=user)
+        return self.none()
+
+    def on_roll(self, as_of: dt.date | None = None) -> PupilQuerySet:
+        day = as_of or timezone.localdate()
+        return self.filter(admission_date__lte=day).filter(
+            Q(leaving_date__isnull=True) | Q(leaving_date__gt=day)
+        )
+
+    def with_category(self, as_of: dt.date | None = None) -> PupilQuerySet:
+        """Annotate `category`, the cohort rules of cohort.py computed in the database."""
+        day = as_of or timezone.localdate()
+        episodes = CareEpisode.objects.filter(pupil=OuterRef("pk"))
+        active = Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gte=day))
+        return self.annotate(
+            category=Case(
+                When(Exists(episodes.filter(active, kind=cohort.CLA)), then=Value(cohort.CLA)),
+                When(
+                    Exists(episodes.filter(kind=cohort.PLA, start_date__lte=day)),
+                    then=Value(cohort.PLA),
+                ),
+                When(
+                    Exists(episodes.filter(active, kind__in=[cohort.CIN, cohort.CP])),
+                    then=Value(cohort.CWSW),
+                ),
+                When(
+                    Exists(
+                        episodes.filter(
+                            kind__in=cohort.PREVIOUS_KINDS,
+                            end_date__gte=cohort.earliest_counting_end(day),
+                            end_date__lt=day,
+                        )
+                    ),
+                    then=Value(cohort.CWSW_PREV),
+                ),
+                default=Value(None),
+                output_field=CharField(),
+            )
+        )
+
+    def category_counts(self) -> dict[str, int]:
+        """Count pupils per category in one query (on a `with_category` queryset)."""
+        counts = dict.fromkeys(cohort.CATEGORIES, 0)
+        for row in self.order_by().values("category").annotate(n=Count("pk")):
+            if row["category"]:
+                counts[row["category"]] = row["n"]
+        return counts
+
+    def in_cohort(self, as_of: dt.date | None = None) -> PupilQuerySet:
+        return self.with_category(as_of).filter(category__isnull=False)
+
+    def with_new_flag(self) -> PupilQuerySet:
+        """Annotate `has_new_flag`: a DSL's flag the designated teacher has not opened yet."""
+        return self.annotate(
+            has_new_flag=Exists(
+                CareEpisode.objects.filter(pupil=OuterRef("pk")).unseen_flags()
+            )
+        )
+
+    def in_year_groups(self, low: int, high: int, as_of: dt.date | None = None) -> PupilQuerySet:
+        first, last = years.birth_range(low, high, as_of or timezone.localdate())
+        return self.filter(date_of_birth__range=(first, last))
+
+
+class Pupil(models.Model):
+    upn = models.CharField(
+        "UPN", max_length=13, unique=True, validators=[validate_upn],
+        help_text="Unique Pupil Number: 13 characters, starting with the check letter.",
+    )
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    admission_date = models.DateField()
+    leaving_date = models.DateField(null=True, blank=True)
+    sen_status = models.CharField("SEN", max_length=1, choices=SEN_CHOICES, default="N")
+    fsm_eligible = models.BooleanField("Eligible for free school meals", default=False)
+    key_adult = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="key_pupils",
+        help_text="The member of staff the pupil goes to; they see this pupil's name, "
+                  "category and key strategies.",
+    )
+    key_strategies = models.TextField(
+        blank=True, help_text="What helps in class. Staff who are key adult see this.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = PupilQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        indexes = [
+            models.Index(fields=["last_name", "first_name"]),
+            models.Index(fields=["date_of_birth"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("pupils:detail", args=[self.pk])
+
+    def clean(self) -> None:
+        if self.upn:
+            self.upn = self.upn.strip().upper()
+        errors: dict[str, str] = {}
+        today = timezone.localdate()
+        dob, admitted, left = self.date_of_birth, self.admission_date, self.leaving_date
+        if dob:
+            if dob > today:
+                errors["date_of_birth"] = "The date of birth is in the future."
+            elif cohort.add_years(dob, 25) < today:
+                errors["date_of_birth"] = "A pupil cannot be more than 25 years old."
+        if dob and admitted:
+            if admitted < cohort.add_years(dob, 2):
+                errors["admission_date"] = "The admission date must be at least two years after the date of birth."
+            elif admitted > today + dt.timedelta(days=366):
+                errors["admission_date"] = "The admission date is more than a year ahead."
+        if admitted and left and left <= admitted:
+            errors["leaving_date"] = "The leaving date must be after the admission date."
+        if errors:
+            raise ValidationError(errors)
+
+    def cohort_category(self, as_of: dt.date | None = None) -> str | None:
+        """Return "CLA", "PLA", "CWSW", "CWSW_PREV" or None on as_of (today by default)."""
+        return cohort.category_from_episodes(self.episodes.all(), as_of or timezone.localdate())
+
+    def year_group(self, as_of: dt.date | None = None) -> int:
+        return years.year_group(self.date_of_birth, as_of or timezone.localdate())
+
+    @property
+    def year_group_label(self) -> str:
+        return years.year_group_label(self.year_group())
+
+    @property
+    def key_stage(self) -> str | None:
+        return years.key_stage(self.year_group())
+
+    def is_on_roll(self, as_of: dt.date | None = None) -> bool:
+        day = as_of or timezone.localdate()
+        return self.admission_date <= day and (self.leaving_date is None or self.leaving_date > day)
+
+
+class CareEpisodeQuerySet(models.QuerySet):
+    def unseen_flags(self) -> CareEpisodeQuerySet:
+        return self.filter(flagged_at__isnull=False, dt_seen_at__isnull=True)
+
+
+class CareEpisode(models.Model):
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="episodes")
+    kind = models.CharField(max_length=3, choices=EPISODE_KINDS)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True, help_text="Leave empty while open.")
+    legal_status = models.CharField(
+        max_length=2, choices=LEGAL_STATUSES, blank=True,
+        help_text="SSDA903 legal status (looked-after children only).",
+    )
+    pla_route = models.CharField(
+        "route out of care", max_length=10, choices=PLA_ROUTES, blank=True,
+        help_text="Previously looked-after children only.",
+    )
+    responsible_authority = models.CharField(
+        "responsible local authority", max_length=100, blank=True,
+        help_text="For a looked-after child, the authority whose Virtual School funds PP+.",
+    )
+    social_worker_name = models.CharField(max_length=100, blank=True)
+    social_worker_contact = models.CharField(
+        max_length=200, blank=True, help_text="Telephone or e-mail.",
+    )
+    flagged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    flagged_at = models.DateTimeField(null=True, blank=True)
+    dt_seen_at = models.DateTimeField("seen by the designated teacher", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = CareEpisodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start_date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="episode_ends_on_or_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["pupil", "kind", "start_date", "end_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} from {self.start_date:%d/%m/%Y}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        start, end = self.start_date, self.end_date
+        if start and end and end < start:
+            errors["end_date"] = "The episode cannot end before it starts."
+        pupil = self._pupil_or_none()
+        if start and pupil and pupil.date_of_birth and start < pupil.date_of_birth:
+            errors["start_date"] = "The episode cannot start before the pupil was born."
+        if start and start > timezone.localdate() + dt.timedelta(days=366):
+            errors["start_date"] = "The start date is more than a year ahead."
+        if self.kind == cohort.CLA and not self.legal_status:
+            errors["legal_status"] = "Choose the legal status of a looked-after child."
+        if self.kind != cohort.CLA and self.legal_status:
+            errors["legal_status"] = "Only a looked-after (CLA) episode has a legal status."
+        if self.kind == cohort.PLA:
+            if end:
+                errors["end_date"] = "A previously looked-after status has no end date."
+            if not self.pla_route:
+                errors["pla_route"] = "Choose the order by which the child left care."
+        elif self.pla_route:
+            errors["pla_route"] = "Only a previously looked-after (PLA) episode has a route out of care."
+        if not errors and start and self.kind and pupil and pupil.pk:
+            self._check_overlap(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def _pupil_or_none(self) -> Pupil | None:
+        """Return the pupil, which a form may not have set yet (or not saved yet)."""
+        try:
+            return self.pupil
+        except Pupil.DoesNotExist:
+            return None
+
+    def _check_overlap(self, errors: dict[str, str]) -> None:
+        far_future = dt.date.max
+        others = CareEpisode.objects.filter(pupil=self.pupil, kind=self.kind).exclude(pk=self.pk)
+        overlapping = others.filter(start_date__lte=self.end_date or far_future).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=self.start_date)
+        )
+        if overlapping.exists():
+            errors["start_date"] = (
+                f"This overlaps another {self.get_kind_display()} episode of this pupil; "
+                "end that one first or change the dates."
+            )
+
+    @property
+    def is_open(self) -> bool:
+        return self.end_date is None
+
+    @property
+    def is_flag_unseen(self) -> bool:
+        return self.flagged_at is not None and self.dt_seen_at is None
+
+
+class SafeguardingNote(models.Model):
+    """A note only the DSL and the headteacher can read."""
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="safeguarding_notes")
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    written_at = models.DateTimeField(auto_now_add=True)
+    text = models.TextField()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-written_at"]
+
+    def __str__(self) -> str:
+        return f"Note of {self.written_at:%d/%m/%Y}"

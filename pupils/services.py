@@ -1,0 +1,221 @@
+"""Workflows on the register that touch more than one record."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from cwsw import roles
+from cwsw.models import AccessLog
+
+from . import years
+from .models import CareEpisode, Pupil
+
+
+@transaction.atomic
+def pupil_flag(*, episode: CareEpisode, by: Any) -> CareEpisode:
+    """Save a DSL's CIN or CP flag, creating the pupil first if they are new."""
+    pupil = episode.pupil
+    created = pupil.pk is None
+    if created:
+        pupil.save()
+    episode.flagged_by = by
+    episode.flagged_at = timezone.now()
+    episode.save()
+    AccessLog.record(
+        user=by, action=AccessLog.CREATE if created else AccessLog.CHANGE, pupils=[pupil],
+        detail=f"Flagged {episode.kind}",
+    )
+    return episode
+
+
+def flags_mark_seen(*, pupil: Pupil, by: Any) -> int:
+    """Mark the pupil's new flags as seen when the designated teacher opens the record."""
+    if not roles.is_designated_teacher(by):
+        return 0
+    return pupil.episodes.unseen_flags().update(dt_seen_at=timezone.now())
+
+
+@transaction.atomic
+def episode_end(*, episode: CareEpisode, end_date: dt.date, by: Any) -> CareEpisode:
+    episode.end_date = end_date
+    episode.full_clean()
+    episode.save()
+    AccessLog.record(user=by, action=AccessLog.CHANGE, pupils=[episode.pupil], detail="Ended episode")
+    return episode
+
+
+# --- CSV export -------------------------------------------------------------------
+
+EXPORT_HEADER = [
+    "UPN", "First name", "Last name", "Date of birth", "Year group", "Category",
+    "SEN", "FSM", "Admission date", "Leaving date", "Key adult",
+]
+
+
+def _safe_cell(value: Any) -> str:
+    """Stop a spreadsheet from running a cell as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def register_export_rows(*, pupils: QuerySet, by: Any, as_of: dt.date) -> Iterator[list[str]]:
+    """Yield the CSV rows of the register, writing one access-log row per pupil."""
+    rows = list(pupils.select_related("key_adult"))
+    AccessLog.record(user=by, action=AccessLog.EXPORT, pupils=rows, detail="Register CSV")
+    yield EXPORT_HEADER
+    for p in rows:
+        yield [_safe_cell(v) for v in (
+            p.upn, p.first_name, p.last_name, p.date_of_birth.isoformat(),
+            years.year_group_label(years.year_group(p.date_of_birth, as_of)),
+            p.category or "", p.sen_status, "Y" if p.fsm_eligible else "N",
+            p.admission_date.isoformat(), p.leaving_date.isoformat() if p.leaving_date else "",
+            (p.key_adult.get_full_name() or p.key_adult.username) if p.key_adult else "",
+        )]
+
+
+# --- CSV import from an MIS export ------------------------------------------------
+
+# Header names as MIS exports spell them, mapped to our fields.
+IMPORT_HEADERS = {
+    "upn": "upn", "unique pupil number": "upn",
+    "first name": "first_name", "forename": "first_name", "legal forename": "first_name",
+    "first_name": "first_name",
+    "last name": "last_name", "surname": "last_name", "legal surname": "last_name",
+    "last_name": "last_name",
+    "date of birth": "date_of_birth", "dob": "date_of_birth", "date_of_birth": "date_of_birth",
+    "admission date": "admission_date", "date of admission": "admission_date",
+    "admission_date": "admission_date",
+    "leaving date": "leaving_date", "date of leaving": "leaving_date", "leaving_date": "leaving_date",
+    "sen": "sen_status", "sen status": "sen_status", "sen provision": "sen_status",
+    "sen_status": "sen_status",
+    "fsm": "fsm_eligible", "fsm eligible": "fsm_eligible", "fsm_eligible": "fsm_eligible",
+}
+REQUIRED_COLUMNS = ("upn", "first_name", "last_name", "date_of_birth", "admission_date")
+DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y")
+TRUE_WORDS = {"y", "yes", "true", "1", "t"}
+FALSE_WORDS = {"n", "no", "false", "0", "f", ""}
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _parse_date(text: str, label: str) -> dt.date | None:
+    text = text.strip()
+    if not text:
+        return None
+    for fmt in DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValidationError(f"{label} '{text}' is not a date (use DD/MM/YYYY).")
+
+
+def _row_to_pupil(row: dict[str, str], existing: Pupil | None) -> Pupil:
+    """Build (not save) the pupil a CSV row describes; raise ValidationError if it is bad."""
+    pupil = existing or Pupil()
+    pupil.upn = row["upn"].strip().upper()
+    pupil.first_name = row["first_name"].strip()
+    pupil.last_name = row["last_name"].strip()
+    for name, label in (("date_of_birth", "Date of birth"), ("admission_date", "Admission date"),
+                        ("leaving_date", "Leaving date")):
+        if name in row:
+            setattr(pupil, name, _parse_date(row[name], label))
+    if "sen_status" in row:
+        sen = row["sen_status"].strip().upper() or "N"
+        if sen not in {"N", "K", "E"}:
+            raise ValidationError(f"SEN status '{sen}' is not one of N, K or E.")
+        pupil.sen_status = sen
+    if "fsm_eligible" in row:
+        word = row["fsm_eligible"].strip().lower()
+        if word not in TRUE_WORDS | FALSE_WORDS:
+            raise ValidationError(f"FSM '{row['fsm_eligible']}' is not Y or N.")
+        pupil.fsm_eligible = word in TRUE_WORDS
+    # The UPN is unique: the row updating its own pupil is not a clash.
+    pupil.full_clean(validate_unique=existing is None)
+    return pupil
+
+
+def _messages(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        return "; ".join(
+            f"{Pupil._meta.get_field(f).verbose_name if f != '__all__' else ''}: {m}".lstrip(": ")
+            for f, msgs in error.message_dict.items() for m in msgs
+        )
+    return "; ".join(error.messages)
+
+
+def _read_rows(data: bytes) -> tuple[list[str], Iterable[tuple[int, dict[str, str]]]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, [])
+    columns = [IMPORT_HEADERS.get(h.strip().lower(), "") for h in header]
+    rows = (
+        (line, {c: v for c, v in zip(columns, values, strict=False) if c})
+        for line, values in enumerate(reader, start=2)
+        if any(v.strip() for v in values)
+    )
+    return columns, rows
+
+
+def pupils_import(*, data: bytes, by: Any) -> ImportResult:
+    """Create or update pupils from an MIS CSV export: every row, or none if any is bad."""
+    result = ImportResult()
+    columns, rows = _read_rows(data)
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        names = ", ".join(c.replace("_", " ") for c in missing)
+        result.errors.append((1, f"The header row has no column for: {names}."))
+        return result
+    rows = list(rows)
+    if not rows:
+        result.errors.append((2, "The file has no pupils in it."))
+        return result
+    existing = Pupil.objects.in_bulk([r.get("upn", "").strip().upper() for _, r in rows], field_name="upn")
+    seen: dict[str, int] = {}
+    to_save: list[tuple[Pupil, bool]] = []
+    for line, row in rows:
+        upn = row.get("upn", "").strip().upper()
+        if upn in seen:
+            result.errors.append((line, f"UPN {upn} is also on line {seen[upn]}."))
+            continue
+        seen[upn] = line
+        try:
+            pupil = _row_to_pupil(row, existing.get(upn))
+        except ValidationError as error:
+            result.errors.append((line, _messages(error)))
+            continue
+        to_save.append((pupil, upn in existing))
+    if result.errors:
+        return result
+    with transaction.atomic():
+        for pupil, is_update in to_save:
+            pupil.save()
+            if is_update:
+                result.updated += 1
+            else:
+                result.created += 1
+        AccessLog.record(user=by, action=AccessLog.IMPORT, pupils=[p for p, _ in to_save],
+                         detail="MIS CSV import")
+    return result

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "pupils"
+
+urlpatterns = [
+    path("", views.pupil_list, name="list"),
+    path("add/", views.pupil_add, name="add"),
+    path("flag/", views.pupil_flag, name="flag"),
+    path("export.csv", views.pupil_export, name="export"),
+    path("import/", views.pupil_import, name="import"),
+    path("<int:pk>/", views.pupil_detail, name="detail"),
+    path("<int:pk>/edit/", views.pupil_edit, name="edit"),
+    path("<int:pk>/episodes/add/", views.episode_add, name="episode_add"),
+    path("<int:pk>/notes/add/", views.note_add, name="note_add"),
+    path("episodes/<int:pk>/edit/", views.episode_edit, name="episode_edit"),
+    path("episodes/<int:pk>/end/", views.episode_end, name="episode_end"),
+]

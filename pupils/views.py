@@ -1,0 +1,212 @@
+import csv
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from cwsw import roles
+from cwsw.decorators import role_required
+from cwsw.models import AccessLog
+
+from . import cohort, services
+from .access import get_episode_for, get_pupil_for
+from .filters import RegisterFilter
+from .forms import (
+    CareEpisodeForm,
+    EndEpisodeForm,
+    FlagForm,
+    ImportForm,
+    NewPupilForm,
+    PupilForm,
+    SafeguardingNoteForm,
+)
+from .models import Pupil
+
+
+def _register_queryset(request: HttpRequest) -> RegisterFilter:
+    today = timezone.localdate()
+    pupils = (
+        Pupil.objects.visible_to(request.user).with_category(today).with_new_flag()
+        .select_related("key_adult")
+    )
+    return RegisterFilter(request.GET, queryset=pupils, request=request)
+
+
+@role_required(roles.can_see_register)
+def pupil_list(request: HttpRequest) -> HttpResponse:
+    register = _register_queryset(request)
+    page = Paginator(register.qs, settings.REGISTER_PAGE_SIZE).get_page(request.GET.get("page"))
+    AccessLog.record(user=request.user, action=AccessLog.LIST, pupils=page.object_list)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filter": register,
+        "page": page,
+        "query": query.urlencode(),
+    }
+    if request.htmx:
+        return render(request, "pupils/_register_rows.html", context)
+    on_roll = Pupil.objects.visible_to(request.user).on_roll().with_category()
+    context["count_rows"] = cohort.labelled(on_roll.category_counts())
+    return render(request, "pupils/pupil_list.html", context)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@role_required(roles.can_import_export)
+def pupil_export(request: HttpRequest) -> StreamingHttpResponse:
+    register = _register_queryset(request)
+    writer = csv.writer(_Echo())
+    rows = services.register_export_rows(pupils=register.qs, by=request.user, as_of=timezone.localdate())
+    response = StreamingHttpResponse((writer.writerow(r) for r in rows), content_type="text/csv")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="cwsw-register-{stamp}.csv"'
+    return response
+
+
+@role_required(roles.can_import_export)
+def pupil_import(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = services.pupils_import(data=form.cleaned_data["file"].read(), by=request.user)
+        if result.ok:
+            messages.success(
+                request, f"Imported: {result.created} new pupils, {result.updated} updated."
+            )
+            return redirect("pupils:list")
+    return render(request, "pupils/pupil_import.html", {"form": form, "result": result})
+
+
+@role_required(roles.can_see_register)
+def pupil_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    pupil = get_pupil_for(request.user, pk)
+    services.flags_mark_seen(pupil=pupil, by=request.user)
+    episodes = list(pupil.episodes.select_related("flagged_by").order_by("-start_date", "-id"))
+    today = timezone.localdate()
+    AccessLog.record(user=request.user, action=AccessLog.VIEW, pupils=[pupil])
+    for e in episodes:
+        e.window_end = (
+            cohort.previous_window_end(e.end_date)
+            if e.end_date and e.kind in cohort.PREVIOUS_KINDS else None
+        )
+    category = cohort.category_from_episodes(episodes, today)
+    context = {
+        "pupil": pupil,
+        "category": category,
+        "category_label": cohort.CATEGORY_LABELS.get(category, ""),
+        "episodes": episodes,
+    }
+    if roles.can_see_safeguarding_notes(request.user):
+        context["notes"] = pupil.safeguarding_notes.select_related("written_by")
+        context["note_form"] = SafeguardingNoteForm()
+    return render(request, "pupils/pupil_detail.html", context)
+
+
+@role_required(roles.can_edit_pupils)
+def pupil_add(request: HttpRequest) -> HttpResponse:
+    form = PupilForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        pupil = form.save()
+        AccessLog.record(user=request.user, action=AccessLog.CREATE, pupils=[pupil])
+        messages.success(request, f"{pupil} is on the register.")
+        return redirect(pupil)
+    return render(request, "pupils/form.html", {"form": form, "title": "Add a pupil"})
+
+
+@role_required(roles.can_edit_pupils)
+def pupil_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    pupil = get_pupil_for(request.user, pk)
+    form = PupilForm(request.POST or None, instance=pupil)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        AccessLog.record(user=request.user, action=AccessLog.CHANGE, pupils=[pupil])
+        messages.success(request, "Saved.")
+        return redirect(pupil)
+    return render(request, "pupils/form.html", {"form": form, "title": f"Edit {pupil}", "pupil": pupil})
+
+
+@role_required(roles.can_edit_pupils)
+def episode_add(request: HttpRequest, pk: int) -> HttpResponse:
+    pupil = get_pupil_for(request.user, pk)
+    form = CareEpisodeForm(request.POST or None, pupil=pupil)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        AccessLog.record(user=request.user, action=AccessLog.CHANGE, pupils=[pupil], detail="Added episode")
+        messages.success(request, "The episode is added.")
+        return redirect(pupil)
+    return render(
+        request, "pupils/form.html",
+        {"form": form, "title": f"Add a care episode for {pupil}", "pupil": pupil},
+    )
+
+
+@role_required(roles.can_edit_pupils)
+def episode_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    episode = get_episode_for(request.user, pk)
+    form = CareEpisodeForm(request.POST or None, instance=episode, pupil=episode.pupil)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        AccessLog.record(
+            user=request.user, action=AccessLog.CHANGE, pupils=[episode.pupil], detail="Edited episode"
+        )
+        messages.success(request, "The episode is saved.")
+        return redirect(episode.pupil)
+    return render(
+        request, "pupils/form.html",
+        {"form": form, "title": f"Edit episode: {episode}", "pupil": episode.pupil},
+    )
+
+
+@role_required(roles.can_edit_pupils)
+def episode_end(request: HttpRequest, pk: int) -> HttpResponse:
+    episode = get_episode_for(request.user, pk)
+    form = EndEpisodeForm(request.POST or None, instance=episode)
+    if request.method == "POST" and form.is_valid():
+        services.episode_end(episode=episode, end_date=form.cleaned_data["end_date"], by=request.user)
+        messages.success(request, "The episode is ended.")
+        return redirect(episode.pupil)
+    return render(
+        request, "pupils/form.html",
+        {"form": form, "title": f"End episode: {episode}", "pupil": episode.pupil},
+    )
+
+
+@role_required(roles.can_flag)
+def pupil_flag(request: HttpRequest) -> HttpResponse:
+    data = request.POST or None
+    wants_new = request.method == "POST" and not request.POST.get("pupil")
+    new_form = NewPupilForm(data, prefix="new")
+    new_pupil = new_form.instance if wants_new and new_form.is_valid() else None
+    form = FlagForm(
+        data, user=request.user, new_pupil=new_pupil, new_pupil_entered=wants_new,
+        initial={"pupil": request.GET.get("pupil"), "start_date": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid() and (new_pupil or not wants_new):
+        episode = services.pupil_flag(episode=form.instance, by=request.user)
+        messages.success(request, f"{episode.pupil} is flagged: {episode.get_kind_display()}.")
+        return redirect(episode.pupil)
+    return render(request, "pupils/pupil_flag.html", {"form": form, "new_form": new_form})
+
+
+@role_required(roles.can_see_safeguarding_notes)
+@require_POST
+def note_add(request: HttpRequest, pk: int) -> HttpResponse:
+    pupil = get_pupil_for(request.user, pk)
+    form = SafeguardingNoteForm(request.POST)
+    if form.is_valid():
+        form.instance.pupil = pupil
+        form.instance.written_by = request.user
+        form.save()
+        AccessLog.record(user=request.user, action=AccessLog.CHANGE, pupils=[pupil], detail="Safeguarding note")
+        messages.success(request, "The note is added.")
+    else:
+        messages.error(request, "The note is empty; nothing was added.")
+    return redirect(pupil)
