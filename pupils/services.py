@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,19 +68,20 @@ def _safe_cell(value: Any) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def register_export_rows(*, pupils: QuerySet, by: Any, as_of: dt.date) -> Iterator[list[str]]:
-    """Yield the CSV rows of the register, writing one access-log row per pupil."""
-    rows = list(pupils.select_related("key_adult"))
-    AccessLog.record(user=by, action=AccessLog.EXPORT, pupils=rows, detail="Register CSV")
-    yield EXPORT_HEADER
-    for p in rows:
-        yield [_safe_cell(v) for v in (
+def register_export(*, pupils: QuerySet, by: Any, as_of: dt.date) -> list[list[str]]:
+    """Return the CSV rows of the register, writing one access-log row per pupil."""
+    exported = list(pupils.select_related("key_adult"))
+    AccessLog.record(user=by, action=AccessLog.EXPORT, pupils=exported, detail="Register CSV")
+    rows = [EXPORT_HEADER]
+    for p in exported:
+        rows.append([_safe_cell(v) for v in (
             p.upn, p.first_name, p.last_name, p.date_of_birth.isoformat(),
             years.year_group_label(years.year_group(p.date_of_birth, as_of)),
             p.category or "", p.sen_status, "Y" if p.fsm_eligible else "N",
             p.admission_date.isoformat(), p.leaving_date.isoformat() if p.leaving_date else "",
             (p.key_adult.get_full_name() or p.key_adult.username) if p.key_adult else "",
-        )]
+        )])
+    return rows
 
 
 # --- CSV import from an MIS export ------------------------------------------------

@@ -1,0 +1,133 @@
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cwsw.models import AccessLog
+from pupils.tests.factories import CareEpisodeFactory, PupilFactory
+
+pytestmark = pytest.mark.django_db
+URL = reverse("pupils:list")
+
+
+def names(response):
+    return [p.last_name for p in response.context["page"]]
+
+
+@pytest.fixture
+def school():
+    return {
+        "cla": CareEpisodeFactory(kind="CLA", start_date=dt.date(2024, 1, 1)).pupil,
+        "cin": CareEpisodeFactory(kind="CIN", start_date=dt.date(2025, 1, 1)).pupil,
+        "none": PupilFactory(),
+    }
+
+
+def test_it_shows_the_cohort_by_default(login, dt_user, school):
+    response = login(dt_user).get(URL)
+    assert set(names(response)) == {school["cla"].last_name, school["cin"].last_name}
+
+
+def test_it_filters_by_category(login, dt_user, school):
+    response = login(dt_user).get(URL, {"category": "CLA"})
+    assert names(response) == [school["cla"].last_name]
+
+
+def test_it_can_show_pupils_not_in_the_cohort(login, dt_user, school):
+    response = login(dt_user).get(URL, {"category": "none"})
+    assert names(response) == [school["none"].last_name]
+
+
+def test_it_counts_pupils_per_category(login, dt_user, school):
+    rows = login(dt_user).get(URL).context["count_rows"]
+    assert {key: n for key, _, n in rows} == {"CLA": 1, "PLA": 0, "CWSW": 1, "CWSW_PREV": 0}
+
+
+def test_it_searches_by_name_and_upn(login, dt_user, school):
+    client = login(dt_user)
+    assert names(client.get(URL, {"q": school["cla"].last_name, "category": "all"})) == [school["cla"].last_name]
+    assert names(client.get(URL, {"q": school["cin"].upn.lower(), "category": "all"})) == [school["cin"].last_name]
+
+
+def test_it_filters_by_year_group_and_key_stage(login, dt_user, time_machine):
+    time_machine.move_to(dt.date(2025, 10, 1))
+    year7 = CareEpisodeFactory(pupil__date_of_birth=dt.date(2014, 5, 1)).pupil
+    CareEpisodeFactory(pupil__date_of_birth=dt.date(2010, 5, 1))  # year 10
+    client = login(dt_user)
+    assert names(client.get(URL, {"year_group": "7"})) == [year7.last_name]
+    assert names(client.get(URL, {"key_stage": "KS3"})) == [year7.last_name]
+
+
+def test_it_filters_by_sen_fsm_and_key_adult(login, dt_user, staff):
+    match = CareEpisodeFactory(pupil__sen_status="E", pupil__fsm_eligible=True, pupil__key_adult=staff).pupil
+    CareEpisodeFactory()
+    client = login(dt_user)
+    assert names(client.get(URL, {"sen_status": "E"})) == [match.last_name]
+    assert names(client.get(URL, {"fsm_eligible": "true"})) == [match.last_name]
+    assert names(client.get(URL, {"key_adult": staff.pk})) == [match.last_name]
+
+
+def test_it_hides_leavers_unless_asked(login, dt_user, time_machine):
+    time_machine.move_to(dt.date(2025, 10, 1))
+    left = CareEpisodeFactory(pupil__leaving_date=dt.date(2025, 7, 20)).pupil
+    client = login(dt_user)
+    assert names(client.get(URL)) == []
+    assert names(client.get(URL, {"leavers": "true"})) == [left.last_name]
+
+
+def test_it_sorts(login, dt_user):
+    CareEpisodeFactory(pupil__last_name="Zed", pupil__date_of_birth=dt.date(2012, 1, 1))
+    CareEpisodeFactory(pupil__last_name="Ant", pupil__date_of_birth=dt.date(2013, 1, 1))
+    client = login(dt_user)
+    assert names(client.get(URL)) == ["Ant", "Zed"]
+    assert names(client.get(URL, {"ordering": "-name"})) == ["Zed", "Ant"]
+    assert names(client.get(URL, {"ordering": "dob"})) == ["Zed", "Ant"]
+
+
+def test_it_paginates(login, dt_user, settings):
+    settings.REGISTER_PAGE_SIZE = 2
+    for _ in range(3):
+        CareEpisodeFactory()
+    response = login(dt_user).get(URL, {"page": 2})
+    assert len(response.context["page"]) == 1
+
+
+def test_it_answers_htmx_with_the_rows_alone(login, dt_user, school):
+    response = login(dt_user).get(URL, headers={"HX-Request": "true"})
+    assert [t.name for t in response.templates][0] == "pupils/_register_rows.html"
+    assert b"<nav class=\"navbar" not in response.content
+
+
+def test_it_shows_a_key_adult_only_their_pupils(login, staff, school):
+    mine = CareEpisodeFactory(pupil__key_adult=staff).pupil
+    response = login(staff).get(URL)
+    assert names(response) == [mine.last_name]
+
+
+def test_it_logs_each_pupil_listed(login, dt_user, school):
+    login(dt_user).get(URL)
+    logged = set(AccessLog.objects.filter(action="list").values_list("pupil_id", flat=True))
+    assert logged == {school["cla"].pk, school["cin"].pk}
+
+
+def test_it_marks_new_flags(login, dt_user, dsl):
+    CareEpisodeFactory(flagged_by=dsl, flagged_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+    response = login(dt_user).get(URL)
+    assert b'data-testid="new-flag"' in response.content
+
+
+def count_queries(client, **params):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(URL, params).status_code == 200
+    return len(queries)
+
+
+def test_it_runs_the_same_number_of_queries_for_10_and_500_pupils(login, dt_user, staff):
+    client = login(dt_user)
+    CareEpisodeFactory.create_batch(10, pupil__key_adult=staff)
+    small = count_queries(client)
+    CareEpisodeFactory.create_batch(490, pupil__key_adult=staff)
+    assert count_queries(client) == small
+    assert count_queries(client, ordering="category", page=3) == small
