@@ -1,0 +1,62 @@
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from pupils.tests.factories import CareEpisodeFactory
+
+pytestmark = pytest.mark.django_db
+URL = reverse("dashboard")
+FLAGGED_AT = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+
+
+def test_it_shows_the_dt_new_flags(login, dt_user, dsl):
+    flagged = CareEpisodeFactory(flagged_by=dsl, flagged_at=FLAGGED_AT).pupil
+    response = login(dt_user).get(URL)
+    assert list(response.context["new_flags"]) == [flagged]
+    assert response.context["new_flags_count"] == 1
+
+
+def test_it_shows_the_dsl_who_leaves_the_six_year_window_within_30_days(login, dsl, time_machine):
+    time_machine.move_to(dt.date(2025, 6, 1))
+    leaving = CareEpisodeFactory(start_date=dt.date(2018, 1, 1), end_date=dt.date(2019, 6, 20),
+                                 pupil__date_of_birth=dt.date(2011, 1, 1)).pupil
+    CareEpisodeFactory(start_date=dt.date(2018, 1, 1), end_date=dt.date(2019, 8, 20),
+                       pupil__date_of_birth=dt.date(2011, 1, 1))
+    response = login(dsl).get(URL)
+    assert list(response.context["leaving_window"]) == [leaving]
+
+
+def test_it_shows_governors_suppressed_counts_and_no_names(login, governor):
+    pupils = [CareEpisodeFactory(kind="CLA", start_date=dt.date(2024, 1, 1)).pupil for _ in range(3)]
+    response = login(governor).get(URL)
+    body = response.content.decode()
+    assert dict((k, n) for k, _, n in response.context["governor_rows"])["CLA"] == "c"
+    assert all(p.last_name not in body and p.upn not in body for p in pupils)
+
+
+def test_it_shows_a_key_adult_their_pupils(login, staff):
+    mine = CareEpisodeFactory(pupil__key_adult=staff).pupil
+    CareEpisodeFactory()
+    assert list(login(staff).get(URL).context["key_pupils"]) == [mine]
+
+
+def test_it_tells_a_user_with_no_role_to_ask_for_one(login, norole):
+    assert "has no role yet" in login(norole).get(URL).content.decode()
+
+
+@pytest.mark.parametrize("role", ["head", "dt_user", "dsl", "governor", "staff"])
+def test_it_runs_the_same_number_of_queries_for_10_and_500_pupils(role, request, login, dsl, staff):
+    client = login(request.getfixturevalue(role))
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(URL).status_code == 200
+        return len(queries)
+
+    CareEpisodeFactory.create_batch(10, flagged_by=dsl, flagged_at=FLAGGED_AT, pupil__key_adult=staff)
+    small = count()
+    CareEpisodeFactory.create_batch(490, flagged_by=dsl, flagged_at=FLAGGED_AT, pupil__key_adult=staff)
+    assert count() == small
