@@ -3,6 +3,7 @@
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -18,13 +19,15 @@ CATEGORY_CHOICES = [
     (EVERYONE, "Everyone on the register"),
 ]
 
+YES_NO_ANY = forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
+
 
 class RegisterFilter(django_filters.FilterSet):
     """Filters a queryset already annotated with `category` and `has_new_flag`."""
 
     q = django_filters.CharFilter(method="filter_search", label="Name or UPN")
     category = django_filters.ChoiceFilter(
-        choices=CATEGORY_CHOICES, method="filter_category", empty_label=None,
+        choices=CATEGORY_CHOICES, method="filter_category", empty_label=None, label="Category",
     )
     year_group = django_filters.ChoiceFilter(
         choices=[(y, years.year_group_label(y)) for y in years.YEAR_GROUPS],
@@ -35,17 +38,15 @@ class RegisterFilter(django_filters.FilterSet):
         label="Key stage", empty_label="Any key stage",
     )
     sen_status = django_filters.ChoiceFilter(choices=SEN_CHOICES, label="SEN", empty_label="Any SEN")
-    fsm_eligible = django_filters.BooleanFilter(label="Free school meals")
+    fsm_eligible = django_filters.BooleanFilter(label="Free school meals", widget=YES_NO_ANY)
     key_adult = django_filters.ModelChoiceFilter(
         queryset=lambda request: key_adult_choices(), label="Key adult", empty_label="Any key adult",
     )
     new_flags = django_filters.BooleanFilter(
-        field_name="has_new_flag", label="New flags only",
-        widget=django_filters.widgets.BooleanWidget(),
+        method="filter_new_flags", label="New flags only", widget=forms.CheckboxInput,
     )
     leavers = django_filters.BooleanFilter(
-        method="filter_leavers", label="Include pupils who have left",
-        widget=django_filters.widgets.BooleanWidget(),
+        method="filter_leavers", label="Include leavers", widget=forms.CheckboxInput,
     )
     ordering = django_filters.OrderingFilter(
         fields=[
@@ -54,9 +55,9 @@ class RegisterFilter(django_filters.FilterSet):
             ("date_of_birth", "dob"),
             ("admission_date", "admitted"),
         ],
-        field_labels={"last_name": "Name", "category": "Category", "date_of_birth": "Age",
+        field_labels={"last_name": "Name", "category": "Category", "date_of_birth": "Date of birth",
                       "admission_date": "Admission date"},
-        label="Sort by",
+        label="Sort by", empty_label="Name (A to Z)",
     )
 
     class Meta:
@@ -101,6 +102,9 @@ class RegisterFilter(django_filters.FilterSet):
     def filter_key_stage(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         low, high = years.KEY_STAGES[value]
         return queryset.in_year_groups(low, high, timezone.localdate())
+
+    def filter_new_flags(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        return queryset.filter(has_new_flag=True) if value else queryset
 
     def filter_leavers(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         return queryset  # applied in qs, because the default (on roll) applies when unset
