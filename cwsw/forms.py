@@ -29,7 +29,7 @@ class SchoolProfileForm(CrispyFormMixin, forms.ModelForm):
         fields = [
             "name", "la_code", "establishment_number", "virtual_school_name",
             "virtual_school_contact", "designated_teacher", "designated_safeguarding_lead",
-            "designated_governor",
+            "designated_governor", "initial_pep_school_days",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -8,10 +8,16 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
-from .terms import TERM_CHOICES, TERM_NAMES, TermDates, academic_year_bounds, default_terms
+from .terms import (
+    TERM_CHOICES,
+    SchoolCalendar,
+    TermDates,
+    academic_year_bounds,
+    default_terms,
+)
 
 
 class SchoolProfile(models.Model):
@@ -38,6 +44,12 @@ class SchoolProfile(models.Model):
     designated_safeguarding_lead = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+",
+    )
+    initial_pep_school_days = models.PositiveSmallIntegerField(
+        "initial PEP due within (school days)", default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="An initial PEP is due this many school days after a child becomes looked after "
+                  "or joins the school, whichever is later.",
     )
     designated_governor = models.CharField(
         max_length=200, blank=True,
@@ -100,20 +112,20 @@ class Term(models.Model):
     @classmethod
     def terms_for(cls, academic_year: int) -> list[TermDates]:
         """Return the year's three terms: the school's dates where entered, else defaults."""
-        entered = {t.name: t.dates for t in cls.objects.filter(academic_year=academic_year)}
-        return [entered.get(d.name, d) for d in default_terms(academic_year)]
+        return cls.calendar(academic_year, academic_year).terms
 
-
-def validate_term_order(terms: Iterable[TermDates]) -> None:
-    """Refuse terms that overlap or are out of order (autumn, spring, summer)."""
-    by_name = {t.name: t for t in terms}
-    ordered = [by_name[n] for n in TERM_NAMES if n in by_name]
-    for earlier, later in zip(ordered, ordered[1:], strict=False):
-        if later.start <= earlier.end:
-            raise ValidationError(
-                f"The {later.name} term must start after the {earlier.name} term ends "
-                f"({earlier.end:%-d %B %Y})."
-            )
+    @classmethod
+    def calendar(cls, first_year: int, last_year: int) -> SchoolCalendar:
+        """Return the school calendar for academic years first_year..last_year, in one query."""
+        entered = {
+            (t.academic_year, t.name): t.dates
+            for t in cls.objects.filter(academic_year__range=(first_year, last_year))
+        }
+        return SchoolCalendar([
+            entered.get((year, d.name), d)
+            for year in range(first_year, last_year + 1)
+            for d in default_terms(year)
+        ])
 
 
 class AccessLogQuerySet(models.QuerySet):

@@ -52,3 +52,38 @@ def default_terms(year: int) -> list[TermDates]:
 def financial_year_of(day: dt.date) -> int:
     """Return the financial year (the April it starts) that contains the day."""
     return day.year if day.month >= 4 else day.year - 1
+
+
+class SchoolCalendar:
+    """Terms of one or more academic years; a school day is a weekday inside a term."""
+
+    def __init__(self, terms: list[TermDates]) -> None:
+        self.terms = sorted(terms, key=lambda t: t.start)
+
+    def term_of(self, day: dt.date) -> TermDates | None:
+        for term in self.terms:
+            if term.start <= day <= term.end:
+                return term
+        return None
+
+    def is_school_day(self, day: dt.date) -> bool:
+        return day.weekday() < 5 and self.term_of(day) is not None
+
+    def add_school_days(self, start: dt.date, days: int) -> dt.date:
+        """Return the school day that is `days` school days after start (start not counted)."""
+        day, counted = start, 0
+        limit = start + dt.timedelta(days=days * 7 + 400)  # a year of holidays at most
+        while counted < days:
+            day += dt.timedelta(days=1)
+            if day > limit:
+                raise ValueError("No term dates cover that period.")
+            if self.is_school_day(day):
+                counted += 1
+        return day
+
+    def school_days_between(self, first: dt.date, last: dt.date) -> int:
+        """Count school days from first to last, both included."""
+        return sum(
+            1 for n in range((last - first).days + 1)
+            if self.is_school_day(first + dt.timedelta(days=n))
+        )

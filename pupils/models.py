@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from cwsw import roles
+from cwsw.terms import TERM_CHOICES, academic_year_label
 
 from . import cohort, years
 from .validators import validate_upn
@@ -320,3 +322,93 @@ class SafeguardingNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note of {self.written_at:%d/%m/%Y}"
+
+
+class TermRecord(models.Model):
+    """A record about one pupil for one term of one academic year."""
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE)
+    academic_year = models.PositiveSmallIntegerField(
+        help_text="The calendar year of the September the academic year starts in.",
+    )
+    term = models.CharField(max_length=6, choices=TERM_CHOICES)
+
+    class Meta:
+        abstract = True
+        ordering = ["academic_year", "term"]
+
+    @property
+    def term_label(self) -> str:
+        return f"{self.get_term_display()} {academic_year_label(self.academic_year)}"
+
+
+PERSISTENT_ABSENCE_BELOW = Decimal("90.0")
+
+
+class AttendanceRecord(TermRecord):
+    possible_sessions = models.PositiveSmallIntegerField(
+        help_text="Sessions (half days) the pupil could have attended this term.",
+    )
+    attended_sessions = models.PositiveSmallIntegerField()
+
+    history = HistoricalRecords()
+
+    class Meta(TermRecord.Meta):
+        default_related_name = "attendance_records"
+        constraints = [
+            models.UniqueConstraint(fields=["pupil", "academic_year", "term"], name="one_attendance_per_term"),
+            models.CheckConstraint(
+                condition=Q(attended_sessions__lte=models.F("possible_sessions")),
+                name="attended_at_most_possible",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Attendance {self.term_label}: {self.percentage}%"
+
+    def clean(self) -> None:
+        if self.possible_sessions is not None and self.possible_sessions > 200:
+            raise ValidationError({"possible_sessions": "A term has at most about 200 sessions (half days)."})
+        if (self.possible_sessions is not None and self.attended_sessions is not None
+                and self.attended_sessions > self.possible_sessions):
+            raise ValidationError({"attended_sessions": "Attended sessions cannot be more than possible sessions."})
+
+    @property
+    def percentage(self) -> Decimal | None:
+        if not self.possible_sessions:
+            return None
+        return (Decimal(self.attended_sessions) * 100 / self.possible_sessions).quantize(Decimal("0.1"))
+
+    @property
+    def persistently_absent(self) -> bool:
+        pct = self.percentage
+        return pct is not None and pct < PERSISTENT_ABSENCE_BELOW
+
+
+ATTAINMENT_CHOICES = [
+    ("below", "Below"),
+    ("wts", "Working towards"),
+    ("exp", "Expected"),
+    ("gds", "Greater depth"),
+]
+
+
+class AttainmentRecord(TermRecord):
+    reading = models.CharField(max_length=5, choices=ATTAINMENT_CHOICES, blank=True)
+    writing = models.CharField(max_length=5, choices=ATTAINMENT_CHOICES, blank=True)
+    maths = models.CharField(max_length=5, choices=ATTAINMENT_CHOICES, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta(TermRecord.Meta):
+        default_related_name = "attainment_records"
+        constraints = [
+            models.UniqueConstraint(fields=["pupil", "academic_year", "term"], name="one_attainment_per_term"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Attainment {self.term_label}"
+
+    def clean(self) -> None:
+        if not (self.reading or self.writing or self.maths):
+            raise ValidationError("Enter at least one of reading, writing or maths.")

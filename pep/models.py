@@ -1,0 +1,455 @@
+"""Casework for children looked after: PEPs and targets, Pupil Premium Plus, suspensions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q, Sum
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from cwsw.terms import (
+    TERM_CHOICES,
+    academic_year_bounds,
+    academic_year_label,
+    academic_year_of,
+    financial_year_of,
+)
+from pupils.models import Pupil
+
+MONEY = {"max_digits": 9, "decimal_places": 2}
+ZERO = Decimal("0.00")
+
+
+def financial_year_label(year: int) -> str:
+    return f"{year}-{(year + 1) % 100:02d}"
+
+
+# --- PEP meetings -------------------------------------------------------------------
+
+PLANNED, HELD, COMPLETE = "planned", "held", "complete"
+PEP_STATUSES = [(PLANNED, "Planned"), (HELD, "Held"), (COMPLETE, "Complete")]
+RED, AMBER, GREEN = "red", "amber", "green"
+RATINGS = [(RED, "Red"), (AMBER, "Amber"), (GREEN, "Green")]
+ATTENDEES = [
+    ("child", "Child"),
+    ("carer", "Carer"),
+    ("social_worker", "Social worker"),
+    ("dt", "Designated teacher"),
+    ("vs_adviser", "Virtual School adviser"),
+    ("parent", "Parent"),
+]
+SDQ_BANDS = [(13, "Normal"), (16, "Borderline"), (40, "Cause for concern")]
+
+
+def sdq_band(total: int | None) -> str:
+    """Return the band of an SDQ total: 0-13 normal, 14-16 borderline, 17-40 cause for concern."""
+    if total is None:
+        return ""
+    return next(label for upper, label in SDQ_BANDS if total <= upper)
+
+
+class PepMeeting(models.Model):
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="peps")
+    academic_year = models.PositiveSmallIntegerField()
+    term = models.CharField(max_length=6, choices=TERM_CHOICES)
+    is_initial = models.BooleanField("initial PEP", default=False)
+    meeting_date = models.DateField(help_text="Planned date, then the date it was held.")
+    status = models.CharField(max_length=8, choices=PEP_STATUSES, default=PLANNED)
+
+    attendees = models.JSONField(default=list, blank=True)
+    other_attendees = models.CharField(max_length=200, blank=True)
+    child_views = models.TextField("the child's views", blank=True)
+    attendance_percent = models.DecimalField(
+        "attendance this term (%)", max_digits=4, decimal_places=1, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    attainment = models.TextField("current attainment", blank=True)
+    sdq_total = models.PositiveSmallIntegerField(
+        "SDQ total", null=True, blank=True, validators=[MaxValueValidator(40)],
+        help_text="Strengths and Difficulties Questionnaire, 0 to 40.",
+    )
+
+    vs_rating = models.CharField("Virtual School rating", max_length=5, choices=RATINGS, blank=True)
+    vs_feedback = models.TextField("Virtual School feedback", blank=True)
+
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["meeting_date", "id"]
+        indexes = [models.Index(fields=["academic_year", "term", "status"])]
+
+    def __str__(self) -> str:
+        kind = "Initial PEP" if self.is_initial else "PEP"
+        return f"{kind} {self.get_term_display()} {academic_year_label(self.academic_year)}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("pep:pep_detail", args=[self.pk])
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == COMPLETE
+
+    @property
+    def sdq_band(self) -> str:
+        return sdq_band(self.sdq_total)
+
+    @property
+    def attendee_labels(self) -> list[str]:
+        names = dict(ATTENDEES)
+        labels = [names[a] for a in self.attendees if a in names]
+        return labels + ([self.other_attendees] if self.other_attendees else [])
+
+    @property
+    def term_label(self) -> str:
+        return f"{self.get_term_display()} {academic_year_label(self.academic_year)}"
+
+    def clean(self) -> None:
+        if self.meeting_date:
+            today = timezone.localdate()
+            if self.meeting_date < dt.date(2000, 1, 1) or self.meeting_date > today + dt.timedelta(days=400):
+                raise ValidationError({"meeting_date": "Enter a meeting date within the next year."})
+            if self.status in (HELD, COMPLETE) and self.meeting_date > today:
+                raise ValidationError({"meeting_date": "A PEP cannot be held on a date still to come."})
+        unknown = set(self.attendees or []) - {a for a, _ in ATTENDEES}
+        if unknown:
+            raise ValidationError({"attendees": "Choose attendees from the list."})
+
+
+class PepTargetQuerySet(models.QuerySet):
+    def awaiting_review(self) -> PepTargetQuerySet:
+        return self.filter(review="")
+
+
+TARGET_AREAS = [
+    ("attendance", "Attendance"),
+    ("reading", "Reading"),
+    ("writing", "Writing"),
+    ("maths", "Maths"),
+    ("semh", "Social, emotional and mental health"),
+    ("behaviour", "Behaviour for learning"),
+    ("transition", "Transition"),
+    ("other", "Other"),
+]
+MET, PARTLY, NOT_MET, CARRIED_FORWARD = "met", "partly", "not_met", "carried_forward"
+REVIEWS = [(MET, "Met"), (PARTLY, "Partly met"), (NOT_MET, "Not met"), (CARRIED_FORWARD, "Carried forward")]
+
+
+class PepTarget(models.Model):
+    pep = models.ForeignKey(PepMeeting, on_delete=models.CASCADE, related_name="targets")
+    area = models.CharField(max_length=12, choices=TARGET_AREAS)
+    description = models.TextField(
+        "SMART target", help_text="Specific, measurable, achievable, relevant and time-bound.",
+    )
+    success_criteria = models.TextField()
+    owner = models.CharField(max_length=100, help_text="Who makes it happen.")
+    pp_plus_needed = models.DecimalField(
+        "PP+ needed (£)", **MONEY, default=ZERO,
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("10000"))],
+    )
+    review = models.CharField(max_length=15, choices=REVIEWS, blank=True)
+    review_notes = models.TextField(blank=True)
+    reviewed_in = models.ForeignKey(
+        PepMeeting, on_delete=models.SET_NULL, null=True, blank=True, related_name="reviewed_targets",
+    )
+    carried_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    history = HistoricalRecords()
+    objects = PepTargetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_area_display()}: {self.description[:60]}"
+
+
+class PepReopening(models.Model):
+    """Why a completed PEP was opened again, and by whom."""
+
+    pep = models.ForeignKey(PepMeeting, on_delete=models.CASCADE, related_name="reopenings")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"Reopened {self.at:%d/%m/%Y}: {self.reason[:60]}"
+
+
+# --- Pupil Premium Plus -------------------------------------------------------------
+
+
+class PpPlusRate(models.Model):
+    """The PP+ rate per pupil for one financial year: the one table of rates."""
+
+    financial_year = models.PositiveSmallIntegerField(
+        unique=True, validators=[MinValueValidator(2010), MaxValueValidator(2100)],
+        help_text="The April it starts: 2025 for 2025-26.",
+    )
+    amount = models.DecimalField("rate per pupil (£)", **MONEY, validators=[MinValueValidator(Decimal("1"))])
+
+    class Meta:
+        ordering = ["-financial_year"]
+
+    def __str__(self) -> str:
+        return f"{financial_year_label(self.financial_year)}: £{self.amount:,}"
+
+    @classmethod
+    def rate_for(cls, financial_year: int) -> Decimal | None:
+        return cls.objects.filter(financial_year=financial_year).values_list("amount", flat=True).first()
+
+
+VIRTUAL_SCHOOL, DIRECT = "virtual_school", "direct"
+SOURCES = [(VIRTUAL_SCHOOL, "Virtual School (looked after)"), (DIRECT, "Paid to the school (previously looked after)")]
+
+
+class AllocationQuerySet(models.QuerySet):
+    def with_spent(self) -> AllocationQuerySet:
+        return self.annotate(spent=models.functions.Coalesce(Sum("spends__amount"), ZERO))
+
+
+class PpPlusAllocation(models.Model):
+    pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="pp_allocations")
+    financial_year = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(2010), MaxValueValidator(2100)],
+        help_text="The April it starts: 2025 for 2025-26.",
+    )
+    amount = models.DecimalField(
+        "amount (£)", **MONEY, validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("20000"))],
+    )
+    source = models.CharField(max_length=15, choices=SOURCES)
+    received_on = models.DateField()
+    note = models.CharField(max_length=200, blank=True, help_text="E.g. 'Autumn release, tied to the PEP'.")
+
+    history = HistoricalRecords()
+    objects = AllocationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-financial_year", "received_on", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_positive")]
+
+    def __str__(self) -> str:
+        return f"£{self.amount:,} {financial_year_label(self.financial_year)} ({self.get_source_display()})"
+
+    @property
+    def financial_year_label(self) -> str:
+        return financial_year_label(self.financial_year)
+
+    def clean(self) -> None:
+        today = timezone.localdate()
+        if self.financial_year and self.financial_year > financial_year_of(today) + 1:
+            raise ValidationError({"financial_year": "That financial year has not started yet."})
+        if self.received_on and self.financial_year:
+            if self.received_on > today:
+                raise ValidationError({"received_on": "The date received cannot be in the future."})
+            if self.received_on < dt.date(self.financial_year - 1, 4, 1):
+                raise ValidationError({"received_on": "That is long before the financial year starts."})
+
+    def spent_total(self) -> Decimal:
+        spent = getattr(self, "spent", None)
+        if spent is None:
+            spent = self.spends.aggregate(total=Sum("amount"))["total"] or ZERO
+        return spent
+
+    def remaining(self) -> Decimal:
+        return self.amount - self.spent_total()
+
+
+SPEND_CATEGORIES = [
+    ("tuition", "Tuition and catch-up"),
+    ("mentoring", "Mentoring and key adult time"),
+    ("therapy", "Therapeutic support"),
+    ("resources", "Resources and equipment"),
+    ("enrichment", "Trips, clubs and enrichment"),
+    ("attendance", "Attendance support"),
+    ("training", "Staff training"),
+    ("other", "Other"),
+]
+
+
+class PpPlusSpend(models.Model):
+    allocation = models.ForeignKey(PpPlusAllocation, on_delete=models.PROTECT, related_name="spends")
+    spent_on = models.DateField()
+    amount = models.DecimalField(
+        "amount (£)", **MONEY, validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("20000"))],
+    )
+    category = models.CharField(max_length=12, choices=SPEND_CATEGORIES)
+    description = models.CharField("what it bought", max_length=300)
+    target = models.ForeignKey(
+        PepTarget, on_delete=models.SET_NULL, null=True, blank=True, related_name="spends",
+        verbose_name="PEP target it serves",
+    )
+    impact = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["spent_on", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="spend_positive")]
+
+    def __str__(self) -> str:
+        return f"£{self.amount:,} on {self.spent_on:%d/%m/%Y}: {self.description[:40]}"
+
+    def clean(self) -> None:
+        if self.spent_on:
+            if self.spent_on > timezone.localdate():
+                raise ValidationError({"spent_on": "The date of a spend cannot be in the future."})
+            if self.allocation_id and self.spent_on < dt.date(self.allocation.financial_year, 4, 1):
+                raise ValidationError(
+                    {"spent_on": "The spend is dated before this allocation's financial year starts."}
+                )
+
+
+# --- Suspensions, exclusions and the consultation ----------------------------------
+
+NO_EXCLUSION, SUSPENSION, PERMANENT_EXCLUSION = "no_exclusion", "suspension", "permanent_exclusion"
+DECISIONS = [
+    (NO_EXCLUSION, "No exclusion (another intervention)"),
+    (SUSPENSION, "Suspension"),
+    (PERMANENT_EXCLUSION, "Permanent exclusion"),
+]
+EXCLUDING = (SUSPENSION, PERMANENT_EXCLUSION)
+MAX_SUSPENSION_DAYS_A_YEAR = Decimal("45")
+REINSTATEMENT_TERM_DAYS = Decimal("15")
+ALTERNATIVE_PROVISION_FROM_DAY = 6
+
+
+class ExclusionQuerySet(models.QuerySet):
+    def suspensions(self) -> ExclusionQuerySet:
+        return self.filter(decision=SUSPENSION)
+
+
+class ExclusionConsultation(models.Model):
+    pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="exclusions")
+    incident_date = models.DateField()
+    incident = models.TextField("what happened")
+    proposed_action = models.CharField(max_length=20, choices=DECISIONS)
+
+    consulted_on = models.DateField(
+        "Virtual School consulted on", null=True, blank=True,
+        help_text="For a looked-after child, before any decision to suspend or exclude.",
+    )
+    vs_adviser = models.CharField("Virtual School adviser", max_length=100, blank=True)
+    vs_advice = models.TextField("advice given", blank=True)
+    alternatives_considered = models.TextField(blank=True)
+
+    decision = models.CharField(max_length=20, choices=DECISIONS, blank=True)
+    decision_date = models.DateField(null=True, blank=True)
+    first_day = models.DateField("first day of the suspension", null=True, blank=True)
+    days = models.DecimalField(
+        "school days", max_digits=4, decimal_places=1, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(MAX_SUSPENSION_DAYS_A_YEAR)],
+        help_text="Halves allowed: a lunchtime suspension is half a day.",
+    )
+    public_exam_missed = models.BooleanField(default=False)
+
+    social_worker_notified_on = models.DateField(null=True, blank=True)
+    vsh_notified_on = models.DateField("Virtual School Head notified on", null=True, blank=True)
+    reintegration_meeting_on = models.DateField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+    objects = ExclusionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-incident_date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(days__isnull=True) | Q(days__gt=0), name="exclusion_days_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        what = self.get_decision_display() if self.decision else f"Proposed {self.get_proposed_action_display()}"
+        return f"{what}, incident {self.incident_date:%d/%m/%Y}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("pep:exclusion_edit", args=[self.pk])
+
+    @property
+    def awaiting_decision(self) -> bool:
+        return not self.decision
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        today = timezone.localdate()
+        for name in ("incident_date", "consulted_on", "decision_date", "first_day",
+                     "social_worker_notified_on", "vsh_notified_on"):
+            value = getattr(self, name)
+            if value and value > today + dt.timedelta(days=1) and name != "first_day":
+                errors[name] = "This date is still to come."
+            if value and value < dt.date(2000, 1, 1):
+                errors[name] = "Enter a date from 2000 onwards."
+        if errors:
+            raise ValidationError(errors)
+        if self.incident_date:
+            for name in ("consulted_on", "decision_date"):
+                value = getattr(self, name)
+                if value and value < self.incident_date:
+                    errors[name] = "This cannot be before the incident."
+        if bool(self.decision) != bool(self.decision_date):
+            errors["decision_date" if self.decision else "decision"] = (
+                "Record the decision and its date together."
+            )
+        if self.decision == SUSPENSION and not self.days:
+            errors["days"] = "Enter how many school days the suspension lasts (halves allowed)."
+        if self.decision != SUSPENSION and self.days:
+            errors["days"] = "Only a suspension has a number of days."
+        if self.days and (self.days * 2) % 1:
+            errors["days"] = "Days are whole or half days (e.g. 1 or 0.5)."
+        if self.decision in EXCLUDING and self.first_day and self.decision_date and self.first_day < self.decision_date:
+            errors["first_day"] = "The suspension cannot start before the decision."
+        if self.decision_date:
+            for name in ("social_worker_notified_on", "vsh_notified_on"):
+                value = getattr(self, name)
+                if value and value < self.decision_date:
+                    errors[name] = "Notification comes after the decision."
+        if not errors and self.decision in EXCLUDING and self.pupil_id and self.decision_date:
+            self._check_consultation(errors)
+        if not errors and self.decision == SUSPENSION and self.pupil_id:
+            self._check_yearly_cap(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def _check_consultation(self, errors: dict[str, str]) -> None:
+        """A looked-after child's suspension or exclusion needs the Virtual School consulted first."""
+        if self.pupil.cohort_category(self.decision_date) != "CLA":
+            return
+        if not self.consulted_on:
+            errors["consulted_on"] = (
+                "This pupil is looked after: consult the Virtual School before deciding to "
+                f"{'suspend' if self.decision == SUSPENSION else 'exclude'}, and record the date."
+            )
+        elif self.consulted_on > self.decision_date:
+            errors["consulted_on"] = "The Virtual School must be consulted on or before the decision date."
+
+    def _check_yearly_cap(self, errors: dict[str, str]) -> None:
+        start_year = academic_year_of(self.decision_date)
+        first, last = academic_year_bounds(start_year)
+        others = (
+            ExclusionConsultation.objects.suspensions()
+            .filter(pupil_id=self.pupil_id, decision_date__range=(first, last))
+            .exclude(pk=self.pk)
+            .aggregate(total=Sum("days"))["total"] or Decimal("0")
+        )
+        if others + self.days > MAX_SUSPENSION_DAYS_A_YEAR:
+            left = MAX_SUSPENSION_DAYS_A_YEAR - others
+            errors["days"] = (
+                f"A pupil can be suspended for at most 45 school days in an academic year. "
+                f"{others.normalize():f} days are already recorded for {academic_year_label(start_year)}, "
+                f"so at most {max(left, Decimal('0')).normalize():f} more."
+            )
