@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 def test_the_head_saves_the_school_profile(login, head, dt_user):
     login(head).post(reverse("cwsw:school"), {
         "name": "Demo Academy", "la_code": "999", "establishment_number": "9001",
-        "designated_teacher": dt_user.pk,
+        "designated_teacher": dt_user.pk, "initial_pep_school_days": 20,
     })
     profile = SchoolProfile.load()
     assert (profile.name, profile.designated_teacher) == ("Demo Academy", dt_user)
