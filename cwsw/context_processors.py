@@ -17,6 +17,8 @@ def permissions(request: HttpRequest) -> dict[str, Any]:
             "import_export": roles.can_import_export(user),
             "manage_school": roles.can_manage_school(user),
             "see_safeguarding_notes": roles.can_see_safeguarding_notes(user),
+            "casework": roles.can_do_casework(user),
+            "exclusions": roles.can_record_exclusions(user),
         },
         "user_roles": sorted(roles.roles_of(user)),
     }

@@ -69,6 +69,16 @@ def can_manage_school(user: User) -> bool:
     return has_role(user, HEADTEACHER, DESIGNATED_TEACHER)
 
 
+def can_do_casework(user: User) -> bool:
+    """PEPs and Pupil Premium Plus: the designated teacher's work (and the head's)."""
+    return has_role(user, DESIGNATED_TEACHER, HEADTEACHER)
+
+
+def can_record_exclusions(user: User) -> bool:
+    """Suspensions and the Virtual School consultation; the DSL tells the social worker."""
+    return can_see_whole_register(user)
+
+
 def is_designated_teacher(user: User) -> bool:
     return has_role(user, DESIGNATED_TEACHER)
 

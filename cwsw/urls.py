@@ -17,6 +17,7 @@ urlpatterns = [
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("school/", include((school_patterns, "cwsw"))),
     path("pupils/", include("pupils.urls")),
+    path("casework/", include("pep.urls")),
     path("", include("reporting.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -2,12 +2,14 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from cwsw import roles
 from cwsw.forms import DATE_WIDGET, CrispyFormMixin
+from cwsw.terms import academic_year_label, academic_year_of
 
 from . import cohort
-from .models import CareEpisode, Pupil, SafeguardingNote
+from .models import AttainmentRecord, AttendanceRecord, CareEpisode, Pupil, SafeguardingNote
 
 PUPIL_FIELDS = [
     "upn", "first_name", "last_name", "date_of_birth", "admission_date", "leaving_date",
@@ -150,3 +152,41 @@ class ImportForm(CrispyFormMixin, forms.Form):
         if upload.size > 5 * 1024 * 1024:
             raise forms.ValidationError("The file is larger than 5 MB; export fewer columns.")
         return upload
+
+
+class TermRecordForm(CrispyFormMixin, forms.ModelForm):
+    """Enter one term's figures; a term already entered is updated, not duplicated."""
+
+    academic_year = forms.TypedChoiceField(coerce=int, choices=[], label="Academic year")
+
+    def __init__(self, *args: Any, pupil: Pupil, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        this = academic_year_of(timezone.localdate())
+        self.fields["academic_year"].choices = [(y, academic_year_label(y)) for y in range(this, this - 4, -1)]
+        self.instance.pupil = pupil
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        existing = self._meta.model.objects.filter(
+            pupil=self.instance.pupil, academic_year=data.get("academic_year"), term=data.get("term"),
+        ).first()
+        if existing is not None:
+            self.instance.pk = existing.pk
+            self.instance._state.adding = False
+        return data
+
+
+class AttendanceForm(TermRecordForm):
+    submit_label = "Save attendance"
+
+    class Meta:
+        model = AttendanceRecord
+        fields = ["academic_year", "term", "possible_sessions", "attended_sessions"]
+
+
+class AttainmentForm(TermRecordForm):
+    submit_label = "Save attainment"
+
+    class Meta:
+        model = AttainmentRecord
+        fields = ["academic_year", "term", "reading", "writing", "maths"]

@@ -109,6 +109,15 @@ class PupilQuerySet(models.QuerySet):
     def in_cohort(self, as_of: dt.date | None = None) -> PupilQuerySet:
         return self.with_category(as_of).filter(category__isnull=False)
 
+    def looked_after_during(self, first: dt.date, last: dt.date) -> PupilQuerySet:
+        """Pupils on roll and looked after (CLA) on at least one day from first to last."""
+        cla = CareEpisode.objects.filter(
+            pupil=OuterRef("pk"), kind=cohort.CLA, start_date__lte=last,
+        ).filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
+        return self.filter(Exists(cla), admission_date__lte=last).filter(
+            Q(leaving_date__isnull=True) | Q(leaving_date__gt=first)
+        )
+
     def with_new_flag(self) -> PupilQuerySet:
         """Annotate `has_new_flag`: a DSL's flag the designated teacher has not opened yet."""
         return self.annotate(

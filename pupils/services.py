@@ -18,7 +18,7 @@ from cwsw import roles
 from cwsw.models import AccessLog
 
 from . import years
-from .models import CareEpisode, Pupil
+from .models import AttainmentRecord, AttendanceRecord, CareEpisode, Pupil
 
 
 @transaction.atomic
@@ -156,22 +156,29 @@ def _row_to_pupil(row: dict[str, str], existing: Pupil | None) -> Pupil:
 
 
 def _messages(error: ValidationError) -> str:
-    if hasattr(error, "error_dict"):
-        return "; ".join(
-            f"{Pupil._meta.get_field(f).verbose_name if f != '__all__' else ''}: {m}".lstrip(": ")
-            for f, msgs in error.message_dict.items() for m in msgs
-        )
-    return "; ".join(error.messages)
+    """Flatten a ValidationError into one line: 'Field: message; ...'."""
+    if not hasattr(error, "error_dict"):
+        return "; ".join(error.messages)
+    parts = []
+    for name, messages in error.message_dict.items():
+        label = "" if name == "__all__" else FIELD_LABELS.get(name, name.replace("_", " ").capitalize())
+        parts.extend(f"{label}: {m}" if label else m for m in messages)
+    return "; ".join(parts)
 
 
-def _read_rows(data: bytes) -> tuple[list[str], Iterable[tuple[int, dict[str, str]]]]:
+FIELD_LABELS = {"upn": "UPN"}
+
+
+def _read_rows(data: bytes, headers: dict[str, str] = IMPORT_HEADERS) -> tuple[
+    list[str], Iterable[tuple[int, dict[str, str]]]
+]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
     reader = csv.reader(io.StringIO(text))
     header = next(reader, [])
-    columns = [IMPORT_HEADERS.get(h.strip().lower(), "") for h in header]
+    columns = [headers.get(h.strip().lower(), "") for h in header]
     rows = (
         (line, {c: v for c, v in zip(columns, values, strict=False) if c})
         for line, values in enumerate(reader, start=2)
@@ -219,4 +226,121 @@ def pupils_import(*, data: bytes, by: Any) -> ImportResult:
                 result.created += 1
         AccessLog.record(user=by, action=AccessLog.IMPORT, pupils=[p for p, _ in to_save],
                          detail="MIS CSV import")
+    return result
+
+
+# --- Attendance and attainment from an MIS export ----------------------------------
+
+RECORD_HEADERS = {
+    "upn": "upn", "academic year": "academic_year", "year": "academic_year", "term": "term",
+    "possible sessions": "possible", "possible": "possible",
+    "attended sessions": "attended", "attended": "attended", "present": "attended",
+    "reading": "reading", "writing": "writing", "maths": "maths", "mathematics": "maths",
+}
+TERM_WORDS = {"autumn": "autumn", "aut": "autumn", "spring": "spring", "spr": "spring",
+              "summer": "summer", "sum": "summer"}
+ATTAINMENT_WORDS = {
+    "below": "below", "bel": "below", "working towards": "wts", "wts": "wts", "expected": "exp",
+    "exp": "exp", "greater depth": "gds", "gds": "gds", "": "",
+}
+
+
+def _record_key(row: dict[str, str]) -> tuple[int, str]:
+    year_text = row.get("academic_year", "").strip()
+    try:
+        year = int(year_text.split("/")[0])
+    except ValueError:
+        raise ValidationError(f"Academic year '{year_text}' should look like 2025 or 2025/26.") from None
+    if not 2000 <= year <= timezone.localdate().year:
+        raise ValidationError(f"Academic year '{year_text}' is out of range.")
+    term = TERM_WORDS.get(row.get("term", "").strip().lower())
+    if term is None:
+        raise ValidationError(f"Term '{row.get('term', '')}' should be autumn, spring or summer.")
+    return year, term
+
+
+def _whole_number(text: str, label: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ValidationError(f"{label} '{text}' is not a whole number.") from None
+
+
+def _row_to_records(row: dict[str, str], pupil: Pupil, existing: dict) -> list:
+    year, term = _record_key(row)
+    records = []
+    if row.get("possible", "").strip() or row.get("attended", "").strip():
+        record = existing.get((AttendanceRecord, pupil.pk, year, term)) or AttendanceRecord(
+            pupil=pupil, academic_year=year, term=term)
+        record.possible_sessions = _whole_number(row.get("possible", ""), "Possible sessions")
+        record.attended_sessions = _whole_number(row.get("attended", ""), "Attended sessions")
+        records.append(record)
+    grades = {}
+    for subject in ("reading", "writing", "maths"):
+        value = row.get(subject, "").strip().lower()
+        if value not in ATTAINMENT_WORDS:
+            raise ValidationError(f"{subject.capitalize()} '{row[subject]}' should be below, WTS, EXP or GDS.")
+        grades[subject] = ATTAINMENT_WORDS[value]
+    if any(grades.values()):
+        record = existing.get((AttainmentRecord, pupil.pk, year, term)) or AttainmentRecord(
+            pupil=pupil, academic_year=year, term=term)
+        for subject, grade in grades.items():
+            setattr(record, subject, grade)
+        records.append(record)
+    if not records:
+        raise ValidationError("The row has neither attendance nor attainment.")
+    for record in records:
+        record.full_clean(validate_unique=False, validate_constraints=False)
+    return records
+
+
+def records_import(*, data: bytes, by: Any) -> ImportResult:
+    """Create or update attendance and attainment from a CSV: every row, or none if any is bad."""
+    result = ImportResult()
+    columns, rows = _read_rows(data, RECORD_HEADERS)
+    missing = [c for c in ("upn", "academic_year", "term") if c not in columns]
+    if missing:
+        names = ", ".join(c.replace("_", " ") for c in missing)
+        result.errors.append((1, f"The header row has no column for: {names}."))
+        return result
+    rows = list(rows)
+    if not rows:
+        result.errors.append((2, "The file has no rows in it."))
+        return result
+    pupils = Pupil.objects.in_bulk([r.get("upn", "").strip().upper() for _, r in rows], field_name="upn")
+    existing = {
+        (type(r), r.pupil_id, r.academic_year, r.term): r
+        for model in (AttendanceRecord, AttainmentRecord)
+        for r in model.objects.filter(pupil__in=pupils.values())
+    }
+    seen: dict[tuple, int] = {}
+    to_save = []
+    for line, row in rows:
+        upn = row.get("upn", "").strip().upper()
+        pupil = pupils.get(upn)
+        if pupil is None:
+            result.errors.append((line, f"No pupil with UPN '{upn}' is on the register."))
+            continue
+        try:
+            records = _row_to_records(row, pupil, existing)
+        except ValidationError as error:
+            result.errors.append((line, _messages(error)))
+            continue
+        key = (pupil.pk, records[0].academic_year, records[0].term)
+        if key in seen:
+            result.errors.append((line, f"This pupil's term is also on line {seen[key]}."))
+            continue
+        seen[key] = line
+        to_save.extend(records)
+    if result.errors:
+        return result
+    with transaction.atomic():
+        for record in to_save:
+            if record.pk:
+                result.updated += 1
+            else:
+                result.created += 1
+            record.save()
+        AccessLog.record(user=by, action=AccessLog.IMPORT, pupils={r.pupil for r in to_save},
+                         detail="Attendance and attainment CSV")
     return result

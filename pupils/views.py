@@ -16,6 +16,8 @@ from . import cohort, services
 from .access import get_episode_for, get_pupil_for
 from .filters import RegisterFilter
 from .forms import (
+    AttainmentForm,
+    AttendanceForm,
     CareEpisodeForm,
     EndEpisodeForm,
     FlagForm,
@@ -207,3 +209,40 @@ def note_add(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, "The note is empty; nothing was added.")
     return redirect(pupil)
+
+
+@role_required(roles.can_edit_pupils)
+def pupil_records(request: HttpRequest, pk: int) -> HttpResponse:
+    """Enter a term's attendance or attainment for one pupil."""
+    pupil = get_pupil_for(request.user, pk)
+    which = request.POST.get("form")
+    attendance = AttendanceForm(request.POST if which == "attendance" else None, pupil=pupil, prefix="attendance")
+    attainment = AttainmentForm(request.POST if which == "attainment" else None, pupil=pupil, prefix="attainment")
+    form = attendance if which == "attendance" else attainment if which == "attainment" else None
+    if form is not None and form.is_valid():
+        form.save()
+        AccessLog.record(user=request.user, action=AccessLog.CHANGE, pupils=[pupil], detail=f"{which} record")
+        messages.success(request, f"The {which} figures are saved.")
+        return redirect("pupils:records", pk=pupil.pk)
+    context = {
+        "pupil": pupil, "attendance_form": attendance, "attainment_form": attainment,
+        "attendance": pupil.attendance_records.order_by("-academic_year", "-term"),
+        "attainment": pupil.attainment_records.order_by("-academic_year", "-term"),
+    }
+    return render(request, "pupils/pupil_records.html", context)
+
+
+@role_required(roles.can_import_export)
+def records_import(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    form.fields["file"].help_text = (
+        "A CSV with a header row: UPN, Academic year (2025 or 2025/26), Term, and Possible sessions and "
+        "Attended sessions, and/or Reading, Writing, Maths (below, WTS, EXP, GDS)."
+    )
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = services.records_import(data=form.cleaned_data["file"].read(), by=request.user)
+        if result.ok:
+            messages.success(request, f"Imported: {result.created} new records, {result.updated} updated.")
+            return redirect("pupils:records_import")
+    return render(request, "pupils/records_import.html", {"form": form, "result": result})

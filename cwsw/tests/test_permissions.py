@@ -1,8 +1,12 @@
 """Every URL of the project, as every role and as an anonymous visitor."""
 
+import datetime as dt
+from decimal import Decimal
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from pep.models import ExclusionConsultation, PepMeeting, PepTarget, PpPlusAllocation
 from pupils.tests.factories import CareEpisodeFactory, PupilFactory
 
 ROLES = ["anonymous", "head", "dt_user", "dsl", "governor", "staff", "norole"]
@@ -27,6 +31,27 @@ EXPECTED = {
     "pupils:episode_edit":  dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pupils:episode_end":   dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pupils:note_add":      dict(head=405, dt_user=403, dsl=405, governor=403, staff=403, norole=403),
+    "pupils:records":       dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
+    "pupils:records_import": dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
+    "pep:grid":             dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
+    "pep:pupil":            dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
+    "pep:pupil_summary":    dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
+    "pep:pep_add":          dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
+    "pep:pep_detail":       dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
+    "pep:pep_hold":         dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
+    "pep:pep_complete":     dict(head=405, dt_user=405, dsl=403, governor=403, staff=403, norole=403),
+    "pep:pep_reopen":       dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
+    "pep:pep_rate":         dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
+    "pep:pep_pdf":          dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
+    "pep:target_add":       dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
+    "pep:target_edit":      dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
+    "pep:target_review":    dict(head=405, dt_user=405, dsl=403, governor=403, staff=403, norole=403),
+    "pep:allocation_add":   dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
+    "pep:spend_add":        dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
+    "pep:pp_school":        dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
+    "pep:exclusions":       dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
+    "pep:exclusion_add":    dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
+    "pep:exclusion_edit":   dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
 }
 # Not the app's own pages: Django's and the IT administrator's.
 OUTSIDE = {"login", "logout", "admin"}
@@ -44,25 +69,43 @@ def all_url_names(resolver=None, prefix=""):
             yield prefix + entry.name
 
 
+def casework_for(pupil):
+    episode = CareEpisodeFactory(pupil=pupil, kind="CLA", start_date=dt.date(2024, 1, 1))
+    pep = PepMeeting.objects.create(pupil=pupil, academic_year=2025, term="autumn", meeting_date=dt.date(2025, 10, 1))
+    target = PepTarget.objects.create(pep=pep, area="reading", description="Read daily", success_criteria="Log",
+                                      owner="DT")
+    allocation = PpPlusAllocation.objects.create(pupil=pupil, financial_year=2025, amount=Decimal("2630"),
+                                                 source="virtual_school", received_on=dt.date(2025, 5, 1))
+    exclusion = ExclusionConsultation.objects.create(pupil=pupil, incident_date=dt.date(2025, 10, 2),
+                                                     incident="Demo incident", proposed_action="suspension")
+    return {"pupil": pupil, "episode": episode, "pep": pep, "target": target, "allocation": allocation,
+            "exclusion": exclusion}
+
+
 @pytest.fixture
 def objects(staff):
-    own = PupilFactory(key_adult=staff)
-    episode = CareEpisodeFactory(pupil=own)
-    other = PupilFactory()
-    other_episode = CareEpisodeFactory(pupil=other)
-    return {"own": own, "episode": episode, "other": other, "other_episode": other_episode}
+    return {"own": casework_for(PupilFactory(key_adult=staff)), "other": casework_for(PupilFactory())}
+
+
+# Which record each URL takes as its argument.
+ARGUMENT = {
+    "pupils:detail": "pupil", "pupils:edit": "pupil", "pupils:episode_add": "pupil", "pupils:note_add": "pupil",
+    "pupils:records": "pupil", "pupils:episode_edit": "episode", "pupils:episode_end": "episode",
+    "pep:pupil": "pupil", "pep:pupil_summary": "pupil", "pep:pep_add": "pupil", "pep:allocation_add": "pupil",
+    "pep:exclusion_add": "pupil", "pep:pep_detail": "pep", "pep:pep_hold": "pep", "pep:pep_complete": "pep",
+    "pep:pep_reopen": "pep", "pep:pep_rate": "pep", "pep:pep_pdf": "pep", "pep:target_add": "pep",
+    "pep:target_edit": "target", "pep:spend_add": "allocation", "pep:exclusion_edit": "exclusion",
+}
 
 
 def url_for(name, objects, which="own"):
-    if name in {"pupils:episode_edit", "pupils:episode_end"}:
-        key = "episode" if which == "own" else "other_episode"
-        return reverse(name, args=[objects[key].pk])
-    if name.startswith("pupils:") and name in {
-        "pupils:detail", "pupils:edit", "pupils:episode_add", "pupils:note_add"
-    }:
-        return reverse(name, args=[objects[which].pk])
+    records = objects[which]
+    if name == "pep:target_review":
+        return reverse(name, args=[records["pep"].pk, records["target"].pk])
     if name == "cwsw:terms_year":
         return reverse(name, args=[2025])
+    if name in ARGUMENT:
+        return reverse(name, args=[records[ARGUMENT[name]].pk])
     return reverse(name)
 
 
@@ -84,8 +127,7 @@ def test_it_gives_each_role_the_expected_status(name, role, objects, request, cl
         assert response.status_code == EXPECTED[name][role]
 
 
-@pytest.mark.parametrize("name", ["pupils:detail", "pupils:edit", "pupils:episode_add",
-                                  "pupils:episode_edit", "pupils:episode_end"])
+@pytest.mark.parametrize("name", sorted(ARGUMENT))
 def test_it_hides_other_pupils_from_a_key_adult(name, objects, staff, client):
     client.force_login(staff)
     response = client.get(url_for(name, objects, which="other"))
@@ -97,5 +139,5 @@ def test_it_never_shows_a_pupil_name_where_it_should_not(role, objects, request,
     client.force_login(request.getfixturevalue(role))
     for name in EXPECTED:
         body = client.get(url_for(name, objects, which="other")).content.decode()
-        assert objects["other"].last_name not in body, name
-        assert objects["other"].upn not in body, name
+        assert objects["other"]["pupil"].last_name not in body, name
+        assert objects["other"]["pupil"].upn not in body, name

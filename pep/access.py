@@ -1,0 +1,33 @@
+"""One way to fetch each casework record: a record the user may not see is a 404."""
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+
+from pupils.models import Pupil
+
+from .models import ExclusionConsultation, PepMeeting, PepTarget, PpPlusAllocation
+
+
+def get_pep_for(user: Any, pk: int) -> PepMeeting:
+    visible = Pupil.objects.visible_to(user)
+    return get_object_or_404(PepMeeting.objects.select_related("pupil").filter(pupil__in=visible), pk=pk)
+
+
+def get_target_for(user: Any, pk: int) -> PepTarget:
+    visible = Pupil.objects.visible_to(user)
+    return get_object_or_404(
+        PepTarget.objects.select_related("pep__pupil").filter(pep__pupil__in=visible), pk=pk
+    )
+
+
+def get_allocation_for(user: Any, pk: int) -> PpPlusAllocation:
+    visible = Pupil.objects.visible_to(user)
+    return get_object_or_404(PpPlusAllocation.objects.select_related("pupil").filter(pupil__in=visible), pk=pk)
+
+
+def get_exclusion_for(user: Any, pk: int) -> ExclusionConsultation:
+    visible = Pupil.objects.visible_to(user)
+    return get_object_or_404(
+        ExclusionConsultation.objects.select_related("pupil").filter(pupil__in=visible), pk=pk
+    )

@@ -1,0 +1,172 @@
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from cwsw.forms import DATE_WIDGET, CrispyFormMixin
+from cwsw.terms import TERM_CHOICES, academic_year_label, academic_year_of, financial_year_of
+
+from .models import (
+    ATTENDEES,
+    RATINGS,
+    REVIEWS,
+    ExclusionConsultation,
+    PepMeeting,
+    PepTarget,
+    PpPlusAllocation,
+    PpPlusRate,
+    PpPlusSpend,
+    financial_year_label,
+)
+
+
+def academic_year_choices() -> list[tuple[int, str]]:
+    this = academic_year_of(timezone.localdate())
+    return [(y, academic_year_label(y)) for y in range(this + 1, this - 3, -1)]
+
+
+def financial_year_choices() -> list[tuple[int, str]]:
+    this = financial_year_of(timezone.localdate())
+    return [(y, financial_year_label(y)) for y in range(this + 1, this - 4, -1)]
+
+
+class PepPlanForm(CrispyFormMixin, forms.ModelForm):
+    submit_label = "Plan PEP"
+    academic_year = forms.TypedChoiceField(coerce=int, choices=academic_year_choices, label="Academic year")
+    term = forms.ChoiceField(choices=TERM_CHOICES, label="For the term")
+
+    class Meta:
+        model = PepMeeting
+        fields = ["academic_year", "term", "is_initial", "meeting_date"]
+        widgets = {"meeting_date": DATE_WIDGET}
+        labels = {"meeting_date": "Meeting date"}
+
+
+class PepHoldForm(CrispyFormMixin, forms.ModelForm):
+    submit_label = "Save the meeting record"
+    attendees = forms.MultipleChoiceField(
+        choices=ATTENDEES, widget=forms.CheckboxSelectMultiple, required=False, label="Who attended",
+    )
+
+    class Meta:
+        model = PepMeeting
+        fields = [
+            "meeting_date", "attendees", "other_attendees", "child_views", "attendance_percent",
+            "attainment", "sdq_total",
+        ]
+        widgets = {
+            "meeting_date": DATE_WIDGET,
+            "child_views": forms.Textarea(attrs={"rows": 3}),
+            "attainment": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {"meeting_date": "Date held"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Checked as held, so the model refuses a meeting date still to come.
+        self.instance.status = "held" if self.instance.status == "planned" else self.instance.status
+        self.fields["sdq_total"].help_text = "0 to 40: 0-13 normal, 14-16 borderline, 17-40 cause for concern."
+
+
+class PepTargetForm(CrispyFormMixin, forms.ModelForm):
+    submit_label = "Save target"
+
+    class Meta:
+        model = PepTarget
+        fields = ["area", "description", "success_criteria", "owner", "pp_plus_needed"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "success_criteria": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class TargetReviewForm(forms.Form):
+    review = forms.ChoiceField(choices=REVIEWS)
+    notes = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PepRatingForm(CrispyFormMixin, forms.ModelForm):
+    submit_label = "Save rating"
+    vs_rating = forms.ChoiceField(choices=[("", "Not rated"), *RATINGS], required=False, label="Rating")
+
+    class Meta:
+        model = PepMeeting
+        fields = ["vs_rating", "vs_feedback"]
+        widgets = {"vs_feedback": forms.Textarea(attrs={"rows": 3})}
+
+
+class ReopenForm(CrispyFormMixin, forms.Form):
+    submit_label = "Reopen PEP"
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+        help_text="Why the signed-off PEP needs changing. This is kept with the PEP.",
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Give the reason for reopening the PEP.")
+        return reason
+
+
+class RateForm(CrispyFormMixin, forms.ModelForm):
+    submit_label = "Add rate"
+    financial_year = forms.TypedChoiceField(coerce=int, choices=financial_year_choices, label="Financial year")
+
+    class Meta:
+        model = PpPlusRate
+        fields = ["financial_year", "amount"]
+
+
+class AllocationForm(CrispyFormMixin, forms.ModelForm):
+    submit_label = "Record allocation"
+    financial_year = forms.TypedChoiceField(coerce=int, choices=financial_year_choices, label="Financial year")
+
+    class Meta:
+        model = PpPlusAllocation
+        fields = ["financial_year", "amount", "source", "received_on", "note"]
+        widgets = {"received_on": DATE_WIDGET}
+
+
+class SpendForm(CrispyFormMixin, forms.ModelForm):
+    submit_label = "Record spend"
+
+    class Meta:
+        model = PpPlusSpend
+        fields = ["spent_on", "amount", "category", "description", "target", "impact"]
+        widgets = {"spent_on": DATE_WIDGET, "impact": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args: Any, allocation: PpPlusAllocation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.allocation = allocation
+        targets = PepTarget.objects.filter(pep__pupil_id=allocation.pupil_id).select_related("pep")
+        self.fields["target"].queryset = targets
+        self.fields["target"].label_from_instance = lambda t: f"{t.pep.term_label}: {t}"
+
+
+class ExclusionForm(CrispyFormMixin, forms.ModelForm):
+    submit_label = "Save"
+
+    class Meta:
+        model = ExclusionConsultation
+        fields = [
+            "incident_date", "incident", "proposed_action",
+            "consulted_on", "vs_adviser", "vs_advice", "alternatives_considered",
+            "decision", "decision_date", "first_day", "days", "public_exam_missed",
+            "social_worker_notified_on", "vsh_notified_on", "reintegration_meeting_on",
+        ]
+        widgets = {
+            name: DATE_WIDGET for name in (
+                "incident_date", "consulted_on", "decision_date", "first_day",
+                "social_worker_notified_on", "vsh_notified_on", "reintegration_meeting_on",
+            )
+        } | {
+            "incident": forms.Textarea(attrs={"rows": 3}),
+            "vs_advice": forms.Textarea(attrs={"rows": 2}),
+            "alternatives_considered": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, pupil: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.pupil = pupil
+        self.fields["days"].widget.attrs["step"] = "0.5"

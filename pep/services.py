@@ -1,0 +1,149 @@
+"""Casework workflows: each checks its rule, saves, and writes the access log."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from cwsw.models import AccessLog
+
+from .models import (
+    CARRIED_FORWARD,
+    COMPLETE,
+    HELD,
+    PLANNED,
+    RED,
+    ZERO,
+    PepMeeting,
+    PepReopening,
+    PepTarget,
+    PpPlusAllocation,
+    PpPlusSpend,
+)
+
+
+def _log(by: Any, pep: PepMeeting, detail: str) -> None:
+    AccessLog.record(user=by, action=AccessLog.CHANGE, pupils=[pep.pupil], detail=detail)
+
+
+def previous_pep(pep: PepMeeting) -> PepMeeting | None:
+    """Return the pupil's PEP held before this one, whose targets this one reviews."""
+    return (
+        PepMeeting.objects.filter(pupil_id=pep.pupil_id, status__in=[HELD, COMPLETE])
+        .filter(meeting_date__lt=pep.meeting_date).exclude(pk=pep.pk)
+        .order_by("-meeting_date", "-id").first()
+    )
+
+
+@transaction.atomic
+def pep_hold(*, pep: PepMeeting, by: Any) -> PepMeeting:
+    """Save the record of a meeting that took place; a planned PEP becomes held."""
+    if pep.is_locked:
+        raise ValidationError("This PEP is complete and locked. Reopen it to change it.")
+    if pep.status == PLANNED:
+        pep.status = HELD
+    pep.full_clean()
+    pep.save()
+    _log(by, pep, "PEP held")
+    return pep
+
+
+@transaction.atomic
+def pep_complete(*, pep: PepMeeting, by: Any) -> PepMeeting:
+    """Sign off a held PEP; it is then locked."""
+    pep = PepMeeting.objects.select_for_update().get(pk=pep.pk)
+    if pep.status != HELD:
+        raise ValidationError("Only a PEP that has been held can be completed.")
+    if pep.vs_rating == RED:
+        raise ValidationError(
+            "The Virtual School rated this PEP red. Improve it and get a new rating before completing it."
+        )
+    if not pep.targets.exists():
+        raise ValidationError("Add at least one SMART target before completing the PEP.")
+    before = previous_pep(pep)
+    if before and before.targets.awaiting_review().exists():
+        raise ValidationError("Review every target from the previous PEP before completing this one.")
+    pep.status = COMPLETE
+    pep.completed_by = by
+    pep.completed_at = timezone.now()
+    pep.save()
+    _log(by, pep, "PEP completed")
+    return pep
+
+
+@transaction.atomic
+def pep_reopen(*, pep: PepMeeting, reason: str, by: Any) -> PepMeeting:
+    reason = reason.strip()
+    if pep.status != COMPLETE:
+        raise ValidationError("Only a completed PEP can be reopened.")
+    if not reason:
+        raise ValidationError("Give the reason for reopening the PEP.")
+    PepReopening.objects.create(pep=pep, by=by, reason=reason)
+    pep.status = HELD
+    pep.completed_by = None
+    pep.completed_at = None
+    pep.save()
+    _log(by, pep, "PEP reopened")
+    return pep
+
+
+@transaction.atomic
+def pep_rate(*, pep: PepMeeting, rating: str, feedback: str, by: Any) -> PepMeeting:
+    """Record the Virtual School's rating; a completed PEP rated red is reopened."""
+    if pep.status == PLANNED:
+        raise ValidationError("The PEP has not been held yet.")
+    pep.vs_rating, pep.vs_feedback = rating, feedback
+    pep.save()
+    _log(by, pep, f"PEP rated {rating or 'none'}")
+    if rating == RED and pep.status == COMPLETE:
+        pep_reopen(pep=pep, reason="Rated red by the Virtual School.", by=by)
+    return pep
+
+
+@transaction.atomic
+def target_review(*, target: PepTarget, review: str, notes: str, in_pep: PepMeeting, by: Any) -> PepTarget:
+    """Review an earlier target at a later PEP; a carried-forward target is copied into it."""
+    if in_pep.is_locked:
+        raise ValidationError("This PEP is complete and locked. Reopen it to change it.")
+    already_carried = target.review == CARRIED_FORWARD
+    target.review, target.review_notes, target.reviewed_in = review, notes, in_pep
+    target.save()
+    if review == CARRIED_FORWARD and not already_carried:
+        PepTarget.objects.create(
+            pep=in_pep, area=target.area, description=target.description,
+            success_criteria=target.success_criteria, owner=target.owner,
+            pp_plus_needed=target.pp_plus_needed, carried_from=target,
+        )
+    _log(by, in_pep, "PEP target reviewed")
+    return target
+
+
+def spend_record(*, spend: PpPlusSpend, by: Any) -> PpPlusSpend:
+    """Save a PP+ spend unless it would take its allocation below zero.
+
+    The allocation row is locked first, so two spends saved at once are checked one
+    after the other and cannot overspend it together.
+    """
+    with transaction.atomic():
+        allocation = PpPlusAllocation.objects.select_for_update().get(pk=spend.allocation_id)
+        spent = allocation.spends.exclude(pk=spend.pk).aggregate(total=Sum("amount"))["total"] or ZERO
+        remaining = allocation.amount - spent
+        if spend.amount > remaining:
+            raise ValidationError({"amount": (
+                f"This would overspend the allocation: £{remaining:,.2f} of £{allocation.amount:,.2f} "
+                f"remains, and this spend is £{spend.amount:,.2f}."
+            )})
+        spend.allocation = allocation
+        spend.full_clean()
+        spend.save()
+        AccessLog.record(user=by, action=AccessLog.CHANGE, pupils=[allocation.pupil], detail="PP+ spend")
+    return spend
+
+
+def money(value: Decimal | None) -> str:
+    return f"£{(value or ZERO):,.2f}"

@@ -1,0 +1,27 @@
+from django.urls import path
+
+from . import views
+
+app_name = "pep"
+
+urlpatterns = [
+    path("peps/", views.grid, name="grid"),
+    path("peps/<int:pk>/", views.pep_detail, name="pep_detail"),
+    path("peps/<int:pk>/hold/", views.pep_hold, name="pep_hold"),
+    path("peps/<int:pk>/complete/", views.pep_complete, name="pep_complete"),
+    path("peps/<int:pk>/reopen/", views.pep_reopen, name="pep_reopen"),
+    path("peps/<int:pk>/rating/", views.pep_rate, name="pep_rate"),
+    path("peps/<int:pk>/pdf/", views.pep_pdf, name="pep_pdf"),
+    path("peps/<int:pk>/targets/add/", views.target_add, name="target_add"),
+    path("peps/<int:pk>/review/<int:target_pk>/", views.target_review, name="target_review"),
+    path("targets/<int:pk>/edit/", views.target_edit, name="target_edit"),
+    path("pupils/<int:pk>/", views.pupil_casework, name="pupil"),
+    path("pupils/<int:pk>/summary/", views.pupil_summary, name="pupil_summary"),
+    path("pupils/<int:pk>/peps/add/", views.pep_add, name="pep_add"),
+    path("pupils/<int:pk>/pp-plus/add/", views.allocation_add, name="allocation_add"),
+    path("pupils/<int:pk>/exclusions/add/", views.exclusion_add, name="exclusion_add"),
+    path("pp-plus/", views.pp_school, name="pp_school"),
+    path("pp-plus/allocations/<int:pk>/spend/", views.spend_add, name="spend_add"),
+    path("exclusions/", views.exclusions, name="exclusions"),
+    path("exclusions/<int:pk>/", views.exclusion_edit, name="exclusion_edit"),
+]

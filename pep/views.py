@@ -1,0 +1,365 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from cwsw import roles
+from cwsw.decorators import role_required
+from cwsw.models import AccessLog
+from cwsw.terms import academic_year_label, academic_year_of, financial_year_of
+from pupils.access import get_pupil_for
+
+from . import selectors, services
+from .access import get_allocation_for, get_exclusion_for, get_pep_for, get_target_for
+from .compliance import STATUS_LABELS
+from .forms import (
+    AllocationForm,
+    ExclusionForm,
+    PepHoldForm,
+    PepPlanForm,
+    PepRatingForm,
+    PepTargetForm,
+    RateForm,
+    ReopenForm,
+    SpendForm,
+    TargetReviewForm,
+)
+from .models import PLANNED, PpPlusRate, financial_year_label
+from .pdf import render_pep
+
+
+def _year_param(request: HttpRequest, default: int) -> int:
+    try:
+        year = int(request.GET.get("year", default))
+    except ValueError:
+        return default
+    return year if abs(year - default) <= 10 else default
+
+
+# --- PEPs ----------------------------------------------------------------------------
+
+
+@role_required(roles.can_do_casework)
+def grid(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    year = _year_param(request, academic_year_of(today))
+    context = {
+        "grid": selectors.compliance_grid(user=request.user, academic_year=year, today=today),
+        "year_label": academic_year_label(year),
+        "previous_year": year - 1,
+        "next_year": year + 1,
+        "status_labels": STATUS_LABELS,
+    }
+    return render(request, "pep/grid.html", context)
+
+
+@role_required(roles.can_see_social_care)
+def pupil_casework(request: HttpRequest, pk: int) -> HttpResponse:
+    pupil = get_pupil_for(request.user, pk)
+    today = timezone.localdate()
+    year = academic_year_of(today)
+    fy = financial_year_of(today)
+    AccessLog.record(user=request.user, action=AccessLog.VIEW, pupils=[pupil], detail="Casework")
+    context = {
+        "pupil": pupil,
+        "category": pupil.cohort_category(today),
+        "slots": selectors.pupil_slots(pupil=pupil, academic_year=year, today=today),
+        "year_label": academic_year_label(year),
+        "peps": pupil.peps.order_by("-meeting_date"),
+        "allocations": selectors.pupil_allocations(pupil=pupil),
+        "pp": selectors.pp_summary(financial_year=fy, pupil=pupil),
+        "rate": PpPlusRate.rate_for(fy),
+        "fy_label": financial_year_label(fy),
+        "exclusions": selectors.pupil_exclusions(pupil=pupil, today=today),
+        "attendance": pupil.attendance_records.order_by("-academic_year", "-term"),
+        "attainment": pupil.attainment_records.order_by("-academic_year", "-term"),
+    }
+    return render(request, "pep/pupil_casework.html", context)
+
+
+@role_required(roles.can_see_social_care)
+def pupil_summary(request: HttpRequest, pk: int) -> HttpResponse:
+    """What comes next for one pupil: the partial the pupil page loads."""
+    pupil = get_pupil_for(request.user, pk)
+    today = timezone.localdate()
+    slots = selectors.pupil_slots(pupil=pupil, academic_year=academic_year_of(today), today=today)
+    context = {
+        "pupil": pupil,
+        "next_slot": next((s for s in slots if s.due and s.status in ("missing", "due_soon", "planned", "upcoming")),
+                          None),
+        "pp": selectors.pp_summary(financial_year=financial_year_of(today), pupil=pupil),
+        "flags": [(e, f) for e, f in selectors.pupil_exclusions(pupil=pupil, today=today) if f.any],
+    }
+    return render(request, "pep/_pupil_summary.html", context)
+
+
+@role_required(roles.can_do_casework)
+def pep_add(request: HttpRequest, pk: int) -> HttpResponse:
+    pupil = get_pupil_for(request.user, pk)
+    today = timezone.localdate()
+    form = PepPlanForm(request.POST or None, initial={"academic_year": academic_year_of(today), "meeting_date": today})
+    form.instance.pupil = pupil
+    if request.method == "POST" and form.is_valid():
+        pep = form.save()
+        AccessLog.record(user=request.user, action=AccessLog.CHANGE, pupils=[pupil], detail="PEP planned")
+        messages.success(request, f"{pep} is planned for {pep.meeting_date:%-d %B %Y}.")
+        return redirect(pep)
+    return render(request, "pep/form.html", {"form": form, "title": f"Plan a PEP for {pupil}", "pupil": pupil})
+
+
+@role_required(roles.can_do_casework)
+def pep_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    pep = get_pep_for(request.user, pk)
+    AccessLog.record(user=request.user, action=AccessLog.VIEW, pupils=[pep.pupil], detail="PEP")
+    previous = services.previous_pep(pep) if pep.status != PLANNED else None
+    context = {
+        "pep": pep,
+        "pupil": pep.pupil,
+        "targets": pep.targets.select_related("carried_from"),
+        "previous": previous,
+        "previous_targets": previous.targets.all() if previous else [],
+        "review_form": TargetReviewForm(),
+        "reopenings": pep.reopenings.select_related("by"),
+    }
+    return render(request, "pep/pep_detail.html", context)
+
+
+@role_required(roles.can_do_casework)
+def pep_hold(request: HttpRequest, pk: int) -> HttpResponse:
+    pep = get_pep_for(request.user, pk)
+    if pep.is_locked:
+        messages.error(request, "This PEP is complete and locked. Reopen it to change it.")
+        return redirect(pep)
+    form = PepHoldForm(request.POST or None, instance=pep)
+    if request.method == "POST" and form.is_valid():
+        services.pep_hold(pep=form.instance, by=request.user)
+        messages.success(request, "The meeting record is saved.")
+        return redirect(pep)
+    return render(request, "pep/form.html", {"form": form, "title": f"Record the meeting: {pep}", "pupil": pep.pupil})
+
+
+@role_required(roles.can_do_casework)
+@require_POST
+def pep_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    pep = get_pep_for(request.user, pk)
+    try:
+        services.pep_complete(pep=pep, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "The PEP is complete, signed off and locked.")
+    return redirect(pep)
+
+
+@role_required(roles.can_do_casework)
+def pep_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    pep = get_pep_for(request.user, pk)
+    form = ReopenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.pep_reopen(pep=pep, reason=form.cleaned_data["reason"], by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "The PEP is open for changes again; the reason is recorded.")
+        return redirect(pep)
+    return render(request, "pep/form.html", {"form": form, "title": f"Reopen {pep}", "pupil": pep.pupil})
+
+
+@role_required(roles.can_do_casework)
+def pep_rate(request: HttpRequest, pk: int) -> HttpResponse:
+    pep = get_pep_for(request.user, pk)
+    form = PepRatingForm(request.POST or None, instance=pep)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.pep_rate(pep=pep, rating=form.cleaned_data["vs_rating"],
+                              feedback=form.cleaned_data["vs_feedback"], by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "The Virtual School's rating is recorded.")
+        return redirect(pep)
+    title = f"Virtual School rating: {pep}"
+    return render(request, "pep/form.html", {"form": form, "title": title, "pupil": pep.pupil})
+
+
+@role_required(roles.can_do_casework)
+def pep_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    pep = get_pep_for(request.user, pk)
+    pdf = render_pep(pep)
+    AccessLog.record(user=request.user, action=AccessLog.DOWNLOAD, pupils=[pep.pupil], detail="PEP PDF")
+    filename = f"pep-{pep.pupil.upn}-{pep.academic_year}-{pep.term}.pdf"
+    return HttpResponse(pdf, content_type="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@role_required(roles.can_do_casework)
+def target_add(request: HttpRequest, pk: int) -> HttpResponse:
+    pep = get_pep_for(request.user, pk)
+    if pep.is_locked:
+        messages.error(request, "This PEP is complete and locked. Reopen it to add targets.")
+        return redirect(pep)
+    form = PepTargetForm(request.POST or None)
+    form.instance.pep = pep
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        AccessLog.record(user=request.user, action=AccessLog.CHANGE, pupils=[pep.pupil], detail="PEP target")
+        messages.success(request, "The target is added.")
+        return redirect(pep)
+    return render(request, "pep/form.html", {"form": form, "title": f"Add a SMART target: {pep}", "pupil": pep.pupil})
+
+
+@role_required(roles.can_do_casework)
+def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    target = get_target_for(request.user, pk)
+    if target.pep.is_locked:
+        messages.error(request, "This PEP is complete and locked. Reopen it to change its targets.")
+        return redirect(target.pep)
+    form = PepTargetForm(request.POST or None, instance=target)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        AccessLog.record(user=request.user, action=AccessLog.CHANGE, pupils=[target.pep.pupil], detail="PEP target")
+        messages.success(request, "The target is saved.")
+        return redirect(target.pep)
+    return render(request, "pep/form.html", {"form": form, "title": "Edit target", "pupil": target.pep.pupil})
+
+
+@role_required(roles.can_do_casework)
+@require_POST
+def target_review(request: HttpRequest, pk: int, target_pk: int) -> HttpResponse:
+    pep = get_pep_for(request.user, pk)
+    target = get_target_for(request.user, target_pk)
+    previous = services.previous_pep(pep)
+    if previous is None or target.pep_id != previous.pk:
+        messages.error(request, "Only the previous PEP's targets are reviewed here.")
+        return redirect(pep)
+    form = TargetReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose met, partly met, not met or carried forward.")
+        return redirect(pep)
+    try:
+        services.target_review(target=target, review=form.cleaned_data["review"],
+                               notes=form.cleaned_data["notes"], in_pep=pep, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(pep)
+
+
+# --- Pupil Premium Plus -------------------------------------------------------------
+
+
+@role_required(roles.can_do_casework)
+def pp_school(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    fy = _year_param(request, financial_year_of(today))
+    form = RateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "The rate is added.")
+        return redirect("pep:pp_school")
+    context = {
+        "pp": selectors.pp_summary(financial_year=fy),
+        "fy_label": financial_year_label(fy),
+        "previous_year": fy - 1,
+        "next_year": fy + 1,
+        "rate": PpPlusRate.rate_for(fy),
+        "rates": PpPlusRate.objects.all(),
+        "form": form,
+    }
+    return render(request, "pep/pp_school.html", context)
+
+
+@role_required(roles.can_do_casework)
+def allocation_add(request: HttpRequest, pk: int) -> HttpResponse:
+    pupil = get_pupil_for(request.user, pk)
+    today = timezone.localdate()
+    fy = financial_year_of(today)
+    source = "virtual_school" if pupil.cohort_category(today) == "CLA" else "direct"
+    form = AllocationForm(request.POST or None, initial={
+        "financial_year": fy, "amount": PpPlusRate.rate_for(fy), "source": source, "received_on": today,
+    })
+    form.instance.pupil = pupil
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        AccessLog.record(user=request.user, action=AccessLog.CHANGE, pupils=[pupil], detail="PP+ allocation")
+        messages.success(request, "The allocation is recorded.")
+        return redirect("pep:pupil", pk=pupil.pk)
+    return render(request, "pep/form.html", {"form": form, "title": f"PP+ received for {pupil}", "pupil": pupil})
+
+
+@role_required(roles.can_do_casework)
+def spend_add(request: HttpRequest, pk: int) -> HttpResponse:
+    allocation = get_allocation_for(request.user, pk)
+    form = SpendForm(request.POST or None, allocation=allocation, initial={"spent_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.spend_record(spend=form.instance, by=request.user)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "The spend is recorded.")
+            return redirect("pep:pupil", pk=allocation.pupil_id)
+    context = {
+        "form": form, "title": f"Spend from {allocation}", "pupil": allocation.pupil,
+        "remaining": allocation.remaining(),
+    }
+    return render(request, "pep/form.html", context)
+
+
+def _add_errors(form: SpendForm, error: ValidationError) -> None:
+    """Show a service's refusal next to the field it concerns."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, field_messages in error.message_dict.items():
+        for message in field_messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
+# --- Suspensions, exclusions and the consultation ----------------------------------
+
+
+@role_required(roles.can_record_exclusions)
+def exclusions(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    year = _year_param(request, academic_year_of(today))
+    rows = selectors.exclusions_overview(user=request.user, academic_year=year, today=today)
+    context = {
+        "rows": rows, "year_label": academic_year_label(year),
+        "previous_year": year - 1, "next_year": year + 1,
+    }
+    return render(request, "pep/exclusions.html", context)
+
+
+@role_required(roles.can_record_exclusions)
+def exclusion_add(request: HttpRequest, pk: int) -> HttpResponse:
+    pupil = get_pupil_for(request.user, pk)
+    form = ExclusionForm(request.POST or None, pupil=pupil, initial={"incident_date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        AccessLog.record(user=request.user, action=AccessLog.CHANGE, pupils=[pupil], detail="Exclusion record")
+        messages.success(request, "Saved.")
+        return redirect("pep:pupil", pk=pupil.pk)
+    return render(request, "pep/form.html", {
+        "form": form, "title": f"Suspension or exclusion: {pupil}", "pupil": pupil,
+        "category": pupil.cohort_category(),
+    })
+
+
+@role_required(roles.can_record_exclusions)
+def exclusion_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    exclusion = get_exclusion_for(request.user, pk)
+    form = ExclusionForm(request.POST or None, instance=exclusion, pupil=exclusion.pupil)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        AccessLog.record(user=request.user, action=AccessLog.CHANGE, pupils=[exclusion.pupil],
+                         detail="Exclusion record")
+        messages.success(request, "Saved.")
+        return redirect("pep:pupil", pk=exclusion.pupil_id)
+    return render(request, "pep/form.html", {
+        "form": form, "title": f"{exclusion}", "pupil": exclusion.pupil,
+        "category": exclusion.pupil.cohort_category(),
+    })
+
