@@ -81,14 +81,17 @@ def pep_slots(
         if period is None or not on_roll.overlaps(term.start, term.end):
             slots.append(Slot(term, NOT_REQUIRED))
             continue
-        initial_due = initial_pep_due(
-            cla_start=period.start, admitted=on_roll.start, school_days=school_days, calendar=calendar
-        )
-        if initial_due > term.end:
+        initial_due = None
+        if max(period.start, on_roll.start) >= calendar.terms[0].start:
+            initial_due = initial_pep_due(
+                cla_start=period.start, admitted=on_roll.start, school_days=school_days, calendar=calendar
+            )
+        # Otherwise care began before the calendar's first term: its initial PEP is long past.
+        if initial_due and initial_due > term.end:
             # Looked after too late in the term: the initial PEP next term covers it.
             slots.append(Slot(term, NOT_REQUIRED))
             continue
-        is_initial = initial_due >= term.start
+        is_initial = initial_due is not None and initial_due >= term.start
         due = initial_due if is_initial else term.end
         slots.append(_status(term, due, is_initial, by_term.get((term.academic_year, term.name), []), today))
     return slots

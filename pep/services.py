@@ -31,6 +31,11 @@ def _log(by: Any, pep: PepMeeting, detail: str) -> None:
     AccessLog.record(user=by, action=AccessLog.CHANGE, pupils=[pep.pupil], detail=detail)
 
 
+def _locked(pep: PepMeeting) -> PepMeeting:
+    """Re-read the PEP with its row locked, so a state change works on the current state."""
+    return PepMeeting.objects.select_for_update().select_related("pupil").get(pk=pep.pk)
+
+
 def previous_pep(pep: PepMeeting) -> PepMeeting | None:
     """Return the pupil's PEP held before this one, whose targets this one reviews."""
     return (
@@ -56,7 +61,7 @@ def pep_hold(*, pep: PepMeeting, by: Any) -> PepMeeting:
 @transaction.atomic
 def pep_complete(*, pep: PepMeeting, by: Any) -> PepMeeting:
     """Sign off a held PEP; it is then locked."""
-    pep = PepMeeting.objects.select_for_update().get(pk=pep.pk)
+    pep = _locked(pep)
     if pep.status != HELD:
         raise ValidationError("Only a PEP that has been held can be completed.")
     if pep.vs_rating == RED:
@@ -71,7 +76,7 @@ def pep_complete(*, pep: PepMeeting, by: Any) -> PepMeeting:
     pep.status = COMPLETE
     pep.completed_by = by
     pep.completed_at = timezone.now()
-    pep.save()
+    pep.save(update_fields=["status", "completed_by", "completed_at"])
     _log(by, pep, "PEP completed")
     return pep
 
@@ -79,6 +84,7 @@ def pep_complete(*, pep: PepMeeting, by: Any) -> PepMeeting:
 @transaction.atomic
 def pep_reopen(*, pep: PepMeeting, reason: str, by: Any) -> PepMeeting:
     reason = reason.strip()
+    pep = _locked(pep)
     if pep.status != COMPLETE:
         raise ValidationError("Only a completed PEP can be reopened.")
     if not reason:
@@ -87,7 +93,7 @@ def pep_reopen(*, pep: PepMeeting, reason: str, by: Any) -> PepMeeting:
     pep.status = HELD
     pep.completed_by = None
     pep.completed_at = None
-    pep.save()
+    pep.save(update_fields=["status", "completed_by", "completed_at"])
     _log(by, pep, "PEP reopened")
     return pep
 
@@ -95,13 +101,14 @@ def pep_reopen(*, pep: PepMeeting, reason: str, by: Any) -> PepMeeting:
 @transaction.atomic
 def pep_rate(*, pep: PepMeeting, rating: str, feedback: str, by: Any) -> PepMeeting:
     """Record the Virtual School's rating; a completed PEP rated red is reopened."""
+    pep = _locked(pep)
     if pep.status == PLANNED:
         raise ValidationError("The PEP has not been held yet.")
     pep.vs_rating, pep.vs_feedback = rating, feedback
-    pep.save()
+    pep.save(update_fields=["vs_rating", "vs_feedback"])
     _log(by, pep, f"PEP rated {rating or 'none'}")
     if rating == RED and pep.status == COMPLETE:
-        pep_reopen(pep=pep, reason="Rated red by the Virtual School.", by=by)
+        pep = pep_reopen(pep=pep, reason="Rated red by the Virtual School.", by=by)
     return pep
 
 

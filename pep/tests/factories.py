@@ -1,0 +1,57 @@
+import datetime as dt
+from decimal import Decimal
+
+import factory
+
+from pep.models import ExclusionConsultation, PepMeeting, PepTarget, PpPlusAllocation
+from pupils.tests.factories import CareEpisodeFactory, PupilFactory
+
+
+def looked_after_pupil(**pupil_fields):
+    """A pupil looked after since January 2024 (a full care order)."""
+    return CareEpisodeFactory(kind="CLA", start_date=dt.date(2024, 1, 8), pupil__key_adult=None,
+                              **{f"pupil__{k}": v for k, v in pupil_fields.items()}).pupil
+
+
+class PepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PepMeeting
+
+    pupil = factory.LazyFunction(looked_after_pupil)
+    academic_year = 2025
+    term = "autumn"
+    meeting_date = dt.date(2025, 10, 15)
+    status = "held"
+
+
+class TargetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PepTarget
+
+    pep = factory.SubFactory(PepFactory)
+    area = "reading"
+    description = "Read aloud to the key adult three times a week until February half term"
+    success_criteria = "Reading age up six months on the spring test"
+    owner = "Class teacher"
+    pp_plus_needed = Decimal("300.00")
+
+
+class AllocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PpPlusAllocation
+
+    pupil = factory.SubFactory(PupilFactory)
+    financial_year = 2025
+    amount = Decimal("2630.00")
+    source = "virtual_school"
+    received_on = dt.date(2025, 5, 1)
+
+
+class ExclusionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExclusionConsultation
+
+    pupil = factory.SubFactory(PupilFactory)
+    incident_date = dt.date(2025, 10, 6)
+    incident = "Demo incident in the playground"
+    proposed_action = "suspension"

@@ -1,0 +1,94 @@
+"""The casework pages: content, and a constant number of queries as the school grows."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cwsw.models import SchoolProfile
+from pep.tests.factories import AllocationFactory, ExclusionFactory, PepFactory, TargetFactory, looked_after_pupil
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _today(time_machine):
+    time_machine.move_to(dt.datetime(2025, 11, 20, 12, 0))
+    SchoolProfile.load()  # created on first use; counted queries should not include that
+
+
+def test_the_grid_shows_each_looked_after_child_by_term(login, dt_user):
+    held = PepFactory(meeting_date=dt.date(2025, 10, 15)).pupil
+    looked_after_pupil()
+    response = login(dt_user).get(reverse("pep:grid"), {"year": 2025})
+    rows = {row.pupil: [s.status for s in row.slots] for row in response.context["grid"].rows}
+    assert rows[held] == ["on_time", "upcoming", "upcoming"]
+    assert len(rows) == 2
+    assert response.context["grid"].counts[0]["on_time"] == 1
+
+
+def test_the_grid_leaves_out_pupils_not_looked_after(login, dt_user):
+    from pupils.tests.factories import CareEpisodeFactory
+
+    CareEpisodeFactory(kind="CIN")
+    assert login(dt_user).get(reverse("pep:grid")).context["grid"].rows == []
+
+
+def test_the_pupil_summary_says_what_comes_next(login, dt_user):
+    pupil = looked_after_pupil()
+    AllocationFactory(pupil=pupil, amount=Decimal("2630.00"))
+    body = login(dt_user).get(reverse("pep:pupil_summary", args=[pupil.pk])).content.decode()
+    assert "Autumn PEP: not yet due, due 31 Dec 2025" in body
+    assert "left to spend" in body and "£2,630.00" in body
+
+
+def school_of(n):
+    for i in range(n):
+        target = TargetFactory(pep__meeting_date=dt.date(2025, 10, 1) + dt.timedelta(days=i % 20))
+        AllocationFactory(pupil=target.pep.pupil)
+        ExclusionFactory(pupil=target.pep.pupil, decision="suspension", decision_date=dt.date(2025, 10, 7),
+                         consulted_on=dt.date(2025, 10, 6), first_day=dt.date(2025, 10, 8), days=Decimal("1"))
+
+
+def count_queries(client, url, **params):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, params).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("url", [reverse("pep:grid"), reverse("pep:exclusions"), reverse("pep:pp_school")])
+def test_school_pages_run_the_same_number_of_queries_for_10_and_60_pupils(login, dt_user, url):
+    client = login(dt_user)
+    school_of(10)
+    small = count_queries(client, url, year=2025)
+    school_of(50)
+    assert count_queries(client, url, year=2025) == small
+
+
+def test_a_pupils_casework_page_runs_the_same_queries_however_much_history(login, dt_user):
+    client = login(dt_user)
+    pupil = looked_after_pupil()
+    url = reverse("pep:pupil", args=[pupil.pk])
+
+    def add_history(i):
+        TargetFactory(pep__pupil=pupil, pep__meeting_date=dt.date(2025, 9, 10) + dt.timedelta(days=i))
+        AllocationFactory(pupil=pupil, financial_year=2024 + i % 2, received_on=dt.date(2025, 5, 1))
+        ExclusionFactory(pupil=pupil, incident_date=dt.date(2025, 9, 10) + dt.timedelta(days=i))
+
+    add_history(0)
+    small = count_queries(client, url)
+    for i in range(1, 15):
+        add_history(i)
+    assert count_queries(client, url) == small
+
+
+def test_a_pep_page_runs_the_same_queries_however_many_targets(login, dt_user):
+    client = login(dt_user)
+    pep = TargetFactory().pep
+    url = reverse("pep:pep_detail", args=[pep.pk])
+    small = count_queries(client, url)
+    TargetFactory.create_batch(20, pep=pep)
+    assert count_queries(client, url) == small

@@ -1,0 +1,109 @@
+"""When PEPs are due and whether they were on time."""
+
+import datetime as dt
+
+from cwsw.terms import SchoolCalendar, TermDates
+from pep.compliance import (
+    DUE_SOON,
+    LATE,
+    MISSING,
+    NOT_REQUIRED,
+    ON_TIME,
+    PLANNED_SOON,
+    UPCOMING,
+    Period,
+    initial_pep_due,
+    pep_slots,
+)
+from pep.models import PepMeeting
+
+D = dt.date
+TERMS = [
+    TermDates(2025, "autumn", D(2025, 9, 3), D(2025, 12, 19)),
+    TermDates(2025, "spring", D(2026, 1, 5), D(2026, 3, 27)),
+    TermDates(2025, "summer", D(2026, 4, 13), D(2026, 7, 22)),
+]
+CALENDAR = SchoolCalendar(TERMS + [TermDates(2026, "autumn", D(2026, 9, 2), D(2026, 12, 18))])
+
+
+def pep(term, day, status="held"):
+    return PepMeeting(academic_year=2025, term=term, meeting_date=day, status=status)
+
+
+def slots(peps=(), cla=(Period(D(2020, 1, 1), None),), admitted=D(2020, 9, 1), today=D(2026, 8, 1), days=20):
+    return pep_slots(cla_periods=cla, on_roll=Period(admitted, None), terms=TERMS, peps=peps,
+                     school_days=days, calendar=CALENDAR, today=today)
+
+
+def test_the_initial_pep_is_due_20_school_days_after_becoming_looked_after():
+    # Monday 6 Oct 2025 + 20 school days = Monday 3 Nov (no half term in these dates).
+    assert initial_pep_due(cla_start=D(2025, 10, 6), admitted=D(2020, 9, 1), school_days=20,
+                           calendar=CALENDAR) == D(2025, 11, 3)
+
+
+def test_the_initial_pep_counts_from_admission_when_that_is_later():
+    assert initial_pep_due(cla_start=D(2025, 1, 1), admitted=D(2025, 10, 6), school_days=20,
+                           calendar=CALENDAR) == D(2025, 11, 3)
+
+
+def test_the_school_can_change_the_number_of_days():
+    assert initial_pep_due(cla_start=D(2025, 10, 6), admitted=D(2020, 9, 1), school_days=10,
+                           calendar=CALENDAR) == D(2025, 10, 20)
+
+
+def test_a_review_held_by_the_end_of_term_is_on_time():
+    autumn = slots([pep("autumn", D(2025, 12, 19))])[0]
+    assert (autumn.status, autumn.due, autumn.is_initial) == (ON_TIME, D(2025, 12, 19), False)
+
+
+def test_a_review_held_after_the_end_of_term_is_late():
+    assert slots([pep("autumn", D(2026, 1, 6))])[0].status == LATE
+
+
+def test_a_term_with_no_pep_after_its_end_is_missing():
+    assert [s.status for s in slots()] == [MISSING, MISSING, MISSING]
+
+
+def test_a_planned_pep_does_not_count_as_held():
+    assert slots([pep("autumn", D(2025, 12, 1), status="planned")])[0].status == MISSING
+
+
+def test_a_complete_pep_counts():
+    assert slots([pep("autumn", D(2025, 11, 1), status="complete")])[0].status == ON_TIME
+
+
+def test_a_term_ending_within_14_days_is_due_soon():
+    assert slots(today=D(2025, 12, 5))[0].status == DUE_SOON
+    assert slots(today=D(2025, 12, 4))[0].status == UPCOMING
+
+
+def test_a_planned_pep_shows_before_it_is_due():
+    assert slots([pep("autumn", D(2025, 12, 1), status="planned")], today=D(2025, 10, 1))[0].status == PLANNED_SOON
+
+
+def test_the_first_term_looked_after_has_the_initial_pep_due_in_school_days():
+    first = slots(cla=[Period(D(2025, 10, 6), None)])[0]
+    assert (first.is_initial, first.due) == (True, D(2025, 11, 3))
+
+
+def test_an_initial_pep_held_after_its_due_date_is_late():
+    first = slots([pep("autumn", D(2025, 11, 4))], cla=[Period(D(2025, 10, 6), None)])[0]
+    assert first.status == LATE
+
+
+def test_a_child_looked_after_late_in_term_needs_the_initial_pep_next_term():
+    autumn, spring, _ = slots(cla=[Period(D(2025, 12, 8), None)])
+    assert autumn.status == NOT_REQUIRED
+    assert (spring.is_initial, spring.due) == (True, D(2026, 1, 19))
+
+
+def test_no_pep_is_needed_in_terms_before_care_or_after_it_ends():
+    autumn, spring, summer = slots(cla=[Period(D(2026, 1, 5), D(2026, 3, 1))])
+    assert autumn.status == NOT_REQUIRED and summer.status == NOT_REQUIRED
+    assert spring.is_initial
+
+
+def test_no_pep_is_needed_before_the_pupil_joins():
+    autumn, spring, _ = slots(admitted=D(2026, 1, 5))
+    assert autumn.status == NOT_REQUIRED
+    assert spring.is_initial

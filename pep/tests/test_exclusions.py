@@ -1,0 +1,173 @@
+"""Suspensions and exclusions: the consultation first, the 45-day cap, the derived flags."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from cwsw.terms import SchoolCalendar, TermDates
+from pep.exclusions import exclusion_flags
+from pep.models import ExclusionConsultation
+from pep.tests.factories import ExclusionFactory, looked_after_pupil
+from pupils.tests.factories import CareEpisodeFactory, PupilFactory
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+CALENDAR = SchoolCalendar([
+    TermDates(2025, "autumn", D(2025, 9, 3), D(2025, 12, 19)),
+    TermDates(2025, "spring", D(2026, 1, 5), D(2026, 3, 27)),
+])
+DECIDED = {"incident_date": D(2025, 10, 6), "decision": "suspension", "decision_date": D(2025, 10, 7),
+           "first_day": D(2025, 10, 8), "days": Decimal("2")}
+
+
+@pytest.fixture(autouse=True)
+def _today(time_machine):
+    time_machine.move_to(dt.datetime(2025, 11, 20, 12, 0))
+
+
+def record(pupil, **fields):
+    exclusion = ExclusionConsultation(pupil=pupil, incident="Demo incident", proposed_action="suspension",
+                                      **{**DECIDED, **fields})
+    exclusion.full_clean()
+    exclusion.save()
+    return exclusion
+
+
+def test_a_looked_after_child_cannot_be_suspended_without_a_consultation():
+    with pytest.raises(ValidationError, match="consult the Virtual School before deciding to suspend"):
+        record(looked_after_pupil())
+
+
+def test_the_consultation_must_come_on_or_before_the_decision():
+    with pytest.raises(ValidationError, match="on or before the decision date"):
+        record(looked_after_pupil(), consulted_on=D(2025, 10, 8))
+
+
+def test_a_consultation_on_the_decision_day_is_enough():
+    assert record(looked_after_pupil(), consulted_on=D(2025, 10, 7)).pk
+
+
+def test_a_permanent_exclusion_of_a_looked_after_child_also_needs_it():
+    with pytest.raises(ValidationError, match="before deciding to exclude"):
+        record(looked_after_pupil(), decision="permanent_exclusion", days=None)
+
+
+def test_other_pupils_need_no_consultation():
+    assert record(PupilFactory()).pk
+
+
+def test_the_category_is_taken_on_the_decision_date():
+    # Looked after only from November: an October decision needs no consultation.
+    pupil = CareEpisodeFactory(kind="CLA", start_date=D(2025, 11, 1)).pupil
+    assert record(pupil).pk
+
+
+def test_it_allows_45_days_in_a_year_and_refuses_more():
+    pupil = PupilFactory()
+    record(pupil, days=Decimal("44.5"))
+    assert record(pupil, decision_date=D(2025, 11, 3), first_day=D(2025, 11, 4), days=Decimal("0.5")).pk
+    with pytest.raises(ValidationError, match="at most 45 school days .* 45 days are already recorded .* at most 0"):
+        record(pupil, decision_date=D(2025, 11, 10), first_day=D(2025, 11, 11), days=Decimal("0.5"))
+
+
+def test_the_cap_starts_again_each_academic_year():
+    pupil = PupilFactory()
+    record(pupil, incident_date=D(2025, 3, 3), decision_date=D(2025, 3, 3), first_day=D(2025, 3, 4),
+           days=Decimal("45"))
+    assert record(pupil).pk
+
+
+@pytest.mark.parametrize("days, message", [
+    (Decimal("0.3"), "whole or half days"),
+    (Decimal("0"), "greater than or equal to 0.5"),
+    (None, "how many school days"),
+])
+def test_it_refuses_bad_day_counts(days, message):
+    with pytest.raises(ValidationError, match=message):
+        record(PupilFactory(), days=days)
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"decision_date": D(2025, 10, 1)}, "cannot be before the incident"),
+    ({"first_day": D(2025, 10, 6)}, "cannot start before the decision"),
+    ({"decision_date": None}, "decision and its date together"),
+    ({"social_worker_notified_on": D(2025, 10, 6)}, "after the decision"),
+    ({"incident_date": D(2026, 1, 1), "decision_date": D(2026, 1, 2)}, "still to come"),
+    ({"decision": "no_exclusion"}, "Only a suspension has a number of days"),
+])
+def test_it_refuses_dates_out_of_order(fields, message):
+    with pytest.raises(ValidationError, match=message):
+        record(PupilFactory(), **fields)
+
+
+def test_the_form_shows_the_refusal_next_to_the_field_and_saves_nothing(login, dt_user):
+    pupil = looked_after_pupil()
+    response = login(dt_user).post(reverse("pep:exclusion_add", args=[pupil.pk]), {
+        "incident_date": "2025-10-06", "incident": "Demo", "proposed_action": "suspension",
+        "decision": "suspension", "decision_date": "2025-10-07", "days": "1.5"})
+    assert "consult the Virtual School" in response.context["form"].errors["consulted_on"][0]
+    assert not ExclusionConsultation.objects.exists()
+
+
+def flags(exclusion, others=None, category=None):
+    return exclusion_flags(exclusion, pupil_exclusions=others or [exclusion], category=category, calendar=CALENDAR)
+
+
+def suspension(pk, day, days, **fields):
+    return ExclusionConsultation(pk=pk, decision="suspension", decision_date=day, first_day=day, days=Decimal(days),
+                                 **fields)
+
+
+def test_more_than_15_days_in_a_term_calls_for_governors():
+    first, second = suspension(1, D(2025, 10, 1), "10"), suspension(2, D(2025, 11, 3), "5.5")
+    assert flags(second, [first, second]).reinstatement_review
+    assert not flags(first, [first, suspension(2, D(2025, 11, 3), "5")]).reinstatement_review
+
+
+def test_a_permanent_exclusion_or_a_missed_exam_calls_for_governors():
+    exclusion = ExclusionConsultation(pk=1, decision="permanent_exclusion", decision_date=D(2025, 10, 1))
+    assert flags(exclusion).reinstatement_review and flags(exclusion).alternative_provision
+    assert flags(suspension(1, D(2025, 10, 1), "1", public_exam_missed=True)).reinstatement_review
+
+
+def test_alternative_provision_from_the_sixth_day():
+    assert not flags(suspension(1, D(2025, 10, 1), "5")).alternative_provision
+    assert flags(suspension(1, D(2025, 10, 1), "5.5")).alternative_provision
+
+
+def test_a_second_suspension_in_a_term_needs_a_different_intervention():
+    first, second = suspension(1, D(2025, 10, 1), "1"), suspension(2, D(2025, 11, 3), "1")
+    assert not flags(first, [first, second]).different_intervention
+    assert flags(second, [first, second]).different_intervention
+    spring = suspension(3, D(2026, 1, 12), "1")
+    assert not flags(spring, [first, second, spring]).different_intervention
+
+
+def test_notifications_still_to_send():
+    assert flags(suspension(1, D(2025, 10, 1), "1"), category="CLA").notifications_due == [
+        "social worker", "Virtual School Head"]
+    assert flags(suspension(1, D(2025, 10, 1), "1"), category="CWSW").notifications_due == ["social worker"]
+    done = suspension(1, D(2025, 10, 1), "1", social_worker_notified_on=D(2025, 10, 1), vsh_notified_on=D(2025, 10, 1))
+    assert flags(done, category="CLA").notifications_due == []
+
+
+def test_an_undecided_incident_of_a_looked_after_child_asks_for_the_consultation():
+    assert flags(ExclusionConsultation(pk=1, incident_date=D(2025, 10, 1)), category="CLA").consult_first
+
+
+def test_the_last_day_counts_school_days_over_the_weekend():
+    assert flags(suspension(1, D(2025, 10, 3), "3")).last_day == D(2025, 10, 7)  # Fri, Mon, Tue
+
+
+def test_the_pupil_page_and_school_list_show_the_flags(login, dt_user):
+    pupil = looked_after_pupil()
+    ExclusionFactory(pupil=pupil, decision="suspension", decision_date=D(2025, 10, 7), consulted_on=D(2025, 10, 6),
+                     first_day=D(2025, 10, 8), days=Decimal("6"))
+    client = login(dt_user)
+    body = client.get(reverse("pep:pupil", args=[pupil.pk])).content.decode()
+    assert "Full-time alternative provision from day 6" in body
+    assert "Tell the social worker and the Virtual School Head" in body
+    assert "Tell the social worker" in client.get(reverse("pep:exclusions"), {"year": 2025}).content.decode()

@@ -1,0 +1,112 @@
+"""Pupil Premium Plus: rates, allocations and spends, in Decimal, never overspent."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from pep import services
+from pep.models import PpPlusAllocation, PpPlusRate, PpPlusSpend
+from pep.selectors import pp_summary
+from pep.tests.factories import AllocationFactory, TargetFactory, looked_after_pupil
+
+pytestmark = pytest.mark.django_db
+SPEND = {"spent_on": "2025-10-01", "amount": "600.00", "category": "tuition",
+         "description": "Ten sessions of reading tuition", "impact": "Reading age up 4 months"}
+
+
+@pytest.fixture(autouse=True)
+def _today(time_machine):
+    time_machine.move_to(dt.datetime(2025, 11, 20, 12, 0))
+
+
+def test_the_rates_table_holds_the_published_rates():
+    assert PpPlusRate.rate_for(2024) == Decimal("2570.00")
+    assert PpPlusRate.rate_for(2025) == Decimal("2630.00")
+
+
+def test_the_school_adds_a_year_to_the_rates(login, dt_user):
+    login(dt_user).post(reverse("pep:pp_school"), {"financial_year": "2026", "amount": "2700.00"})
+    assert PpPlusRate.rate_for(2026) == Decimal("2700.00")
+
+
+def test_it_records_an_allocation_with_the_rate_offered(login, dt_user):
+    pupil = looked_after_pupil()
+    client = login(dt_user)
+    form = client.get(reverse("pep:allocation_add", args=[pupil.pk])).context["form"]
+    assert (form.initial["amount"], form.initial["source"]) == (Decimal("2630.00"), "virtual_school")
+    client.post(reverse("pep:allocation_add", args=[pupil.pk]), {
+        "financial_year": "2025", "amount": "657.50", "source": "virtual_school", "received_on": "2025-09-10"})
+    assert PpPlusAllocation.objects.get().amount == Decimal("657.50")
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("amount", "-5", "greater than or equal to 0.01"),
+    ("amount", "12.345", "no more than 2 decimal places"),
+    ("amount", "abc", "Enter a number"),
+    ("received_on", "2026-01-01", "cannot be in the future"),
+    ("received_on", "2020-01-01", "long before the financial year"),
+])
+def test_it_refuses_a_bad_allocation(login, dt_user, field, value, message):
+    pupil = looked_after_pupil()
+    data = {"financial_year": "2025", "amount": "657.50", "source": "virtual_school", "received_on": "2025-09-10"}
+    response = login(dt_user).post(reverse("pep:allocation_add", args=[pupil.pk]), {**data, field: value})
+    assert any(message in e for e in response.context["form"].errors[field])
+    assert not PpPlusAllocation.objects.exists()
+
+
+def test_it_records_a_spend_against_a_pep_target(login, dt_user):
+    target = TargetFactory()
+    allocation = AllocationFactory(pupil=target.pep.pupil)
+    login(dt_user).post(reverse("pep:spend_add", args=[allocation.pk]), {**SPEND, "target": target.pk})
+    spend = PpPlusSpend.objects.get()
+    assert (spend.amount, spend.target) == (Decimal("600.00"), target)
+    assert allocation.remaining() == Decimal("2030.00")
+
+
+def test_it_refuses_a_spend_that_would_overdraw_the_allocation(login, dt_user):
+    allocation = AllocationFactory(amount=Decimal("1000.00"))
+    client = login(dt_user)
+    client.post(reverse("pep:spend_add", args=[allocation.pk]), SPEND)
+    response = client.post(reverse("pep:spend_add", args=[allocation.pk]), {**SPEND, "amount": "400.01"})
+    assert response.context["form"].errors["amount"] == [
+        "This would overspend the allocation: £400.00 of £1,000.00 remains, and this spend is £400.01."]
+    assert PpPlusSpend.objects.count() == 1
+
+
+def test_it_allows_spending_to_exactly_zero(dt_user):
+    allocation = AllocationFactory(amount=Decimal("0.30"))
+    for _ in range(3):
+        services.spend_record(spend=PpPlusSpend(allocation=allocation, spent_on=dt.date(2025, 10, 1),
+                                                amount=Decimal("0.10"), category="other", description="x"), by=dt_user)
+    assert allocation.remaining() == Decimal("0.00")
+
+
+def test_it_refuses_a_spend_dated_before_the_financial_year(dt_user):
+    allocation = AllocationFactory()
+    spend = PpPlusSpend(allocation=allocation, spent_on=dt.date(2025, 3, 31), amount=Decimal("1"),
+                        category="other", description="x")
+    with pytest.raises(ValidationError, match="before this allocation's financial year"):
+        services.spend_record(spend=spend, by=dt_user)
+
+
+def test_the_summary_adds_up_in_decimal_by_category(dt_user):
+    allocation = AllocationFactory(amount=Decimal("0.30"))
+    for amount, category in (("0.10", "tuition"), ("0.10", "tuition"), ("0.05", "resources")):
+        services.spend_record(spend=PpPlusSpend(allocation=allocation, spent_on=dt.date(2025, 10, 1),
+                                                amount=Decimal(amount), category=category, description="x"),
+                              by=dt_user)
+    summary = pp_summary(financial_year=2025)
+    assert (summary.allocated, summary.spent, summary.remaining) == (
+        Decimal("0.30"), Decimal("0.25"), Decimal("0.05"))
+    assert summary.by_category == [("Tuition and catch-up", Decimal("0.20")),
+                                   ("Resources and equipment", Decimal("0.05"))]
+    assert all(isinstance(v, Decimal) for _, v in summary.by_category)
+
+
+def test_the_school_page_shows_the_year(login, dt_user):
+    AllocationFactory(amount=Decimal("2630.00"))
+    body = login(dt_user).get(reverse("pep:pp_school"), {"year": 2025}).content.decode()
+    assert "£2,630.00" in body

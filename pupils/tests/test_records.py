@@ -1,0 +1,82 @@
+"""Attendance and attainment per term: entered by hand or imported, all rows or none."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from pupils.models import AttainmentRecord, AttendanceRecord
+from pupils.tests.factories import PupilFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _today(time_machine):
+    time_machine.move_to(dt.datetime(2025, 11, 20, 12, 0))
+
+
+def test_attendance_and_persistent_absence_are_derived():
+    record = AttendanceRecord(possible_sessions=120, attended_sessions=107)
+    assert record.percentage == Decimal("89.2")
+    assert record.persistently_absent
+    assert not AttendanceRecord(possible_sessions=100, attended_sessions=90).persistently_absent
+
+
+def enter(client, pupil, which, **fields):
+    data = {"form": which, **{f"{which}-{k}": v for k, v in fields.items()}}
+    return client.post(reverse("pupils:records", args=[pupil.pk]), data)
+
+
+def test_the_dt_enters_attendance_and_a_second_entry_updates_it(login, dt_user):
+    pupil = PupilFactory()
+    client = login(dt_user)
+    enter(client, pupil, "attendance", academic_year=2025, term="autumn", possible_sessions=60, attended_sessions=50)
+    enter(client, pupil, "attendance", academic_year=2025, term="autumn", possible_sessions=60, attended_sessions=58)
+    assert AttendanceRecord.objects.get().attended_sessions == 58
+
+
+def test_it_refuses_more_attended_than_possible(login, dt_user):
+    pupil = PupilFactory()
+    response = enter(login(dt_user), pupil, "attendance", academic_year=2025, term="autumn",
+                     possible_sessions=60, attended_sessions=61)
+    assert "cannot be more than possible" in response.context["attendance_form"].errors["attended_sessions"][0]
+    assert not AttendanceRecord.objects.exists()
+
+
+def test_it_refuses_attainment_with_no_subject(login, dt_user):
+    response = enter(login(dt_user), PupilFactory(), "attainment", academic_year=2025, term="autumn")
+    assert "at least one of reading" in response.context["attainment_form"].non_field_errors()[0]
+
+
+HEADER = "UPN,Academic year,Term,Possible sessions,Attended sessions,Reading,Writing,Maths\n"
+
+
+def upload(client, text):
+    return client.post(reverse("pupils:records_import"),
+                       {"file": SimpleUploadedFile("records.csv", text.encode(), content_type="text/csv")})
+
+
+def test_it_imports_attendance_and_attainment(login, dt_user):
+    pupil = PupilFactory()
+    upload(login(dt_user), HEADER + f"{pupil.upn},2025/26,Autumn,60,54,EXP,WTS,GDS\n")
+    assert AttendanceRecord.objects.get(pupil=pupil).percentage == Decimal("90.0")
+    assert AttainmentRecord.objects.get(pupil=pupil).maths == "gds"
+
+
+def test_it_imports_nothing_if_a_row_is_bad(login, dt_user):
+    pupil = PupilFactory()
+    rows = (f"{pupil.upn},2025,autumn,60,54,EXP,,\n"
+            f"B801200005001,2025,autumn,60,54,,,\n"
+            f"{pupil.upn},2025,winter,60,54,,,\n"
+            f"{pupil.upn},2025,spring,60,70,,,\n"
+            f"{pupil.upn},2025,summer,60,50,Brilliant,,\n")
+    errors = upload(login(dt_user), HEADER + rows).context["result"].errors
+    assert [line for line, _ in errors] == [3, 4, 5, 6]
+    assert "No pupil with UPN" in errors[0][1]
+    assert "should be autumn, spring or summer" in errors[1][1]
+    assert "cannot be more than possible" in errors[2][1]
+    assert "should be below, WTS, EXP or GDS" in errors[3][1]
+    assert not AttendanceRecord.objects.exists() and not AttainmentRecord.objects.exists()
