@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 # Debian packages the app and its tests use.
-APT_PACKAGES := redis-server chromium
+APT_PACKAGES := redis-server chromium postgresql libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test setup system-packages lint
@@ -40,4 +40,7 @@ lint: setup
 test: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/python manage.py makemigrations --check --dry-run
+	@echo "== The suite on SQLite"
 	$(VENV)/bin/pytest
+	@echo "== The suite on PostgreSQL (a server started on loopback for the run)"
+	bin/with-postgres $(VENV)/bin/pytest
