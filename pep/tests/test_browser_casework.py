@@ -1,0 +1,82 @@
+"""In real Chromium: the DT logs a PEP with two targets, completes it, sees it on time in
+the grid, records a PP+ spend and sees an overspend refused."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from conftest import browser_login, make_user
+from cwsw import roles
+from cwsw.terms import financial_year_of
+from pep.models import PepMeeting, PpPlusAllocation, PpPlusSpend
+from pupils.tests.factories import CareEpisodeFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def add_target(page, area, description):
+    page.get_by_role("link", name="Add target").click()
+    page.select_option("#id_area", area)
+    page.fill("#id_description", description)
+    page.fill("#id_success_criteria", "Measured at the next PEP")
+    page.fill("#id_owner", "Class teacher")
+    page.fill("#id_pp_plus_needed", "250.00")
+    page.get_by_role("button", name="Save target").click()
+    expect(page.get_by_role("alert")).to_contain_text("The target is added.")
+
+
+def test_the_dt_logs_a_pep_completes_it_and_spends_pp_plus(page):
+    make_user("dt", roles.DESIGNATED_TEACHER)
+    today = timezone.localdate()
+    pupil = CareEpisodeFactory(kind="CLA", start_date=today - dt.timedelta(days=400),
+                               pupil__first_name="Kipper", pupil__last_name="Examplethorpe",
+                               pupil__admission_date=today - dt.timedelta(days=500)).pupil
+    PpPlusAllocation.objects.create(pupil=pupil, financial_year=financial_year_of(today),
+                                    amount=Decimal("1000.00"), source="virtual_school",
+                                    received_on=today - dt.timedelta(days=30))
+
+    browser_login(page, "dt")
+    page.goto(f"/casework/pupils/{pupil.pk}/")
+    page.get_by_role("link", name="Plan a PEP").click()
+    page.fill("#id_meeting_date", today.isoformat())
+    page.get_by_role("button", name="Plan PEP").click()
+    page.get_by_role("link", name="Record the meeting").click()
+    page.get_by_label("Child", exact=True).check()
+    page.get_by_label("Carer").check()
+    page.get_by_label("Social worker").check()
+    page.fill("#id_child_views", "Wants to join the art club")
+    page.fill("#id_sdq_total", "12")
+    page.get_by_role("button", name="Save the meeting record").click()
+    expect(page.get_by_test_id("pep-status")).to_have_text("Held")
+
+    add_target(page, "reading", "Read aloud three times a week until half term")
+    add_target(page, "semh", "Use the time-out card instead of leaving class")
+    expect(page.get_by_test_id("target")).to_have_count(2)
+    page.get_by_role("button", name="Complete and sign off").click()
+    expect(page.get_by_test_id("pep-status")).to_have_text("Complete")
+
+    page.get_by_role("link", name="PEPs", exact=True).click()
+    row = page.get_by_test_id("grid-row").filter(has_text="Examplethorpe, Kipper")
+    expect(row).to_contain_text("On time")
+
+    page.goto(f"/casework/pupils/{pupil.pk}/")
+    page.get_by_role("link", name="Record a spend").click()
+    page.fill("#id_amount", "600.00")
+    page.select_option("#id_category", "tuition")
+    page.fill("#id_description", "Reading tuition, ten sessions")
+    page.select_option("#id_target", index=1)
+    page.get_by_role("button", name="Record spend").click()
+    expect(page.get_by_role("alert")).to_contain_text("The spend is recorded.")
+
+    page.get_by_role("link", name="Record a spend").click()
+    page.fill("#id_amount", "400.01")
+    page.select_option("#id_category", "resources")
+    page.fill("#id_description", "Laptop")
+    page.get_by_role("button", name="Record spend").click()
+    expect(page.locator("#error_1_id_amount, .invalid-feedback").first).to_contain_text(
+        "This would overspend the allocation: £400.00 of £1,000.00 remains")
+    assert PpPlusSpend.objects.count() == 1
+    assert PepMeeting.objects.get().status == "complete"
