@@ -16,7 +16,15 @@ from pupils.models import CareEpisode, Pupil
 
 from . import compliance
 from .exclusions import ExclusionFlags, exclusion_flags
-from .models import SPEND_CATEGORIES, ZERO, ExclusionConsultation, PepMeeting, PpPlusAllocation, PpPlusSpend
+from .models import (
+    SPEND_CATEGORIES,
+    ZERO,
+    ExclusionConsultation,
+    PepMeeting,
+    PpPlusAllocation,
+    PpPlusSpend,
+    financial_year_label,
+)
 
 
 def _cla_prefetch() -> Prefetch:
@@ -105,6 +113,10 @@ class PpSummary:
     @property
     def remaining(self) -> Decimal:
         return self.allocated - self.spent
+
+    @property
+    def financial_year_label(self) -> str:
+        return financial_year_label(self.financial_year)
 
 
 def pp_summary(*, financial_year: int, pupil: Pupil | None = None) -> PpSummary:

@@ -1,7 +1,9 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
+from pep.demo import seed_demo_casework
 from pupils.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo_school
 from pupils.models import Pupil
 
@@ -24,9 +26,13 @@ class Command(BaseCommand):
                 self._print_users()
                 return
             raise CommandError("The register already has pupils. Use a new database for demo data.")
-        result = seed_demo_school(pupils=pupils, seed=seed)
+        with transaction.atomic():
+            result = seed_demo_school(pupils=pupils, seed=seed)
+            casework = seed_demo_casework(seed=seed)
         self.stdout.write(self.style.SUCCESS(
-            f"Demo school created: {result.pupils} pupils, {result.in_cohort} in the cohort today."
+            f"Demo school created: {result.pupils} pupils, {result.in_cohort} in the cohort today; "
+            f"{casework['peps']} PEPs, {casework['allocations']} PP+ allocations, "
+            f"{casework['spends']} spends, {casework['exclusions']} suspensions."
         ))
         self._print_users()
 

@@ -1,0 +1,138 @@
+"""Synthetic casework for the demo school: PEPs, PP+, suspensions, attendance and attainment."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from cwsw.models import Term
+from cwsw.terms import academic_year_of, financial_year_of
+from pupils import cohort
+from pupils.models import ATTAINMENT_CHOICES, AttainmentRecord, AttendanceRecord, CareEpisode, Pupil
+
+from .models import (
+    SPEND_CATEGORIES,
+    ExclusionConsultation,
+    PepMeeting,
+    PepTarget,
+    PpPlusAllocation,
+    PpPlusRate,
+    PpPlusSpend,
+)
+
+TARGETS = {
+    "reading": ("Read aloud to the key adult three times a week", "Reading age up six months"),
+    "maths": ("Weekly times-tables practice with a tutor", "Recalls 6, 7 and 8 times tables"),
+    "semh": ("Use the time-out card instead of leaving class", "Fewer than two walk-outs a half term"),
+    "attendance": ("Arrive by 8.45 with the breakfast club", "Attendance above 95% this term"),
+}
+
+
+@transaction.atomic
+def seed_demo_casework(*, seed: int = 2026, as_of: dt.date | None = None) -> dict[str, int]:
+    """Add casework to the demo school's cohort; returns how many of each record it made."""
+    rng = random.Random(seed)
+    today = as_of or timezone.localdate()
+    year = academic_year_of(today)
+    fy = financial_year_of(today)
+    rate = PpPlusRate.rate_for(fy) or Decimal("2630.00")
+    dt_user = get_user_model().objects.filter(username="dt").first()
+    terms = [t for t in Term.terms_for(year) if t.end < today] + [
+        t for t in Term.terms_for(year) if t.start <= today <= t.end
+    ]
+    cohort_pupils = (
+        Pupil.objects.on_roll(today).in_cohort(today)
+        .prefetch_related(Prefetch("episodes", queryset=CareEpisode.objects.filter(kind=cohort.CLA)))
+    )
+    peps, allocations, attendance, attainment, exclusions = [], [], [], [], []
+    pupils = list(cohort_pupils)
+    for pupil in pupils:
+        for term in terms:
+            possible = rng.randint(100, 130) if term.end < today else rng.randint(30, 60)
+            attendance.append(AttendanceRecord(
+                pupil=pupil, academic_year=year, term=term.name, possible_sessions=possible,
+                attended_sessions=possible - rng.choice([0, 2, 4, 6, 10, 16, 24]),
+            ))
+            grades = [c for c, _ in ATTAINMENT_CHOICES]
+            attainment.append(AttainmentRecord(
+                pupil=pupil, academic_year=year, term=term.name,
+                reading=rng.choice(grades), writing=rng.choice(grades), maths=rng.choice(grades),
+            ))
+        if pupil.category == cohort.CLA:
+            allocations.append(PpPlusAllocation(
+                pupil=pupil, financial_year=fy, amount=rate / 2, source="virtual_school",
+                received_on=dt.date(fy, 5, 1), note="First half, released by the Virtual School",
+            ))
+            for term in terms:
+                roll = rng.random()
+                if roll < 0.08 and term.end < today:
+                    continue  # missing
+                held = term.end < today or roll < 0.5
+                late = roll > 0.92
+                day = term.end + dt.timedelta(days=3) if late else term.start + dt.timedelta(days=rng.randint(10, 40))
+                day = min(day, today) if held else today + dt.timedelta(days=rng.randint(3, 20))
+                peps.append(PepMeeting(
+                    pupil=pupil, academic_year=year, term=term.name, meeting_date=day,
+                    status=("complete" if roll < 0.8 else "held") if held else "planned",
+                    attendees=["child", "carer", "social_worker", "dt"],
+                    child_views="Enjoys art and football; finds mornings hard." if held else "",
+                    attendance_percent=Decimal(rng.randint(80, 100)) if held else None,
+                    sdq_total=rng.randint(5, 25) if held else None,
+                    vs_rating=rng.choice(["green", "green", "amber", ""]) if held else "",
+                    completed_by=dt_user if held and roll < 0.8 else None,
+                    completed_at=timezone.now() if held and roll < 0.8 else None,
+                ))
+        elif pupil.category == cohort.PLA:
+            allocations.append(PpPlusAllocation(
+                pupil=pupil, financial_year=fy, amount=rate, source="direct", received_on=dt.date(fy, 6, 1),
+            ))
+        if rng.random() < 0.04 and terms:
+            incident = terms[0].start + dt.timedelta(days=rng.randint(5, 40))
+            if incident.weekday() >= 5:
+                incident += dt.timedelta(days=7 - incident.weekday())
+            incident = min(incident, today - dt.timedelta(days=1))
+            exclusions.append(ExclusionConsultation(
+                pupil=pupil, incident_date=incident, incident="Demo incident: refused to follow instructions",
+                proposed_action="suspension", consulted_on=incident, vs_adviser="Demo Adviser",
+                vs_advice="Consider a reduced timetable first", decision="suspension", decision_date=incident,
+                first_day=incident + dt.timedelta(days=1), days=Decimal(rng.choice(["0.5", "1", "2", "6"])),
+                social_worker_notified_on=incident if rng.random() < 0.7 else None,
+            ))
+    bulk_create_with_history(attendance, AttendanceRecord, batch_size=2000)
+    bulk_create_with_history(attainment, AttainmentRecord, batch_size=2000)
+    bulk_create_with_history(exclusions, ExclusionConsultation, batch_size=1000)
+    peps = bulk_create_with_history(peps, PepMeeting, batch_size=1000)
+    targets = []
+    for pep in peps:
+        if pep.status == "planned":
+            continue
+        for area in rng.sample(list(TARGETS), 2):
+            description, criteria = TARGETS[area]
+            targets.append(PepTarget(pep=pep, area=area, description=description, success_criteria=criteria,
+                                     owner="Class teacher", pp_plus_needed=Decimal(rng.choice([0, 150, 300, 450]))))
+    bulk_create_with_history(targets, PepTarget, batch_size=2000)
+    allocations = bulk_create_with_history(allocations, PpPlusAllocation, batch_size=1000)
+    spends = []
+    categories = [c for c, _ in SPEND_CATEGORIES]
+    for allocation in allocations:
+        left = allocation.amount
+        for _ in range(rng.randint(0, 3)):
+            amount = Decimal(rng.choice([120, 250, 400, 600]))
+            if amount > left:
+                break
+            left -= amount
+            spends.append(PpPlusSpend(
+                allocation=allocation, spent_on=min(today, dt.date(fy, 9, 20) + dt.timedelta(days=rng.randint(0, 60))),
+                amount=amount, category=rng.choice(categories), description="Demo purchase",
+                impact="Reported at the next PEP",
+            ))
+    bulk_create_with_history(spends, PpPlusSpend, batch_size=2000)
+    return {"peps": len(peps), "targets": len(targets), "allocations": len(allocations), "spends": len(spends),
+            "exclusions": len(exclusions), "attendance": len(attendance)}

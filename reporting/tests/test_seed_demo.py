@@ -1,0 +1,56 @@
+import io
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+
+from cwsw import roles
+from pep.models import ExclusionConsultation, PepMeeting, PepTarget, PpPlusAllocation, PpPlusSpend
+from pupils import cohort
+from pupils.demo import FIRST_NAMES, LAST_NAMES
+from pupils.models import AttendanceRecord, CareEpisode, Pupil
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded(time_machine):
+    time_machine.move_to("2026-02-10 12:00")
+    call_command("seed_demo", pupils=400, stdout=io.StringIO())
+
+
+def test_it_creates_a_demo_user_for_each_role(seeded):
+    for username, role in [("head", roles.HEADTEACHER), ("dt", roles.DESIGNATED_TEACHER), ("dsl", roles.DSL),
+                           ("governor", roles.GOVERNOR), ("staff", roles.STAFF)]:
+        assert User.objects.get(username=username).groups.filter(name=role).exists()
+
+
+def test_about_three_in_ten_pupils_are_in_the_cohort_with_every_category(seeded):
+    counts = Pupil.objects.with_category().category_counts()
+    assert 0.22 <= sum(counts.values()) / 400 <= 0.38
+    assert all(n > 0 for n in counts.values()), counts
+
+
+def test_every_name_is_obviously_made_up(seeded):
+    assert set(Pupil.objects.values_list("first_name", flat=True)) <= set(FIRST_NAMES)
+    assert set(Pupil.objects.values_list("last_name", flat=True)) <= set(LAST_NAMES)
+
+
+def test_every_seeded_record_passes_its_own_validation(seeded):
+    for model in (Pupil, CareEpisode, PepMeeting, PepTarget, PpPlusAllocation, PpPlusSpend, ExclusionConsultation,
+                  AttendanceRecord):
+        for record in model.objects.all()[:300]:
+            record.full_clean()
+
+
+def test_it_seeds_casework_for_the_cohort(seeded):
+    assert PepMeeting.objects.exists() and PpPlusSpend.objects.exists()
+    cla = Pupil.objects.in_cohort().filter(category=cohort.CLA).first()
+    assert cla.peps.exists() and cla.pp_allocations.exists()
+
+
+def test_it_refuses_to_seed_twice_but_can_be_asked_to_skip(seeded):
+    with pytest.raises(CommandError, match="already has pupils"):
+        call_command("seed_demo", pupils=10, stdout=io.StringIO())
+    call_command("seed_demo", "--if-empty", stdout=io.StringIO())
+    assert Pupil.objects.count() == 400
