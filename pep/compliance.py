@@ -75,18 +75,24 @@ def pep_slots(
     by_term: dict[tuple[int, str], list[PepMeeting]] = {}
     for pep in peps:
         by_term.setdefault((pep.academic_year, pep.term), []).append(pep)
+    initial_dues: dict[Period, dt.date | None] = {}
+
+    def initial_due_for(period: Period) -> dt.date | None:
+        if period not in initial_dues:
+            # Care that began before the calendar's first term had its initial PEP long ago.
+            initial_dues[period] = None if max(period.start, on_roll.start) < calendar.terms[0].start else (
+                initial_pep_due(cla_start=period.start, admitted=on_roll.start, school_days=school_days,
+                                calendar=calendar)
+            )
+        return initial_dues[period]
+
     slots = []
     for term in terms:
         period = next((p for p in cla_periods if p.overlaps(term.start, term.end)), None)
         if period is None or not on_roll.overlaps(term.start, term.end):
             slots.append(Slot(term, NOT_REQUIRED))
             continue
-        initial_due = None
-        if max(period.start, on_roll.start) >= calendar.terms[0].start:
-            initial_due = initial_pep_due(
-                cla_start=period.start, admitted=on_roll.start, school_days=school_days, calendar=calendar
-            )
-        # Otherwise care began before the calendar's first term: its initial PEP is long past.
+        initial_due = initial_due_for(period)
         if initial_due and initial_due > term.end:
             # Looked after too late in the term: the initial PEP next term covers it.
             slots.append(Slot(term, NOT_REQUIRED))

@@ -1,0 +1,60 @@
+"""Time the main pages against the current database (seed it with seed_demo --pupils 10000)."""
+
+import statistics
+import time
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import reverse
+
+from pep.models import PepMeeting
+from pupils.models import Pupil
+
+
+class Command(BaseCommand):
+    help = "Time the register, a pupil's page, the dashboard and the casework pages; count their queries."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--runs", type=int, default=20)
+
+    @override_settings(ALLOWED_HOSTS=["testserver"], DEBUG=False)
+    def handle(self, *args: Any, runs: int, **options: Any) -> None:
+        users = get_user_model().objects.in_bulk(["dt", "governor"], field_name="username")
+        if len(users) < 2 or not Pupil.objects.exists():
+            raise CommandError("Run seed_demo first (e.g. seed_demo --pupils 10000).")
+        pupil = Pupil.objects.on_roll().in_cohort().filter(category="CLA").first()
+        pep = PepMeeting.objects.filter(pupil=pupil).first() or PepMeeting.objects.first()
+        pages = [
+            ("dt", "register, first page", reverse("pupils:list")),
+            ("dt", "register, filtered", reverse("pupils:list") + "?category=CLA&key_stage=KS4&ordering=-dob"),
+            ("dt", "pupil page", reverse("pupils:detail", args=[pupil.pk])),
+            ("dt", "pupil casework", reverse("pep:pupil", args=[pupil.pk])),
+            ("dt", "dashboard (DT)", reverse("dashboard")),
+            ("governor", "dashboard (governor)", reverse("dashboard")),
+            ("dt", "PEP compliance grid", reverse("pep:grid")),
+            ("dt", "PEP page", reverse("pep:pep_detail", args=[pep.pk])),
+            ("dt", "PP+ school summary", reverse("pep:pp_school")),
+            ("dt", "suspensions", reverse("pep:exclusions")),
+        ]
+        self.stdout.write(f"{Pupil.objects.count()} pupils, {Pupil.objects.in_cohort().count()} in the cohort; "
+                          f"median of {runs} runs")
+        clients = {}
+        for username, user in users.items():
+            clients[username] = Client()
+            clients[username].force_login(user)
+        for username, label, url in pages:
+            client = clients[username]
+            client.get(url)  # warm up
+            timings = []
+            for _ in range(runs):
+                with CaptureQueriesContext(connection) as queries:
+                    start = time.perf_counter()
+                    response = client.get(url)
+                    timings.append((time.perf_counter() - start) * 1000)
+                if response.status_code != 200:
+                    raise CommandError(f"{label}: status {response.status_code}")
+            self.stdout.write(f"  {label:<24} {statistics.median(timings):7.1f} ms  {len(queries):3d} queries")
