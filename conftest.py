@@ -14,6 +14,18 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _tasks_run_in_process(settings, tmp_path):
+    """Tasks run in the test's own process; the Celery test starts a real worker instead."""
+    from cwsw.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    settings.MEDIA_ROOT = tmp_path / "media"
+    yield
+    app.conf.task_always_eager = False
+
+
 def make_user(username: str, *role_names: str) -> User:
     roles.ensure_groups()
     user = User.objects.create_user(

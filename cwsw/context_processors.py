@@ -19,6 +19,7 @@ def permissions(request: HttpRequest) -> dict[str, Any]:
             "see_safeguarding_notes": roles.can_see_safeguarding_notes(user),
             "casework": roles.can_do_casework(user),
             "exclusions": roles.can_record_exclusions(user),
+            "governor_report": roles.can_read_governor_report(user),
         },
         "user_roles": sorted(roles.roles_of(user)),
     }

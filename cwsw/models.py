@@ -185,6 +185,6 @@ class AccessLog(models.Model):
 
     @classmethod
     def record(cls, *, user: Any, action: str, pupils: Iterable[Any], detail: str = "") -> None:
-        """Write one row per pupil, in one query."""
+        """Write one row per pupil, in one query ([None] for a download that names no pupil)."""
         rows = [cls(user=user, pupil=p, action=action, detail=detail[:200]) for p in pupils]
         cls.objects.bulk_create(rows)

@@ -79,6 +79,11 @@ def can_record_exclusions(user: User) -> bool:
     return can_see_whole_register(user)
 
 
+def can_read_governor_report(user: User) -> bool:
+    """The anonymised annual report: governors, the headteacher and the designated teacher."""
+    return has_role(user, GOVERNOR, HEADTEACHER, DESIGNATED_TEACHER)
+
+
 def is_designated_teacher(user: User) -> bool:
     return has_role(user, DESIGNATED_TEACHER)
 

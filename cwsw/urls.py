@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from reporting.urls import reporting_patterns
+
 from . import views
 
 school_patterns = [
@@ -19,6 +21,7 @@ urlpatterns = [
     path("pupils/", include("pupils.urls")),
     path("casework/", include("pep.urls")),
     path("", include("reporting.urls")),
+    path("", include((reporting_patterns, "reporting"))),
     path("admin/", admin.site.urls),
 ]
 

@@ -59,14 +59,19 @@ class Grid:
 
 
 def compliance_grid(*, user: Any, academic_year: int, today: dt.date) -> Grid:
-    """Every looked-after child on roll in the year, by term: on time, late, missing, due soon."""
+    """Every looked-after child on roll in the year (that the user may see), by term."""
+    return school_compliance_grid(pupils=Pupil.objects.visible_to(user), academic_year=academic_year, today=today)
+
+
+def school_compliance_grid(*, pupils: Any, academic_year: int, today: dt.date) -> Grid:
+    """The compliance grid over the given pupils: on time, late, missing, due soon."""
     first, last = academic_year_bounds(academic_year)
     calendar = Term.calendar(academic_year - 1, academic_year + 1)
     terms = [t for t in calendar.terms if t.academic_year == academic_year]
     school_days = SchoolProfile.load().initial_pep_school_days
     peps = PepMeeting.objects.filter(academic_year=academic_year).order_by("meeting_date")
     pupils = (
-        Pupil.objects.visible_to(user).looked_after_during(first, last)
+        pupils.looked_after_during(first, last)
         .prefetch_related(_cla_prefetch(), Prefetch("peps", queryset=peps, to_attr="year_peps"))
         .order_by("last_name", "first_name", "pk")
     )

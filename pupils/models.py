@@ -118,6 +118,12 @@ class PupilQuerySet(models.QuerySet):
             Q(leaving_date__isnull=True) | Q(leaving_date__gt=first)
         )
 
+    def leaving_window(self, as_of: dt.date | None = None, days: int = 30) -> PupilQuerySet:
+        """Pupils in CWSW_PREV today who leave the six-year window within `days` days."""
+        day = as_of or timezone.localdate()
+        later = Pupil.objects.in_cohort(day + dt.timedelta(days=days + 1)).values("pk")
+        return self.with_category(day).filter(category=cohort.CWSW_PREV).exclude(pk__in=later)
+
     def with_new_flag(self) -> PupilQuerySet:
         """Annotate `has_new_flag`: a DSL's flag the designated teacher has not opened yet."""
         return self.annotate(

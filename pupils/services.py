@@ -19,6 +19,7 @@ from cwsw.models import AccessLog
 
 from . import years
 from .models import AttainmentRecord, AttendanceRecord, CareEpisode, Pupil
+from .signals import pupil_flagged
 
 
 @transaction.atomic
@@ -35,6 +36,7 @@ def pupil_flag(*, episode: CareEpisode, by: Any) -> CareEpisode:
         user=by, action=AccessLog.CREATE if created else AccessLog.CHANGE, pupils=[pupil],
         detail=f"Flagged {episode.kind}",
     )
+    pupil_flagged.send(sender=CareEpisode, episode=episode)
     return episode
 
 

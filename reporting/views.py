@@ -1,13 +1,19 @@
-import datetime as dt
-
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from cwsw import roles
+from cwsw.decorators import role_required
+from cwsw.terms import academic_year_label, academic_year_of
 from pupils import cohort
 from pupils.models import Pupil
 
+from . import reports
+from .forms import NarrativeForm, ReportRequestForm, SchoolFiguresForm, TrainingForm
+from .models import GovernorReport, ReportNarrative, SchoolFigures, TrainingRecord
+from .reminders import digest_for
 from .suppression import suppress_counts
 
 DASHBOARD_LIST_SIZE = 10
@@ -32,12 +38,91 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["new_flags"] = flagged[:DASHBOARD_LIST_SIZE]
         context["new_flags_count"] = flagged.count()
     if roles.has_role(user, roles.DSL, roles.HEADTEACHER):
-        leaving = on_roll.filter(category=cohort.CWSW_PREV).exclude(
-            pk__in=Pupil.objects.in_cohort(today + dt.timedelta(days=31)).values("pk")
-        )
+        leaving = Pupil.objects.on_roll(today).leaving_window(today, days=30)
         context["leaving_window"] = leaving[:DASHBOARD_LIST_SIZE]
         context["leaving_window_count"] = leaving.count()
     if roles.has_role(user, roles.STAFF) and not roles.can_see_whole_register(user):
         context["key_pupils"] = on_roll.visible_to(user)[:50]
     context["no_role"] = not roles.roles_of(user)
     return render(request, "reporting/dashboard.html", context)
+
+
+# --- The Report to Governors -------------------------------------------------------
+
+
+@role_required(roles.can_read_governor_report)
+def governor_report_list(request: HttpRequest) -> HttpResponse:
+    form = ReportRequestForm(request.POST or None)
+    if request.method == "POST":
+        if not roles.can_do_casework(request.user):
+            raise PermissionDenied
+        if form.is_valid():
+            report = reports.report_request(academic_year=form.cleaned_data["academic_year"], by=request.user)
+            messages.success(request, f"{report} is being built.")
+            return redirect(report)
+    context = {"reports": GovernorReport.objects.all(), "form": form}
+    return render(request, "reporting/governor_report_list.html", context)
+
+
+@role_required(roles.can_read_governor_report)
+def governor_report(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(GovernorReport, pk=pk)
+    template = "reporting/_report_progress.html" if request.htmx else "reporting/governor_report.html"
+    return render(request, template, {"report": report})
+
+
+@role_required(roles.can_read_governor_report)
+def governor_report_download(request: HttpRequest, pk: int) -> FileResponse:
+    report = get_object_or_404(GovernorReport, pk=pk, status=GovernorReport.READY)
+    reports.report_download_log(report=report, by=request.user)
+    return FileResponse(report.pdf.open("rb"), as_attachment=True,
+                        filename=f"report-to-governors-{report.academic_year}.pdf", content_type="application/pdf")
+
+
+def _year(year: int | None) -> int:
+    current = academic_year_of(timezone.localdate())
+    return current if year is None or abs(year - current) > 5 else year
+
+
+@role_required(roles.can_do_casework)
+def narrative(request: HttpRequest, year: int | None = None) -> HttpResponse:
+    year = _year(year)
+    instance = ReportNarrative.objects.filter(academic_year=year).first() or ReportNarrative(academic_year=year)
+    form = NarrativeForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "The narrative is saved.")
+        return redirect("reporting:narrative_year", year=year)
+    return render(request, "reporting/report_inputs.html", {
+        "form": form, "title": f"Narrative for {academic_year_label(year)}", "year": year, "tab": "narrative"})
+
+
+@role_required(roles.can_do_casework)
+def school_figures(request: HttpRequest, year: int | None = None) -> HttpResponse:
+    year = _year(year)
+    form = SchoolFiguresForm(request.POST or None, academic_year=year)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "The whole-school figures are saved.")
+        return redirect("reporting:school_figures_year", year=year)
+    return render(request, "reporting/report_inputs.html", {
+        "form": form, "title": f"Whole-school figures {academic_year_label(year)}", "year": year,
+        "tab": "figures", "figures": SchoolFigures.objects.filter(academic_year=year)})
+
+
+@role_required(roles.can_do_casework)
+def training(request: HttpRequest) -> HttpResponse:
+    form = TrainingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "The training is recorded.")
+        return redirect("reporting:training")
+    return render(request, "reporting/report_inputs.html", {
+        "form": form, "title": "Training", "tab": "training", "year": academic_year_of(timezone.localdate()),
+        "training": TrainingRecord.objects.all()[:100]})
+
+
+def digest(request: HttpRequest) -> HttpResponse:
+    """What today's reminder e-mail would say to this user."""
+    items = digest_for(request.user, today=timezone.localdate())
+    return render(request, "reporting/digest.html", {"items": items})

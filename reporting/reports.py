@@ -1,0 +1,312 @@
+"""The annual Report to Governors: gather anonymised figures, render the PDF, build it as a task.
+
+Nothing here reads a name, UPN or date of birth into the report: the figures are counts
+and percentages, and counts from 1 to the threshold are shown as "c" (suppression.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Case, CharField, Count, Q, Sum, Value, When
+from django.template.loader import render_to_string
+from django.utils import timezone
+from weasyprint import HTML
+
+from cwsw.models import AccessLog, SchoolProfile
+from cwsw.terms import TERM_NAMES, academic_year_bounds, academic_year_label
+from pep import compliance
+from pep.models import (
+    PERMANENT_EXCLUSION,
+    RATINGS,
+    SPEND_CATEGORIES,
+    SUSPENSION,
+    ZERO,
+    ExclusionConsultation,
+    PepMeeting,
+    PpPlusAllocation,
+    PpPlusSpend,
+    financial_year_label,
+)
+from pep.selectors import school_compliance_grid
+from pupils import cohort, years
+from pupils.models import AttainmentRecord, AttendanceRecord, Pupil
+
+from . import charts
+from .models import GovernorReport, ReportNarrative, SchoolFigures, TrainingRecord
+from .suppression import SUPPRESSED, suppress, suppress_counts, threshold
+
+logger = logging.getLogger(__name__)
+Progress = Callable[[int, str], None]
+EXPECTED_OR_ABOVE = ("exp", "gds")
+
+
+def _pct(numerator: int | Decimal, denominator: int | Decimal) -> Decimal | str | None:
+    """A percentage, or "c" where either number is small enough to identify a child."""
+    if not denominator:
+        return None
+    if 1 <= denominator <= threshold() or (isinstance(numerator, int) and 1 <= numerator <= threshold()):
+        return SUPPRESSED
+    return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(Decimal("0.1"))
+
+
+def _key_stage_case(as_of: dt.date) -> Case:
+    whens = []
+    for name, (low, high) in years.KEY_STAGES.items():
+        first, last = years.birth_range(low, high, as_of)
+        whens.append(When(date_of_birth__range=(first, last), then=Value(name)))
+    return Case(*whens, default=Value("Other"), output_field=CharField())
+
+
+def cohort_section(as_of: dt.date) -> dict[str, Any]:
+    """Counts by category, key stage, SEN and FSM, in one query."""
+    rows = (
+        Pupil.objects.on_roll(as_of).in_cohort(as_of).annotate(key_stage=_key_stage_case(as_of))
+        .values("category", "key_stage", "sen_status", "fsm_eligible").annotate(n=Count("pk")).order_by()
+    )
+    by_category: Counter = Counter()
+    by_stage: dict[str, Counter] = defaultdict(Counter)
+    sen: dict[str, Counter] = defaultdict(Counter)
+    fsm: Counter = Counter()
+    for row in rows:
+        by_category[row["category"]] += row["n"]
+        by_stage[row["key_stage"]][row["category"]] += row["n"]
+        sen[row["category"]][row["sen_status"]] += row["n"]
+        if row["fsm_eligible"]:
+            fsm[row["category"]] += row["n"]
+    cells, total = suppress_counts({c: by_category[c] for c in cohort.CATEGORIES})
+    stages = []
+    for stage in [*years.KEY_STAGES, "Other"]:
+        if by_stage.get(stage):
+            stage_cells, stage_total = suppress_counts({c: by_stage[stage][c] for c in cohort.CATEGORIES})
+            stages.append((stage, [stage_cells[c] for c in cohort.CATEGORIES], stage_total))
+    overlap = [
+        (cohort.CATEGORY_LABELS[c], suppress(sen[c]["K"] + sen[c]["E"]), suppress(sen[c]["E"]), suppress(fsm[c]))
+        for c in cohort.CATEGORIES
+    ]
+    chart = charts.bar_chart(
+        [(c, by_category[c], cells[c]) for c in cohort.CATEGORIES], title="Pupils in the cohort"
+    )
+    return {"cells": [(cohort.CATEGORY_LABELS[c], cells[c]) for c in cohort.CATEGORIES], "total": total,
+            "stages": stages, "overlap": overlap, "chart": chart}
+
+
+def pep_section(academic_year: int, today: dt.date) -> dict[str, Any]:
+    grid = school_compliance_grid(pupils=Pupil.objects.all(), academic_year=academic_year, today=today)
+    terms = []
+    for term, counts in zip(grid.terms, grid.counts, strict=True):
+        statuses = {s: counts[s] for s in (compliance.ON_TIME, compliance.LATE, compliance.MISSING)}
+        cells, total = suppress_counts(statuses)
+        terms.append((term.name.capitalize(), cells[compliance.ON_TIME], cells[compliance.LATE],
+                      cells[compliance.MISSING], total))
+    ratings = dict(
+        PepMeeting.objects.filter(academic_year=academic_year).exclude(vs_rating="")
+        .values_list("vs_rating").annotate(n=Count("pk")).order_by()
+    )
+    rating_cells, _ = suppress_counts({r: ratings.get(r, 0) for r, _ in RATINGS})
+    return {"terms": terms, "ratings": [(label, rating_cells[r]) for r, label in RATINGS],
+            "children": suppress(len(grid.rows))}
+
+
+def pp_section(financial_year: int) -> dict[str, Any]:
+    allocations = PpPlusAllocation.objects.filter(financial_year=financial_year)
+    spends = PpPlusSpend.objects.filter(allocation__financial_year=financial_year)
+    totals = allocations.aggregate(total=Sum("amount"), pupils=Count("pupil", distinct=True))
+    spent = spends.aggregate(total=Sum("amount"), n=Count("pk"), with_impact=Count("pk", filter=~Q(impact="")))
+    by_category = dict(spends.values_list("category").annotate(total=Sum("amount")).order_by())
+    labels = dict(SPEND_CATEGORIES)
+    allocated = totals["total"] or ZERO
+    spent_total = spent["total"] or ZERO
+    return {
+        "label": financial_year_label(financial_year),
+        "pupils": suppress(totals["pupils"]),
+        # Money is not suppressed where at least one more than the threshold received it.
+        "allocated": allocated if totals["pupils"] > threshold() or not totals["pupils"] else None,
+        "spent": spent_total if totals["pupils"] > threshold() or not totals["pupils"] else None,
+        "by_category": [(labels[c], by_category[c]) for c, _ in SPEND_CATEGORIES if c in by_category]
+        if totals["pupils"] > threshold() else [],
+        "impact": (spent["with_impact"], spent["n"]),
+        "chart": charts.bar_chart(
+            [(labels[c], by_category[c], f"£{by_category[c]:,.0f}") for c, _ in SPEND_CATEGORIES
+             if c in by_category], title="PP+ spent by category (£)",
+        ) if totals["pupils"] > threshold() else "",
+    }
+
+
+def attendance_section(academic_year: int, as_of: dt.date, school: list[SchoolFigures]) -> dict[str, Any]:
+    cohort_ids = Pupil.objects.on_roll(as_of).in_cohort(as_of).values("pk")
+    per_pupil = (
+        AttendanceRecord.objects.filter(academic_year=academic_year, pupil__in=cohort_ids)
+        .values("pupil").annotate(possible=Sum("possible_sessions"), attended=Sum("attended_sessions")).order_by()
+    )
+    pupils = [r for r in per_pupil if r["possible"]]
+    possible = sum(r["possible"] for r in pupils)
+    attended = sum(r["attended"] for r in pupils)
+    persistent = sum(1 for r in pupils if Decimal(r["attended"]) * 100 / r["possible"] < 90)
+    cohort_attendance = _pct(attended, possible) if len(pupils) > threshold() else (SUPPRESSED if pupils else None)
+    cohort_pa = _pct(persistent, len(pupils))
+    school_attendance = _mean([f.attendance_percent for f in school])
+    school_pa = _mean([f.persistent_absence_percent for f in school])
+    chart = charts.bar_chart(
+        [("Cohort", cohort_attendance if isinstance(cohort_attendance, Decimal) else 0, cohort_attendance or "—"),
+         ("Whole school", school_attendance or 0, school_attendance or "—")],
+        title="Attendance (%)", max_value=100,
+    )
+    return {"pupils": suppress(len(pupils)), "attendance": cohort_attendance, "persistent": cohort_pa,
+            "school_attendance": school_attendance, "school_persistent": school_pa, "chart": chart}
+
+
+def _mean(values: list[Decimal]) -> Decimal | None:
+    return (sum(values) / len(values)).quantize(Decimal("0.1")) if values else None
+
+
+def exclusions_section(academic_year: int, as_of: dt.date, school: list[SchoolFigures]) -> dict[str, Any]:
+    first, last = academic_year_bounds(academic_year)
+    in_year = ExclusionConsultation.objects.filter(
+        decision_date__range=(first, last), pupil__in=Pupil.objects.in_cohort(as_of).values("pk"),
+    )
+    figures = in_year.aggregate(
+        suspensions=Count("pk", filter=Q(decision=SUSPENSION)),
+        days=Sum("days", filter=Q(decision=SUSPENSION)),
+        pupils=Count("pupil", filter=Q(decision=SUSPENSION), distinct=True),
+        permanent=Count("pk", filter=Q(decision=PERMANENT_EXCLUSION)),
+    )
+    return {
+        "suspensions": suppress(figures["suspensions"]),
+        "pupils": suppress(figures["pupils"]),
+        "days": (figures["days"] or Decimal("0")) if figures["pupils"] > threshold() or not figures["pupils"]
+        else SUPPRESSED,
+        "permanent": suppress(figures["permanent"]),
+        "school_suspensions": sum(f.suspensions for f in school) if school else None,
+        "school_days": sum((f.suspension_days for f in school), Decimal("0")) if school else None,
+        "school_permanent": sum(f.permanent_exclusions for f in school) if school else None,
+    }
+
+
+def attainment_section(academic_year: int, as_of: dt.date, school: list[SchoolFigures]) -> dict[str, Any]:
+    cohort_ids = Pupil.objects.on_roll(as_of).in_cohort(as_of).values("pk")
+    latest: dict[int, AttainmentRecord] = {}
+    order = {name: i for i, name in enumerate(TERM_NAMES)}
+    for record in AttainmentRecord.objects.filter(academic_year=academic_year, pupil__in=cohort_ids):
+        current = latest.get(record.pupil_id)
+        if current is None or order[record.term] > order[current.term]:
+            latest[record.pupil_id] = record
+    latest_school = max(school, key=lambda f: order[f.term]) if school else None
+    rows, bars = [], []
+    for subject in ("reading", "writing", "maths"):
+        graded = [getattr(r, subject) for r in latest.values() if getattr(r, subject)]
+        expected = sum(1 for g in graded if g in EXPECTED_OR_ABOVE)
+        cohort_pct = _pct(expected, len(graded))
+        school_pct = getattr(latest_school, f"{subject}_expected_percent") if latest_school else None
+        rows.append((subject.capitalize(), suppress(len(graded)), cohort_pct, school_pct))
+        bars.append((f"{subject.capitalize()}: cohort", cohort_pct if isinstance(cohort_pct, Decimal) else 0,
+                     cohort_pct if cohort_pct is not None else "—"))
+        bars.append((f"{subject.capitalize()}: school", school_pct or 0, school_pct if school_pct is not None else "—"))
+    chart = charts.bar_chart(bars, title="At expected or above (%)", max_value=100)
+    return {"rows": rows, "chart": chart}
+
+
+def report_data(*, academic_year: int, today: dt.date, progress: Progress | None = None) -> dict[str, Any]:
+    """Gather every section of the report for the academic year, anonymised and suppressed."""
+    step = progress or (lambda percent, stage: None)
+    first, last = academic_year_bounds(academic_year)
+    as_of = min(today, last)
+    school = list(SchoolFigures.objects.filter(academic_year=academic_year))
+    step(10, "Counting the cohort")
+    data: dict[str, Any] = {"cohort": cohort_section(as_of)}
+    step(30, "Checking PEP compliance")
+    data["peps"] = pep_section(academic_year, today)
+    step(45, "Adding up Pupil Premium Plus")
+    data["pp"] = pp_section(academic_year)
+    step(55, "Attendance and suspensions")
+    data["attendance"] = attendance_section(academic_year, as_of, school)
+    data["exclusions"] = exclusions_section(academic_year, as_of, school)
+    step(65, "Attainment, training and the narrative")
+    data["attainment"] = attainment_section(academic_year, as_of, school)
+    data["training"] = [
+        (label, list(TrainingRecord.objects.filter(attended_by=code, date__range=(first, last))))
+        for code, label in TrainingRecord.AUDIENCES
+    ]
+    data["narrative"] = ReportNarrative.objects.filter(academic_year=academic_year).first()
+    data.update(
+        school=SchoolProfile.load(), year_label=academic_year_label(academic_year), as_of=as_of,
+        threshold=threshold(), school_figures_entered=bool(school),
+    )
+    return data
+
+
+def render_report(data: dict[str, Any]) -> bytes:
+    """Render the report's figures to PDF bytes."""
+    return HTML(string=render_to_string("reporting/report_pdf.html", data)).write_pdf()
+
+
+def _set_progress(report_id: int, percent: int, stage: str) -> None:
+    GovernorReport.objects.filter(pk=report_id).update(progress=percent, stage=stage)
+
+
+def report_build(*, report_id: int, on_failure_final: bool = True, today: dt.date | None = None) -> str:
+    """Build the PDF of a queued report; a report already built is not built again."""
+    report = GovernorReport.objects.filter(pk=report_id).first()
+    if report is None or report.status == GovernorReport.READY:
+        return "skipped"
+    GovernorReport.objects.filter(pk=report_id).update(status=GovernorReport.BUILDING, error="")
+    try:
+        started = time.perf_counter()
+        data = report_data(academic_year=report.academic_year, today=today or timezone.localdate(),
+                           progress=lambda percent, stage: _set_progress(report_id, percent, stage))
+        gathered = time.perf_counter()
+        _set_progress(report_id, 75, "Drawing the PDF")
+        pdf = render_report(data)
+        rendered = time.perf_counter()
+        _set_progress(report_id, 95, "Saving")
+        report.refresh_from_db()
+        report.pdf.save(f"governor-report-{report.academic_year}.pdf", ContentFile(pdf), save=False)
+        report.status, report.progress, report.stage = GovernorReport.READY, 100, "Ready"
+        report.built_at = timezone.now()
+        report.save()
+        logger.info("Report %s built: figures %.2f s, WeasyPrint %.2f s", report_id,
+                    gathered - started, rendered - gathered)
+    except Exception as error:
+        if on_failure_final:
+            GovernorReport.objects.filter(pk=report_id).update(
+                status=GovernorReport.FAILED, stage="Failed", error=str(error)[:300])
+        raise
+    return "built"
+
+
+def report_request(*, academic_year: int, by: Any) -> GovernorReport:
+    """Queue the year's report to be (re)built once the request's transaction commits."""
+    from .tasks import build_governor_report
+
+    report, created = GovernorReport.objects.get_or_create(
+        academic_year=academic_year, defaults={"requested_by": by},
+    )
+    if not created and report.is_running:
+        return report
+    report.status, report.progress, report.stage, report.error = GovernorReport.QUEUED, 0, "Queued", ""
+    report.requested_by, report.requested_at = by, timezone.now()
+    report.save()
+
+    def enqueue() -> None:
+        try:
+            build_governor_report.delay(report.pk)
+        except Exception as error:  # the broker is down: say so, keep the page working
+            logger.exception("Could not queue report %s", report.pk)
+            GovernorReport.objects.filter(pk=report.pk).update(
+                status=GovernorReport.FAILED, stage="Failed",
+                error=f"Could not reach the task queue ({type(error).__name__}). Try again shortly.")
+
+    transaction.on_commit(enqueue)
+    return report
+
+
+def report_download_log(*, report: GovernorReport, by: Any) -> None:
+    AccessLog.record(user=by, action=AccessLog.DOWNLOAD, pupils=[None], detail=str(report))
