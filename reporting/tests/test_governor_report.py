@@ -1,0 +1,194 @@
+"""The Report to Governors: built by a task, read back from the PDF, anonymised."""
+
+import datetime as dt
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from cwsw.models import AccessLog, SchoolProfile
+from pep.tests.factories import AllocationFactory, PepFactory
+from pupils.tests.factories import CareEpisodeFactory
+from reporting import reports
+from reporting.models import GovernorReport, ReportNarrative, SchoolFigures, TrainingRecord
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _today(time_machine):
+    time_machine.move_to(dt.datetime(2026, 7, 15, 12, 0))
+
+
+@pytest.fixture
+def school():
+    profile = SchoolProfile.load()
+    profile.name = "Demo Academy"
+    profile.save()
+    pupils = []
+    for i in range(7):
+        pupil = CareEpisodeFactory(kind="CLA", start_date=dt.date(2024, 1, 8),
+                                   pupil__last_name=f"Secretname{i}").pupil
+        PepFactory(pupil=pupil, academic_year=2025, term="autumn", meeting_date=dt.date(2025, 10, 15),
+                   vs_rating="green")
+        AllocationFactory(pupil=pupil, financial_year=2025, amount=Decimal("2630.00"))
+        pupils.append(pupil)
+    for i in range(3):
+        pupils.append(CareEpisodeFactory(kind="PLA", start_date=dt.date(2020, 1, 6),
+                                         pupil__last_name=f"Hiddenname{i}").pupil)
+    for i in range(12):
+        pupils.append(CareEpisodeFactory(kind="CIN", start_date=dt.date(2025, 1, 6),
+                                         pupil__last_name=f"Quietname{i}").pupil)
+    SchoolFigures.objects.create(
+        academic_year=2025, term="autumn", pupils_on_roll=900, attendance_percent=Decimal("94.2"),
+        persistent_absence_percent=Decimal("17.5"), suspensions=40, suspension_days=Decimal("61.5"),
+        permanent_exclusions=1, reading_expected_percent=Decimal("71.0"), writing_expected_percent=Decimal("66.0"),
+        maths_expected_percent=Decimal("70.0"))
+    TrainingRecord.objects.create(attended_by="dt", title="Attachment-aware schools", date=dt.date(2025, 11, 5),
+                                  hours=Decimal("3"))
+    ReportNarrative.objects.create(academic_year=2025, strengths="Every PEP held on time in autumn.",
+                                   priorities="Improve attendance of looked-after pupils.")
+    return pupils
+
+
+def build(head, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        report = reports.report_request(academic_year=2025, by=head)
+    report.refresh_from_db()
+    return report
+
+
+def pdf_text(report):
+    with report.pdf.open("rb") as handle:
+        return "\n".join(page.extract_text() for page in PdfReader(BytesIO(handle.read())).pages)
+
+
+def test_the_report_has_every_section(school, head, django_capture_on_commit_callbacks):
+    text = pdf_text(build(head, django_capture_on_commit_callbacks))
+    for heading in ("1. The cohort", "2. Personal Education Plans", "3. Pupil Premium Plus 2025-26",
+                    "4. Attendance", "5. Suspensions and permanent exclusions", "6. Attainment", "7. Training",
+                    "8. The designated teacher's view"):
+        assert heading in text
+    assert "Demo Academy" in text and "Page 1 of" in text
+    assert "Attachment-aware schools" in text and "Every PEP held on time in autumn." in text
+    assert "94.2%" in text  # whole-school attendance
+
+
+def test_the_report_names_no_pupil(school, head, django_capture_on_commit_callbacks):
+    text = pdf_text(build(head, django_capture_on_commit_callbacks))
+    for pupil in school:
+        assert pupil.last_name not in text and pupil.upn not in text
+        assert pupil.date_of_birth.strftime("%-d %B %Y") not in text
+
+
+def test_small_numbers_are_shown_as_c_with_secondary_suppression(school, head):
+    data = reports.report_data(academic_year=2025, today=dt.date(2026, 7, 15))
+    cells = dict(data["cohort"]["cells"])
+    assert cells["Previously looked after (PLA)"] == "c"  # 3 pupils
+    # With one cell hidden the total would reveal it, so the next smallest (CLA, 7) is hidden too.
+    assert cells["Looked after (CLA)"] == "c"
+    assert cells["Has a social worker (CWSW)"] == 12
+    assert data["cohort"]["total"] == 22
+
+
+def test_the_threshold_is_a_setting(school, head, settings):
+    settings.SMALL_NUMBER_THRESHOLD = 2
+    cells = dict(reports.report_data(academic_year=2025, today=dt.date(2026, 7, 15))["cohort"]["cells"])
+    assert cells["Previously looked after (PLA)"] == 3
+
+
+def test_the_charts_are_svg(school):
+    data = reports.report_data(academic_year=2025, today=dt.date(2026, 7, 15))
+    assert data["cohort"]["chart"].startswith("<svg") and "<rect" in data["cohort"]["chart"]
+
+
+def test_progress_goes_up_to_100_and_the_report_is_ready(school, head, monkeypatch):
+    seen = []
+    real = reports._set_progress
+    monkeypatch.setattr(reports, "_set_progress",
+                        lambda pk, percent, stage: (seen.append(percent), real(pk, percent, stage)))
+    report = GovernorReport.objects.create(academic_year=2025, requested_by=head)
+    assert reports.report_build(report_id=report.pk) == "built"
+    report.refresh_from_db()
+    assert seen == sorted(seen) and seen[0] > 0
+    assert (report.status, report.progress, report.stage) == ("ready", 100, "Ready")
+
+
+def test_a_repeated_task_builds_no_second_report(school, head, django_capture_on_commit_callbacks):
+    report = build(head, django_capture_on_commit_callbacks)
+    name, built_at = report.pdf.name, report.built_at
+    assert reports.report_build(report_id=report.pk) == "skipped"
+    report.refresh_from_db()
+    assert (report.pdf.name, report.built_at, GovernorReport.objects.count()) == (name, built_at, 1)
+
+
+def test_a_failed_build_is_reported(school, head, monkeypatch):
+    monkeypatch.setattr(reports, "render_report", lambda data: (_ for _ in ()).throw(RuntimeError("no fonts")))
+    report = GovernorReport.objects.create(academic_year=2025, requested_by=head)
+    with pytest.raises(RuntimeError):
+        reports.report_build(report_id=report.pk)
+    report.refresh_from_db()
+    assert (report.status, report.error) == ("failed", "no fonts")
+
+
+def test_a_queue_that_is_down_is_shown_not_hidden(school, head, monkeypatch, django_capture_on_commit_callbacks):
+    from reporting import tasks
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379")
+
+    monkeypatch.setattr(tasks.build_governor_report, "delay", down)
+    report = build(head, django_capture_on_commit_callbacks)
+    assert report.status == "failed" and "Could not reach the task queue" in report.error
+
+
+def test_the_dt_asks_for_the_report_and_a_governor_downloads_it(school, login, dt_user, governor,
+                                                                 django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = login(dt_user).post(reverse("reporting:governor_report_list"), {"academic_year": "2025"})
+    report = GovernorReport.objects.get()
+    assert response.url == report.get_absolute_url()
+    download = login(governor).get(reverse("reporting:governor_report_download", args=[report.pk]))
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+    assert AccessLog.objects.filter(user=governor, action="download", pupil=None).count() == 1
+
+
+def test_a_governor_cannot_ask_for_a_build(login, governor):
+    response = login(governor).post(reverse("reporting:governor_report_list"), {"academic_year": "2025"})
+    assert response.status_code == 403
+    assert not GovernorReport.objects.exists()
+
+
+def test_the_progress_partial_polls_while_running(login, dt_user, head):
+    report = GovernorReport.objects.create(academic_year=2025, requested_by=head, status="building", progress=45,
+                                           stage="Adding up Pupil Premium Plus")
+    response = login(dt_user).get(report.get_absolute_url(), headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert 'hx-trigger="every 1s"' in body and 'value="45"' in body
+    assert "<nav" not in body
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("attendance_percent", "101", "less than or equal to 100"),
+    ("pupils_on_roll", "0", "greater than or equal to 1"),
+    ("suspension_days", "-1", "greater than or equal to 0"),
+])
+def test_whole_school_figures_are_validated(login, dt_user, field, value, message):
+    data = {"term": "autumn", "pupils_on_roll": "900", "attendance_percent": "94", "persistent_absence_percent": "17",
+            "suspensions": "4", "suspension_days": "6", "permanent_exclusions": "0", "reading_expected_percent": "70",
+            "writing_expected_percent": "65", "maths_expected_percent": "70", field: value}
+    response = login(dt_user).post(reverse("reporting:school_figures_year", args=[2025]), data)
+    assert any(message in e for e in response.context["form"].errors[field])
+    assert not SchoolFigures.objects.exists()
+
+
+def test_entering_a_term_again_corrects_it(login, dt_user):
+    data = {"term": "autumn", "pupils_on_roll": "900", "attendance_percent": "94", "persistent_absence_percent": "17",
+            "suspensions": "4", "suspension_days": "6", "permanent_exclusions": "0", "reading_expected_percent": "70",
+            "writing_expected_percent": "65", "maths_expected_percent": "70"}
+    client = login(dt_user)
+    client.post(reverse("reporting:school_figures_year", args=[2025]), data)
+    client.post(reverse("reporting:school_figures_year", args=[2025]), {**data, "attendance_percent": "95.5"})
+    assert SchoolFigures.objects.get().attendance_percent == Decimal("95.5")
