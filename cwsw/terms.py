@@ -5,6 +5,7 @@ An academic year is named by the calendar year of its September ("2025/26" is
 autumn 1 Sep-31 Dec, spring 1 Jan-Easter Sunday, summer Easter Monday-31 Aug.
 """
 
+import bisect
 import datetime as dt
 from typing import NamedTuple
 
@@ -59,31 +60,34 @@ class SchoolCalendar:
 
     def __init__(self, terms: list[TermDates]) -> None:
         self.terms = sorted(terms, key=lambda t: t.start)
+        # Every school day in order, so counting is a binary search rather than a walk.
+        self._days = [
+            term.start + dt.timedelta(days=n)
+            for term in self.terms
+            for n in range((term.end - term.start).days + 1)
+            if (term.start + dt.timedelta(days=n)).weekday() < 5
+        ]
+        self._day_set = set(self._days)
+        self._starts = [t.start for t in self.terms]
 
     def term_of(self, day: dt.date) -> TermDates | None:
-        for term in self.terms:
-            if term.start <= day <= term.end:
-                return term
+        i = bisect.bisect_right(self._starts, day) - 1
+        if i >= 0 and self.terms[i].start <= day <= self.terms[i].end:
+            return self.terms[i]
         return None
 
     def is_school_day(self, day: dt.date) -> bool:
-        return day.weekday() < 5 and self.term_of(day) is not None
+        return day in self._day_set
 
     def add_school_days(self, start: dt.date, days: int) -> dt.date:
         """Return the school day that is `days` school days after start (start not counted)."""
-        day, counted = start, 0
-        limit = start + dt.timedelta(days=days * 7 + 400)  # a year of holidays at most
-        while counted < days:
-            day += dt.timedelta(days=1)
-            if day > limit:
-                raise ValueError("No term dates cover that period.")
-            if self.is_school_day(day):
-                counted += 1
-        return day
+        if days <= 0:
+            return start
+        i = bisect.bisect_right(self._days, start) + days - 1
+        if i >= len(self._days):
+            raise ValueError("No term dates cover that period.")
+        return self._days[i]
 
     def school_days_between(self, first: dt.date, last: dt.date) -> int:
         """Count school days from first to last, both included."""
-        return sum(
-            1 for n in range((last - first).days + 1)
-            if self.is_school_day(first + dt.timedelta(days=n))
-        )
+        return bisect.bisect_right(self._days, last) - bisect.bisect_left(self._days, first)

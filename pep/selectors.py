@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -27,25 +28,32 @@ from .models import (
 )
 
 
-def _cla_prefetch() -> Prefetch:
-    return Prefetch(
-        "episodes", queryset=CareEpisode.objects.filter(kind=cohort.CLA).order_by("start_date"),
-        to_attr="cla_episodes",
-    )
+def _on_roll(admitted: dt.date, left: dt.date | None) -> compliance.Period:
+    """The days a pupil is on roll: a leaving date is their first day off roll."""
+    return compliance.Period(admitted, left and left - dt.timedelta(days=1))
 
 
-def _slots_for(pupil: Pupil, terms: list, peps: list[PepMeeting], school_days: int, calendar: Any,
-               today: dt.date) -> list[compliance.Slot]:
-    return compliance.pep_slots(
-        cla_periods=[compliance.Period(e.start_date, e.end_date) for e in pupil.cla_episodes],
-        on_roll=compliance.Period(pupil.admission_date, pupil.leaving_date and pupil.leaving_date - dt.timedelta(1)),
-        terms=terms, peps=peps, school_days=school_days, calendar=calendar, today=today,
-    )
+@dataclass(frozen=True)
+class PupilRef:
+    pk: int
+    first_name: str
+    last_name: str
+
+
+@dataclass(frozen=True)
+class PepRef:
+    """The few fields of a PEP the grid needs (the grid may cover hundreds of children)."""
+
+    pk: int
+    academic_year: int
+    term: str
+    status: str
+    meeting_date: dt.date
 
 
 @dataclass
 class GridRow:
-    pupil: Pupil
+    pupil: PupilRef
     slots: list[compliance.Slot]
     held: int
 
@@ -64,31 +72,49 @@ def compliance_grid(*, user: Any, academic_year: int, today: dt.date) -> Grid:
 
 
 def school_compliance_grid(*, pupils: Any, academic_year: int, today: dt.date) -> Grid:
-    """The compliance grid over the given pupils: on time, late, missing, due soon."""
+    """The compliance grid over the given pupils: on time, late, missing, due soon (4 queries)."""
     first, last = academic_year_bounds(academic_year)
     calendar = Term.calendar(academic_year - 1, academic_year + 1)
     terms = [t for t in calendar.terms if t.academic_year == academic_year]
     school_days = SchoolProfile.load().initial_pep_school_days
-    peps = PepMeeting.objects.filter(academic_year=academic_year).order_by("meeting_date")
-    pupils = (
-        pupils.looked_after_during(first, last)
-        .prefetch_related(_cla_prefetch(), Prefetch("peps", queryset=peps, to_attr="year_peps"))
-        .order_by("last_name", "first_name", "pk")
-    )
+    looked_after = pupils.looked_after_during(first, last)
+    ids = looked_after.values("pk")
+    periods: dict[int, list[compliance.Period]] = defaultdict(list)
+    for pupil_id, start, end in (
+        CareEpisode.objects.filter(kind=cohort.CLA, pupil__in=ids).order_by("start_date")
+        .values_list("pupil_id", "start_date", "end_date")
+    ):
+        periods[pupil_id].append(compliance.Period(start, end))
+    peps: dict[int, list[PepRef]] = defaultdict(list)
+    for pk, pupil_id, term, status, meeting_date in (
+        PepMeeting.objects.filter(academic_year=academic_year, pupil__in=ids).order_by("meeting_date")
+        .values_list("pk", "pupil_id", "term", "status", "meeting_date")
+    ):
+        peps[pupil_id].append(PepRef(pk, academic_year, term, status, meeting_date))
     rows = []
-    for pupil in pupils:
-        slots = _slots_for(pupil, terms, pupil.year_peps, school_days, calendar, today)
-        held = sum(1 for p in pupil.year_peps if p.status in ("held", "complete"))
-        rows.append(GridRow(pupil, slots, held))
+    for pk, first_name, last_name, admitted, left in looked_after.order_by("last_name", "first_name", "pk").values_list(
+        "pk", "first_name", "last_name", "admission_date", "leaving_date"
+    ):
+        slots = compliance.pep_slots(
+            cla_periods=periods[pk],
+            on_roll=_on_roll(admitted, left),
+            terms=terms, peps=peps[pk], school_days=school_days, calendar=calendar, today=today,
+        )
+        held = sum(1 for p in peps[pk] if p.status in ("held", "complete"))
+        rows.append(GridRow(PupilRef(pk, first_name, last_name), slots, held))
     return Grid(academic_year, terms, rows, compliance.term_counts([r.slots for r in rows], terms))
 
 
 def pupil_slots(*, pupil: Pupil, academic_year: int, today: dt.date) -> list[compliance.Slot]:
     calendar = Term.calendar(academic_year - 1, academic_year + 1)
     terms = [t for t in calendar.terms if t.academic_year == academic_year]
-    pupil.cla_episodes = list(pupil.episodes.filter(kind=cohort.CLA).order_by("start_date"))
-    peps = list(pupil.peps.filter(academic_year=academic_year))
-    return _slots_for(pupil, terms, peps, SchoolProfile.load().initial_pep_school_days, calendar, today)
+    periods = [compliance.Period(start, end) for start, end in (
+        pupil.episodes.filter(kind=cohort.CLA).order_by("start_date").values_list("start_date", "end_date"))]
+    return compliance.pep_slots(
+        cla_periods=periods, on_roll=_on_roll(pupil.admission_date, pupil.leaving_date), terms=terms,
+        peps=list(pupil.peps.filter(academic_year=academic_year)),
+        school_days=SchoolProfile.load().initial_pep_school_days, calendar=calendar, today=today,
+    )
 
 
 def pupil_exclusions(*, pupil: Pupil, today: dt.date) -> list[tuple[ExclusionConsultation, ExclusionFlags]]:

@@ -6,11 +6,12 @@ from django.utils import timezone
 
 from cwsw import roles
 from cwsw.decorators import role_required
-from cwsw.terms import academic_year_label, academic_year_of
+from cwsw.terms import academic_year_label, academic_year_of, financial_year_of
+from pep import compliance, selectors
 from pupils import cohort
 from pupils.models import Pupil
 
-from . import reports
+from . import charts, reports
 from .forms import NarrativeForm, ReportRequestForm, SchoolFiguresForm, TrainingForm
 from .models import GovernorReport, ReportNarrative, SchoolFigures, TrainingRecord
 from .reminders import digest_for
@@ -30,10 +31,27 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["cohort_rows"] = cohort.labelled(counts)
         context["cohort_total"] = sum(counts.values())
     elif roles.has_role(user, roles.GOVERNOR):
-        cells, total = suppress_counts(on_roll.category_counts())
+        counts = on_roll.category_counts()
+        cells, total = suppress_counts(counts)
         context["governor_rows"] = cohort.labelled(cells)
         context["governor_total"] = total
-    if roles.has_role(user, roles.DESIGNATED_TEACHER, roles.HEADTEACHER):
+        context["governor_chart"] = charts.bar_chart(
+            [(cohort.CATEGORY_LABELS[c], counts[c], cells[c]) for c in cohort.CATEGORIES], title="The cohort today")
+    if roles.can_read_governor_report(user):
+        context["reports"] = GovernorReport.objects.filter(status=GovernorReport.READY)[:5]
+    if roles.can_do_casework(user):
+        grid = selectors.compliance_grid(user=user, academic_year=academic_year_of(today), today=today)
+        due = [(row.pupil, slot) for row in grid.rows for slot in row.slots
+               if slot.status in (compliance.MISSING, compliance.DUE_SOON)]
+        context["peps_due"] = sorted(due, key=lambda item: item[1].due)[:DASHBOARD_LIST_SIZE]
+        context["peps_due_count"] = len(due)
+        context["pp"] = selectors.pp_summary(financial_year=financial_year_of(today))
+    if roles.can_record_exclusions(user):
+        flagged = [row for row in selectors.exclusions_overview(
+            user=user, academic_year=academic_year_of(today), today=today) if row[2].any]
+        context["exclusion_flags"] = flagged[:DASHBOARD_LIST_SIZE]
+        context["exclusion_flags_count"] = len(flagged)
+    if roles.has_role(user, roles.DESIGNATED_TEACHER, roles.HEADTEACHER, roles.DSL):
         flagged = on_roll.with_new_flag().filter(has_new_flag=True)
         context["new_flags"] = flagged[:DASHBOARD_LIST_SIZE]
         context["new_flags_count"] = flagged.count()

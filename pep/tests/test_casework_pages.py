@@ -24,8 +24,8 @@ def test_the_grid_shows_each_looked_after_child_by_term(login, dt_user):
     held = PepFactory(meeting_date=dt.date(2025, 10, 15)).pupil
     looked_after_pupil()
     response = login(dt_user).get(reverse("pep:grid"), {"year": 2025})
-    rows = {row.pupil: [s.status for s in row.slots] for row in response.context["grid"].rows}
-    assert rows[held] == ["on_time", "upcoming", "upcoming"]
+    rows = {row.pupil.pk: [s.status for s in row.slots] for row in response.context["grid"].rows}
+    assert rows[held.pk] == ["on_time", "upcoming", "upcoming"]
     assert len(rows) == 2
     assert response.context["grid"].counts[0]["on_time"] == 1
 

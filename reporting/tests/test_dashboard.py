@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from cwsw.models import SchoolProfile
 from pupils.tests.factories import CareEpisodeFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +51,7 @@ def test_it_tells_a_user_with_no_role_to_ask_for_one(login, norole):
 @pytest.mark.parametrize("role", ["head", "dt_user", "dsl", "governor", "staff"])
 def test_it_runs_the_same_number_of_queries_for_10_and_500_pupils(role, request, login, dsl, staff):
     client = login(request.getfixturevalue(role))
+    SchoolProfile.load()  # made on first use; not part of what is measured
 
     def count():
         with CaptureQueriesContext(connection) as queries:
@@ -60,3 +62,28 @@ def test_it_runs_the_same_number_of_queries_for_10_and_500_pupils(role, request,
     small = count()
     CareEpisodeFactory.create_batch(490, flagged_by=dsl, flagged_at=FLAGGED_AT, pupil__key_adult=staff)
     assert count() == small
+
+
+def test_it_shows_the_dt_peps_due_pp_plus_and_suspension_flags(login, dt_user, time_machine):
+    from decimal import Decimal
+
+    from pep.tests.factories import AllocationFactory, ExclusionFactory, looked_after_pupil
+
+    time_machine.move_to(dt.datetime(2025, 12, 20, 12, 0))
+    pupil = looked_after_pupil()
+    AllocationFactory(pupil=pupil, amount=Decimal("2630.00"))
+    ExclusionFactory(pupil=pupil, decision="suspension", decision_date=dt.date(2025, 12, 1),
+                     consulted_on=dt.date(2025, 12, 1), days=Decimal("1"))
+    response = login(dt_user).get(URL)
+    assert [p.pk for p, _ in response.context["peps_due"]] == [pupil.pk]
+    assert response.context["pp"].remaining == Decimal("2630.00")
+    assert response.context["exclusion_flags_count"] == 1
+
+
+def test_it_shows_governors_a_chart_and_the_reports(login, governor, head):
+    from reporting.models import GovernorReport
+
+    GovernorReport.objects.create(academic_year=2025, status="ready", requested_by=head)
+    response = login(governor).get(URL)
+    assert "<svg" in response.content.decode()
+    assert len(response.context["reports"]) == 1

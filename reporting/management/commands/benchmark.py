@@ -10,9 +10,12 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
+from cwsw.terms import academic_year_of
 from pep.models import PepMeeting
 from pupils.models import Pupil
+from reporting.reports import render_report, report_data
 
 
 class Command(BaseCommand):
@@ -58,3 +61,18 @@ class Command(BaseCommand):
                 if response.status_code != 200:
                     raise CommandError(f"{label}: status {response.status_code}")
             self.stdout.write(f"  {label:<24} {statistics.median(timings):7.1f} ms  {len(queries):3d} queries")
+        self._report()
+
+    def _report(self) -> None:
+        """Time the Report to Governors: gathering the figures, and WeasyPrint's rendering."""
+        today = timezone.localdate()
+        with CaptureQueriesContext(connection) as queries:
+            start = time.perf_counter()
+            data = report_data(academic_year=academic_year_of(today), today=today)
+            gathered = time.perf_counter()
+        pdf = render_report(data)
+        rendered = time.perf_counter()
+        self.stdout.write(
+            f"  Report to Governors: figures {gathered - start:.2f} s ({len(queries)} queries), "
+            f"WeasyPrint {rendered - gathered:.2f} s, {len(pdf) // 1024} KB"
+        )

@@ -6,6 +6,7 @@ from django.db import transaction
 from pep.demo import seed_demo_casework
 from pupils.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo_school
 from pupils.models import Pupil
+from reporting.demo import seed_demo_reporting
 
 
 class Command(BaseCommand):
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             result = seed_demo_school(pupils=pupils, seed=seed)
             casework = seed_demo_casework(seed=seed)
+            seed_demo_reporting(pupils=pupils, seed=seed)
         self.stdout.write(self.style.SUCCESS(
             f"Demo school created: {result.pupils} pupils, {result.in_cohort} in the cohort today; "
             f"{casework['peps']} PEPs, {casework['allocations']} PP+ allocations, "
