@@ -167,10 +167,13 @@ def celery_on_redis(redis_url):
     from cwsw.celery import app
 
     def reset_connections() -> None:
+        import kombu.pools
+
         if app._pool is not None:
             app._pool.force_close_all()
             app._pool = None
         app.amqp._producer_pool = None
+        kombu.pools.reset()  # kombu keeps producer pools per broker URL, process-wide
         # The result backend is made from the configuration on first use, per thread.
         app._backend_cache = None
         app._local.__dict__.pop("backend", None)
