@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 
 from cwsw import roles
+from cwsw.tests.auth import sign_in, totp_code, totp_device
 
 PASSWORD = "a-long-test-password-42"
 
@@ -67,13 +68,17 @@ def norole(db):
 
 
 @pytest.fixture
+def admin_client(admin_user):
+    """pytest-django's admin client, past two-factor login (the admin needs it too)."""
+    return sign_in(Client(), admin_user)
+
+
+@pytest.fixture
 def login():
-    """Return a client logged in as the given user."""
+    """Return a client logged in as the given user (past two-factor login, where needed)."""
 
     def _login(user: User) -> Client:
-        client = Client()
-        client.force_login(user)
-        return client
+        return sign_in(Client(), user)
 
     return _login
 
@@ -107,10 +112,17 @@ def page(browser, live_server):
 
 
 def browser_login(page, username: str) -> None:
+    """Log in through the form; a role that needs two-factor login gives its app's code."""
+    user = User.objects.get(username=username)
+    device = totp_device(user) if roles.requires_two_factor(user) else None
     page.goto("/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
+    if device is not None:
+        page.wait_for_url("**/login/code/**")
+        page.fill("input[name=code]", totp_code(device))
+        page.click("main button[type=submit]")
     page.wait_for_url("**/")
 
 

@@ -1,8 +1,13 @@
 from typing import Any
 
+from axes.utils import reset as axes_reset
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from . import twofactor
 from .models import AccessLog, SchoolProfile, Term
 
 
@@ -26,3 +31,24 @@ class AccessLogAdmin(admin.ModelAdmin):
 
 admin.site.register(SchoolProfile)
 admin.site.register(Term)
+
+
+class UserAdmin(DjangoUserAdmin):
+    """Users, with the two administrator's remedies: reset two-factor login, unlock."""
+
+    actions = ["two_factor_reset", "unlock"]
+
+    @admin.action(description="Reset two-factor login (they set it up again at next login)")
+    def two_factor_reset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for user in queryset:
+            twofactor.two_factor_reset(user)
+        self.message_user(request, f"Two-factor login reset for {queryset.count()} user(s).")
+
+    @admin.action(description="Unlock after too many failed logins")
+    def unlock(self, request: HttpRequest, queryset: QuerySet) -> None:
+        cleared = sum(axes_reset(username=user.get_username()) for user in queryset)
+        self.message_user(request, f"Unlocked {queryset.count()} user(s); {cleared} failed-login record(s) cleared.")
+
+
+admin.site.unregister(User)
+admin.site.register(User, UserAdmin)

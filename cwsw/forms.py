@@ -86,3 +86,27 @@ class TermDatesForm(CrispyFormMixin, forms.Form):
         return [
             TermDates(self.academic_year, n, data[f"{n}_start"], data[f"{n}_end"]) for n in TERM_NAMES
         ]
+
+
+class TwoFactorCodeForm(CrispyFormMixin, forms.Form):
+    """One code from the authenticator app (or a backup code), checked by `check`."""
+
+    submit_label = "Continue"
+    code = forms.CharField(
+        label="Code",
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+    def __init__(self, *args: Any, check: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.check = check
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"]
+        ok, message = self.check(code)
+        if not ok:
+            raise forms.ValidationError(message)
+        return code

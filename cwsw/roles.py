@@ -84,6 +84,21 @@ def can_read_governor_report(user: User) -> bool:
     return has_role(user, GOVERNOR, HEADTEACHER, DESIGNATED_TEACHER)
 
 
+def requires_two_factor(user: User) -> bool:
+    """DT, DSL and headteacher must log in with a code; so must anyone who can use the admin."""
+    return user.is_authenticated and (user.is_staff or has_role(user, *CASEWORK_ROLES))
+
+
+def can_read_access_log(user: User) -> bool:
+    """Who viewed, changed, exported or downloaded a pupil's data: the headteacher."""
+    return has_role(user, HEADTEACHER)
+
+
+def can_review_retention(user: User) -> bool:
+    """Deleting records past the retention point is the headteacher's decision."""
+    return has_role(user, HEADTEACHER)
+
+
 def is_designated_teacher(user: User) -> bool:
     return has_role(user, DESIGNATED_TEACHER)
 

@@ -5,6 +5,7 @@ from django.urls import include, path
 from reporting.urls import reporting_patterns
 
 from . import views
+from .middleware import two_factor_exempt
 
 school_patterns = [
     path("", views.school_profile, name="school"),
@@ -14,7 +15,12 @@ school_patterns = [
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/code/", views.two_factor_verify, name="two_factor_verify"),
+    path("logout/", two_factor_exempt(auth_views.LogoutView.as_view()), name="logout"),
+    path("account/two-factor/", views.two_factor, name="two_factor"),
+    path("account/two-factor/enrol/", views.two_factor_enrol, name="two_factor_enrol"),
+    path("account/two-factor/backup-codes/", views.two_factor_backup_codes, name="two_factor_backup_codes"),
+    path("account/two-factor/remove/", views.two_factor_remove, name="two_factor_remove"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("school/", include((school_patterns, "cwsw"))),

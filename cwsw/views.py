@@ -1,11 +1,16 @@
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django_otp import DEVICE_ID_SESSION_KEY
 
-from . import roles
+from . import roles, twofactor
 from .decorators import role_required
-from .forms import SchoolProfileForm, TermDatesForm
+from .forms import SchoolProfileForm, TermDatesForm, TwoFactorCodeForm
+from .middleware import two_factor_exempt
 from .models import SchoolProfile, Term
 from .services import terms_save
 from .terms import academic_year_label, academic_year_of
@@ -45,3 +50,82 @@ def term_dates(request: HttpRequest, year: int | None = None) -> HttpResponse:
         "years": [(y, academic_year_label(y)) for y in range(current - 1, current + 2)],
     }
     return render(request, "cwsw/term_dates.html", context)
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return "/"
+
+
+@two_factor_exempt
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    """The second step of logging in: a code from the app, or a backup code."""
+    if twofactor.needs_code(request) != "verify":
+        return redirect(_next_url(request))
+    form = TwoFactorCodeForm(request.POST or None, check=lambda code: twofactor.verify(request, code))
+    if request.method == "POST" and form.is_valid():
+        return redirect(_next_url(request))
+    return render(request, "registration/two_factor_verify.html", {"form": form, "next": _next_url(request)})
+
+
+@two_factor_exempt
+def two_factor_enrol(request: HttpRequest) -> HttpResponse:
+    """Set up an authenticator app: scan the QR code (or type the secret), give a code."""
+    user = request.user
+    if not twofactor.is_verified(request) and twofactor.is_enrolled(user):
+        # Knowing the password is not enough to replace someone's app.
+        return redirect("two_factor_verify")
+    device = twofactor.enrolment_device(user)
+    form = TwoFactorCodeForm(
+        request.POST or None, check=lambda code: twofactor.token_check(device, code.strip())
+    )
+    if request.method == "POST" and form.is_valid():
+        request.session[twofactor.BACKUP_CODES_SESSION_KEY] = twofactor.enrolment_confirm(request, device)
+        messages.success(request, "Two-factor login is set up. Keep these backup codes somewhere safe.")
+        return redirect("two_factor_backup_codes")
+    context = {
+        "form": form,
+        "qr_svg": twofactor.qr_svg(device),
+        "secret": twofactor.secret_for_display(device),
+        "required": roles.requires_two_factor(user),
+    }
+    return render(request, "registration/two_factor_enrol.html", context)
+
+
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """The user's own two-factor settings."""
+    user = request.user
+    context = {
+        "enrolled": twofactor.is_enrolled(user),
+        "required": roles.requires_two_factor(user),
+        "backup_codes_left": twofactor.backup_codes_left(user),
+    }
+    return render(request, "registration/two_factor.html", context)
+
+
+def two_factor_backup_codes(request: HttpRequest) -> HttpResponse:
+    """Show new backup codes once; a POST replaces the old set."""
+    if request.method == "POST":
+        if not twofactor.is_enrolled(request.user):
+            return redirect("two_factor")
+        request.session[twofactor.BACKUP_CODES_SESSION_KEY] = twofactor.backup_codes_new(request.user)
+        messages.success(request, "New backup codes are made; the old ones no longer work.")
+        return redirect("two_factor_backup_codes")
+    codes = request.session.pop(twofactor.BACKUP_CODES_SESSION_KEY, None)
+    if not codes:
+        return redirect("two_factor")
+    return render(request, "registration/two_factor_backup_codes.html", {"codes": codes})
+
+
+@require_POST
+def two_factor_remove(request: HttpRequest) -> HttpResponse:
+    """Someone who chose two-factor login may stop using it; those who must, may not."""
+    if roles.requires_two_factor(request.user):
+        raise PermissionDenied
+    twofactor.two_factor_reset(request.user)
+    request.session[twofactor.ENROLLED_SESSION_KEY] = False
+    request.session.pop(DEVICE_ID_SESSION_KEY, None)
+    messages.success(request, "Two-factor login is turned off for your account.")
+    return redirect("two_factor")

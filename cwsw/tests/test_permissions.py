@@ -7,6 +7,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from cwsw.tests.auth import sign_in
 from pep.models import ExclusionConsultation, PepMeeting, PepTarget, PpPlusAllocation
 from pupils.tests.factories import CareEpisodeFactory, PupilFactory
 from reporting.models import GovernorReport
@@ -63,6 +64,13 @@ EXPECTED = {
     "reporting:school_figures_year": dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
     "reporting:training":   dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
     "reporting:digest":     dict(head=200, dt_user=200, dsl=200, governor=200, staff=200, norole=200),
+    # Already past the code: the code page sends everyone on.
+    "two_factor_verify":    dict(head=302, dt_user=302, dsl=302, governor=302, staff=302, norole=302),
+    "two_factor":           dict(head=200, dt_user=200, dsl=200, governor=200, staff=200, norole=200),
+    "two_factor_enrol":     dict(head=200, dt_user=200, dsl=200, governor=200, staff=200, norole=200),
+    # Shows codes only straight after they are made; otherwise back to the settings page.
+    "two_factor_backup_codes": dict(head=302, dt_user=302, dsl=302, governor=302, staff=302, norole=302),
+    "two_factor_remove":    dict(head=405, dt_user=405, dsl=405, governor=405, staff=405, norole=405),
 }
 # Not the app's own pages: Django's and the IT administrator's.
 OUTSIDE = {"login", "logout", "admin"}
@@ -133,7 +141,7 @@ def test_it_lists_every_url_of_the_project():
 @pytest.mark.parametrize("role", ROLES)
 def test_it_gives_each_role_the_expected_status(name, role, objects, request, client):
     if role != "anonymous":
-        client.force_login(request.getfixturevalue(role))
+        sign_in(client, request.getfixturevalue(role))
     response = client.get(url_for(name, objects))
     if role == "anonymous":
         assert response.status_code == 302
@@ -144,16 +152,30 @@ def test_it_gives_each_role_the_expected_status(name, role, objects, request, cl
 
 @pytest.mark.parametrize("name", sorted(n for n, record in ARGUMENT.items() if record != "report"))
 def test_it_hides_other_pupils_from_a_key_adult(name, objects, staff, client):
-    client.force_login(staff)
+    sign_in(client, staff)
     response = client.get(url_for(name, objects, which="other"))
     assert response.status_code in (403, 404)
 
 
 @pytest.mark.parametrize("role", ["governor", "staff", "norole"])
 def test_it_never_shows_a_pupil_name_where_it_should_not(role, objects, request, client):
-    client.force_login(request.getfixturevalue(role))
+    sign_in(client, request.getfixturevalue(role))
     for name in EXPECTED:
         response = client.get(url_for(name, objects, which="other"))
         body = b"".join(response.streaming_content if response.streaming else [response.content]).decode("latin-1")
         assert objects["other"]["pupil"].last_name not in body, name
         assert objects["other"]["pupil"].upn not in body, name
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("role", ["head", "dt_user", "dsl"])
+def test_it_shows_nothing_to_a_casework_role_before_the_code(name, role, objects, request, client):
+    """Password alone is not enough for DT, DSL and head: every page asks for the code first."""
+    user = request.getfixturevalue(role)
+    client.force_login(user)
+    response = client.get(url_for(name, objects))
+    if name.startswith("two_factor"):
+        assert response.status_code in (200, 302, 405)
+    else:
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("two_factor_enrol"))

@@ -1,0 +1,44 @@
+"""Middleware of our own: two-factor login."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from . import twofactor
+
+TWO_FACTOR_VIEWS = {"verify": "two_factor_verify", "enrol": "two_factor_enrol"}
+
+
+def two_factor_exempt(view: Callable) -> Callable:
+    """Mark a view a user may reach before giving a code (the code pages, logging out)."""
+    view.two_factor_exempt = True
+    return view
+
+
+class TwoFactorMiddleware:
+    """Send a signed-in user who owes a code to the code page, or to enrol if they must.
+
+    Runs after LoginRequiredMiddleware. Uses only the session and the user's roles (which
+    every page loads anyway), so it adds no query to a page.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable, args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        if not request.user.is_authenticated or getattr(view, "two_factor_exempt", False):
+            return None
+        step = twofactor.needs_code(request)
+        if step is None:
+            return None
+        query = urlencode({"next": request.get_full_path()}) if request.method == "GET" else ""
+        return redirect(f"{reverse(TWO_FACTOR_VIEWS[step])}{'?' + query if query else ''}")
