@@ -107,8 +107,14 @@ def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(10_000)
+    # The pages must work under the content security policy: anything it blocks is a failure.
+    blocked = []
+    page.on("console", lambda message: blocked.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text else None)
+    page.on("pageerror", lambda error: blocked.append(str(error)))
     yield page
     context.close()
+    assert not blocked, f"The browser reported: {blocked}"
 
 
 def browser_login(page, username: str) -> None:

@@ -8,11 +8,14 @@ these until then. Enrolment and resets happen here, in one place.
 from __future__ import annotations
 
 from base64 import b32encode
+from math import ceil
 from typing import Any
 
 import segno
 from django.db import transaction
 from django.http import HttpRequest
+from django.template.defaultfilters import pluralize
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -66,7 +69,10 @@ def token_check(device: TOTPDevice | StaticDevice, token: str) -> tuple[bool, st
     """Check a code against one device, honouring its throttling; say why it failed."""
     allowed, data = device.verify_is_allowed()
     if not allowed:
-        return False, "Too many wrong codes in a row. Wait a minute, then try again."
+        # Each wrong code in a row doubles the wait (1 s, 2 s, 4 s, ...).
+        locked_until = (data or {}).get("locked_until")
+        seconds = max(1, ceil((locked_until - timezone.now()).total_seconds())) if locked_until else 1
+        return False, f"Too many wrong codes in a row. Wait {seconds} second{pluralize(seconds)}, then try again."
     if device.verify_token(token):
         return True, ""
     return False, "That code is not right. Check the time on your phone and use the newest code."
