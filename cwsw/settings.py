@@ -19,9 +19,11 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env.str(
-    "SECRET_KEY",
-    default="dev-only-insecure-key-change-me-in-production-0123456789",
+# In production (DEBUG=off) there is no default: the app refuses to start without a key.
+SECRET_KEY = (
+    env.str("SECRET_KEY", default="django-insecure-dev-only-key-never-used-with-debug-off-0123456789")
+    if DEBUG
+    else env.str("SECRET_KEY")
 )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -121,7 +123,7 @@ USE_TZ = True
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y"]
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     # Bootstrap comes from npm (package.json); no CDN is ever used.
@@ -223,7 +225,6 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
-SECURE_SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # The register shows this many pupils a page.
 REGISTER_PAGE_SIZE = env.int("REGISTER_PAGE_SIZE", default=25)
