@@ -20,6 +20,8 @@ def permissions(request: HttpRequest) -> dict[str, Any]:
             "casework": roles.can_do_casework(user),
             "exclusions": roles.can_record_exclusions(user),
             "governor_report": roles.can_read_governor_report(user),
+            "read_access_log": roles.can_read_access_log(user),
+            "review_retention": roles.can_review_retention(user),
         },
         "user_roles": sorted(roles.roles_of(user)),
     }

@@ -228,6 +228,7 @@ CONTENT_SECURITY_POLICY = {
 
 # The register shows this many pupils a page.
 REGISTER_PAGE_SIZE = env.int("REGISTER_PAGE_SIZE", default=25)
+ACCESS_LOG_PAGE_SIZE = 50
 
 LOGGING = {
     "version": 1,

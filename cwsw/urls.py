@@ -11,6 +11,7 @@ school_patterns = [
     path("", views.school_profile, name="school"),
     path("terms/", views.term_dates, name="terms"),
     path("terms/<int:year>/", views.term_dates, name="terms_year"),
+    path("access-log/", views.access_log, name="access_log"),
 ]
 
 urlpatterns = [

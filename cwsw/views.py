@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -7,11 +9,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import DEVICE_ID_SESSION_KEY
 
+from pupils.models import Pupil
+
 from . import roles, twofactor
 from .decorators import role_required
+from .filters import AccessLogFilter
 from .forms import SchoolProfileForm, TermDatesForm, TwoFactorCodeForm
 from .middleware import two_factor_exempt
-from .models import SchoolProfile, Term
+from .models import AccessLog, SchoolProfile, Term
 from .services import terms_save
 from .terms import academic_year_label, academic_year_of
 
@@ -25,6 +30,24 @@ def school_profile(request: HttpRequest) -> HttpResponse:
         messages.success(request, "The school's details are saved.")
         return redirect("cwsw:school")
     return render(request, "cwsw/school_profile.html", {"form": form})
+
+
+@role_required(roles.can_read_access_log)
+def access_log(request: HttpRequest) -> HttpResponse:
+    """Who viewed, changed, exported or downloaded pupils' data, and when; filtered, newest first."""
+    log = AccessLogFilter(request.GET, queryset=AccessLog.objects.select_related("user"))
+    entries = log.qs if log.is_valid() else AccessLog.objects.none()
+    page = Paginator(entries, settings.ACCESS_LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Looked up apart, not joined: a filter on the pupil would make the join drop the
+    # entries of pupils whose records are deleted.
+    pupils = Pupil.objects.in_bulk({entry.pupil_id for entry in page if entry.pupil_id})
+    for entry in page:
+        entry.pupil_record = pupils.get(entry.pupil_id)
+    query = request.GET.copy()
+    query.pop("page", None)
+    pupil_id = log.form.cleaned_data.get("pupil") if log.is_valid() else None
+    context = {"filter": log, "page": page, "query": query.urlencode(), "pupil_id": pupil_id}
+    return render(request, "cwsw/access_log.html", context)
 
 
 @role_required(roles.can_manage_school)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/records/", views.pupil_records, name="records"),
     path("<int:pk>/", views.pupil_detail, name="detail"),
     path("<int:pk>/edit/", views.pupil_edit, name="edit"),
+    path("<int:pk>/history/", views.pupil_history, name="history"),
     path("<int:pk>/episodes/add/", views.episode_add, name="episode_add"),
     path("<int:pk>/notes/add/", views.note_add, name="note_add"),
     path("episodes/<int:pk>/edit/", views.episode_edit, name="episode_edit"),

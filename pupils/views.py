@@ -12,7 +12,7 @@ from cwsw import roles
 from cwsw.decorators import role_required
 from cwsw.models import AccessLog
 
-from . import cohort, services
+from . import cohort, history, services
 from .access import get_episode_for, get_pupil_for
 from .filters import RegisterFilter
 from .forms import (
@@ -107,6 +107,19 @@ def pupil_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["notes"] = pupil.safeguarding_notes.select_related("written_by")
         context["note_form"] = SafeguardingNoteForm()
     return render(request, "pupils/pupil_detail.html", context)
+
+
+@role_required(roles.can_see_social_care)
+def pupil_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Who changed what on this pupil's records, from what, to what: the records this role may see."""
+    pupil = get_pupil_for(request.user, pk)
+    AccessLog.record(user=request.user, action=AccessLog.VIEW, pupils=[pupil], detail="history")
+    context = {
+        "pupil": pupil,
+        "changes": history.pupil_history(pupil, request.user),
+        "sections": [s.title for s in history.sections_for(request.user)],
+    }
+    return render(request, "pupils/pupil_history.html", context)
 
 
 @role_required(roles.can_edit_pupils)

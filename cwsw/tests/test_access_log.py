@@ -42,3 +42,79 @@ def test_the_admin_cannot_add_change_or_delete(admin_client, entry):
     response = admin_client.post(f"/admin/cwsw/accesslog/{entry.pk}/change/", {"action": "export"})
     assert response.status_code == 403
     assert AccessLog.objects.get().action == "view"
+
+
+# The headteacher's view of the log.
+
+def logged(user, action, pupil, when):
+    import time_machine
+
+    with time_machine.travel(when, tick=False):
+        AccessLog.record(user=user, action=action, pupils=[pupil])
+
+
+@pytest.fixture
+def history(dt_user, dsl):
+    import datetime as dt
+
+    first, second = PupilFactory(last_name="Firstpupil"), PupilFactory(last_name="Secondpupil")
+    logged(dt_user, AccessLog.VIEW, first, dt.datetime(2026, 9, 7, 10, tzinfo=dt.UTC))
+    logged(dsl, AccessLog.CHANGE, first, dt.datetime(2026, 10, 1, 10, tzinfo=dt.UTC))
+    logged(dt_user, AccessLog.EXPORT, second, dt.datetime(2026, 10, 20, 10, tzinfo=dt.UTC))
+    logged(dsl, AccessLog.DOWNLOAD, second, dt.datetime(2026, 11, 2, 10, tzinfo=dt.UTC))
+    return first, second
+
+
+def entries(client, **query):
+    from django.urls import reverse
+
+    response = client.get(reverse("cwsw:access_log"), query)
+    assert response.status_code == 200
+    return response, [(e.user.username, e.action, e.pupil_id) for e in response.context["page"]]
+
+
+def test_the_head_sees_who_did_what_to_which_pupil_newest_first(login, head, history):
+    first, second = history
+    response, rows = entries(login(head))
+    assert rows == [("dsl", "download", second.pk), ("dt", "export", second.pk),
+                    ("dsl", "change", first.pk), ("dt", "view", first.pk)]
+    assert "Secondpupil" in response.content.decode()
+
+
+def test_the_head_filters_by_user_date_action_and_pupil(login, head, dt_user, history):
+    first, second = history
+    client = login(head)
+    assert entries(client, user=dt_user.pk)[1] == [("dt", "export", second.pk), ("dt", "view", first.pk)]
+    assert entries(client, since="2026-09-30", until="2026-10-20")[1] == [
+        ("dt", "export", second.pk), ("dsl", "change", first.pk)]
+    assert entries(client, action="download")[1] == [("dsl", "download", second.pk)]
+    assert entries(client, pupil=first.pk)[1] == [("dsl", "change", first.pk), ("dt", "view", first.pk)]
+    assert entries(client, q="secondpupil")[1] == [("dsl", "download", second.pk), ("dt", "export", second.pk)]
+
+
+def test_dates_the_wrong_way_round_are_refused_next_to_the_field(login, head, history):
+    response, rows = entries(login(head), since="2026-10-20", until="2026-09-30")
+    assert rows == []
+    assert response.context["filter"].form.errors["until"] == ["The 'to' date is before the 'from' date."]
+    assert "The &#x27;to&#x27; date is before the &#x27;from&#x27; date." in response.content.decode()
+
+
+def test_a_deleted_pupils_entries_stay_and_say_so(login, head, history):
+    first, _ = history
+    pk = first.pk
+    first.delete()
+    response, rows = entries(login(head), pupil=pk)
+    assert len(rows) == 2
+    assert f"Deleted record (pupil number {pk})" in response.content.decode()
+
+
+def test_the_log_page_runs_the_same_queries_however_long_the_log(
+    login, head, dt_user, history, django_assert_max_num_queries,
+):
+    client = login(head)
+    with django_assert_max_num_queries(12) as few:
+        entries(client)
+    AccessLog.record(user=dt_user, action=AccessLog.LIST, pupils=PupilFactory.create_batch(120))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response, rows = entries(client)
+    assert len(rows) == 50 and response.context["page"].paginator.count == 124

@@ -23,12 +23,14 @@ EXPECTED = {
     "cwsw:school":          dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
     "cwsw:terms":           dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
     "cwsw:terms_year":      dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
+    "cwsw:access_log":      dict(head=200, dt_user=403, dsl=403, governor=403, staff=403, norole=403),
     "pupils:list":          dict(head=200, dt_user=200, dsl=200, governor=403, staff=200, norole=403),
     "pupils:add":           dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pupils:flag":          dict(head=200, dt_user=403, dsl=200, governor=403, staff=403, norole=403),
     "pupils:export":        dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pupils:import":        dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pupils:detail":        dict(head=200, dt_user=200, dsl=200, governor=403, staff=200, norole=403),
+    "pupils:history":       dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pupils:edit":          dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pupils:episode_add":   dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pupils:episode_edit":  dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
@@ -111,7 +113,8 @@ def objects(staff, head):
 
 # Which record each URL takes as its argument.
 ARGUMENT = {
-    "pupils:detail": "pupil", "pupils:edit": "pupil", "pupils:episode_add": "pupil", "pupils:note_add": "pupil",
+    "pupils:detail": "pupil", "pupils:edit": "pupil", "pupils:history": "pupil", "pupils:episode_add": "pupil",
+    "pupils:note_add": "pupil",
     "pupils:records": "pupil", "pupils:episode_edit": "episode", "pupils:episode_end": "episode",
     "pep:pupil": "pupil", "pep:pupil_summary": "pupil", "pep:pep_add": "pupil", "pep:allocation_add": "pupil",
     "pep:exclusion_add": "pupil", "pep:pep_detail": "pep", "pep:pep_hold": "pep", "pep:pep_complete": "pep",

@@ -1,0 +1,198 @@
+"""A pupil's field-level history: who changed what, from what, to what, and when.
+
+django-simple-history keeps a row per save of each record. Here those rows are read for
+one pupil, section by section (each section only for the roles that may see its record),
+and consecutive versions of a record are compared field by field. One query per section
+and one for the people named, whatever the length of the history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import capfirst
+
+from cwsw import roles
+
+# Kept by the system, or said elsewhere on the page: not shown as changes.
+NOT_SHOWN = {"id", "created_at", "updated_at", "dt_seen_at", "pupil", "pep", "allocation", "carried_from"}
+KINDS = {"+": "Created", "~": "Changed", "-": "Deleted"}
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    model: str
+    may_see: Callable[[Any], bool]
+    # Which historical rows belong to the pupil: given the pupil's id and the record ids
+    # found so far (by model), the filter for this section's rows.
+    belongs: Callable[[int, dict[str, set[int]]], dict[str, Any]]
+
+
+SECTIONS = [
+    Section("Pupil details", "pupils.Pupil", roles.can_see_social_care, lambda pk, _: {"id": pk}),
+    Section("Care episode", "pupils.CareEpisode", roles.can_see_social_care, lambda pk, _: {"pupil_id": pk}),
+    Section("Safeguarding note", "pupils.SafeguardingNote", roles.can_see_safeguarding_notes,
+            lambda pk, _: {"pupil_id": pk}),
+    Section("Attendance", "pupils.AttendanceRecord", roles.can_edit_pupils, lambda pk, _: {"pupil_id": pk}),
+    Section("Attainment", "pupils.AttainmentRecord", roles.can_edit_pupils, lambda pk, _: {"pupil_id": pk}),
+    Section("PEP", "pep.PepMeeting", roles.can_do_casework, lambda pk, _: {"pupil_id": pk}),
+    Section("PEP target", "pep.PepTarget", roles.can_do_casework,
+            lambda pk, found: {"pep_id__in": found["pep.PepMeeting"]}),
+    Section("PP+ allocation", "pep.PpPlusAllocation", roles.can_do_casework, lambda pk, _: {"pupil_id": pk}),
+    Section("PP+ spend", "pep.PpPlusSpend", roles.can_do_casework,
+            lambda pk, found: {"allocation_id__in": found["pep.PpPlusAllocation"]}),
+    Section("Suspension", "pep.ExclusionConsultation", roles.can_record_exclusions,
+            lambda pk, _: {"pupil_id": pk}),
+]
+
+
+@dataclass
+class FieldChange:
+    label: str
+    old: str | None  # None: not known (the record had no history before this change)
+    new: str
+
+
+@dataclass
+class Change:
+    at: dt.datetime
+    by: str
+    section: str
+    record: str
+    kind: str
+    fields: list[FieldChange] = field(default_factory=list)
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS[self.kind]
+
+
+def sections_for(user: Any) -> list[Section]:
+    return [s for s in SECTIONS if s.may_see(user)]
+
+
+def pupil_history(pupil: Any, user: Any) -> list[Change]:
+    """Every change to the records of this pupil the user may see, newest first."""
+    found: dict[str, set[int]] = defaultdict(set)
+    rows_by_section: list[tuple[Section, list[Any]]] = []
+    for section in sections_for(user):
+        model = apps.get_model(section.model)
+        # A section whose parent the user may not see (or that has none yet) has nothing.
+        belongs = section.belongs(pupil.pk, found)
+        rows = list(
+            model.history.filter(**belongs).select_related("history_user").order_by("history_date", "history_id")
+        )
+        found[section.model].update(row.id for row in rows)
+        rows_by_section.append((section, rows))
+
+    names = _Names(rows_by_section)
+    changes: list[Change] = []
+    for section, rows in rows_by_section:
+        fields = _shown_fields(apps.get_model(section.model))
+        previous: dict[int, Any] = {}
+        for row in rows:
+            before = previous.get(row.id)
+            previous[row.id] = row
+            change = Change(
+                at=row.history_date, by=_person(row.history_user), section=section.title,
+                record=section.title if section.model == "pupils.Pupil" else names.record(section.model, row.id),
+                kind=row.history_type,
+            )
+            if row.history_type == "+":
+                change.fields = [
+                    FieldChange(capfirst(f.verbose_name), "", names.value(f, _raw(row, f)))
+                    for f in fields if _raw(row, f) not in (None, "", [], False)
+                ]
+            elif row.history_type == "~" and before is None:
+                # A record saved without history first (a bulk import): the earlier values are unknown.
+                change.fields = [
+                    FieldChange(capfirst(f.verbose_name), None, names.value(f, _raw(row, f)))
+                    for f in fields if _raw(row, f) not in (None, "", [])
+                ]
+            elif row.history_type == "~":
+                change.fields = [
+                    FieldChange(capfirst(f.verbose_name), names.value(f, _raw(before, f)), names.value(f, _raw(row, f)))
+                    for f in fields if _raw(before, f) != _raw(row, f)
+                ]
+                if not change.fields:
+                    continue
+            changes.append(change)
+    changes.sort(key=lambda c: c.at, reverse=True)
+    return changes
+
+
+def _shown_fields(model: type[models.Model]) -> list[models.Field]:
+    return [f for f in model._meta.concrete_fields if f.name not in NOT_SHOWN]
+
+
+def _raw(row: Any, f: models.Field) -> Any:
+    return getattr(row, f.attname)
+
+
+def _person(user: Any) -> str:
+    if user is None:
+        return "The system"
+    return user.get_full_name() or user.username
+
+
+class _Names:
+    """Labels for the records and people a history names, looked up once."""
+
+    def __init__(self, rows_by_section: Iterable[tuple[Section, list[Any]]]) -> None:
+        self.records: dict[str, dict[int, str]] = {}
+        user_ids: set[int] = set()
+        for section, rows in rows_by_section:
+            model = apps.get_model(section.model)
+            # The latest version of each record names it, even once it is deleted.
+            self.records[section.model] = {row.id: str(row.instance) for row in rows}
+            user_fields = [f for f in model._meta.concrete_fields if _is_user_key(f)]
+            user_ids.update(_raw(row, f) for row in rows for f in user_fields)
+        user_ids.discard(None)
+        self.users = {u.pk: _person(u) for u in get_user_model().objects.filter(pk__in=user_ids)} if user_ids else {}
+
+    def record(self, model: str, pk: int | None) -> str:
+        return self.records.get(model, {}).get(pk, f"Record {pk}")
+
+    def value(self, f: models.Field, value: Any) -> str:
+        if value in (None, ""):
+            return ""
+        if _is_user_key(f):
+            return self.users.get(value, f"User {value}")
+        if f.is_relation:
+            return self.record(f.related_model._meta.label, value)
+        if f.choices:
+            return str(dict(f.flatchoices).get(value, value))
+        if isinstance(f, models.BooleanField):
+            return "Yes" if value else "No"
+        if isinstance(f, models.DateTimeField):
+            return date_format(timezone.localtime(value), "j M Y H:i")
+        if isinstance(f, models.DateField):
+            return date_format(value, "j M Y")
+        if isinstance(value, list):
+            labels = _attendee_labels()
+            return ", ".join(str(labels.get(v, v)) for v in value)
+        if isinstance(value, Decimal):
+            return f"{value:,}"
+        return str(value)
+
+
+def _is_user_key(f: models.Field) -> bool:
+    return f.is_relation and f.related_model is not None and f.related_model._meta.label == settings.AUTH_USER_MODEL
+
+
+def _attendee_labels() -> dict[str, str]:
+    from pep.models import ATTENDEES
+
+    return dict(ATTENDEES)
