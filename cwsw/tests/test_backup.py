@@ -1,0 +1,100 @@
+"""Backup and restore: a backup restored into an empty installation holds every record."""
+
+import json
+import os
+import subprocess
+import sys
+import tarfile
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cwsw.backup import _models_copied, backup_write
+from cwsw.models import AccessLog
+from cwsw.tests.auth import totp_device
+from pupils.models import Pupil
+from reporting.models import GovernorReport
+
+BASE_DIR = Path(settings.BASE_DIR)
+
+
+def every_row_here() -> list[str]:
+    out = StringIO()
+    call_command("dumpdata", *_models_copied(), natural_foreign=True, stdout=out, verbosity=0)
+    return sorted(json.dumps(row, sort_keys=True) for row in json.loads(out.getvalue()))
+
+
+def manage(*args, database, media):
+    environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "MEDIA_ROOT"}}
+    environment.update(DATABASE_URL=f"sqlite:///{database}", MEDIA_ROOT=str(media))
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=environment,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture
+def school(settings, tmp_path, head):
+    """A demo school with every kind of record, a generated report file and a 2FA device."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    call_command("seed_demo", pupils=150, stdout=StringIO())
+    report = GovernorReport.objects.create(academic_year=2025, status="ready", requested_by=head)
+    report.pdf.save("governors-2025.pdf", ContentFile(b"%PDF-1.4 synthetic report"))
+    AccessLog.record(user=head, action=AccessLog.VIEW, pupils=Pupil.objects.all()[:5])
+    totp_device(head)
+    return report
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_restores_into_an_empty_installation_with_every_record(school, tmp_path):
+    result = backup_write(tmp_path / "backups")
+    assert result.path.name.startswith("cwsw-backup-") and result.path.name.endswith(".tar.gz")
+    assert result.files == 1
+    before = every_row_here()
+    assert len(before) == result.rows
+    with tarfile.open(result.path) as archive:
+        manifest = json.load(archive.extractfile(f"{result.path.name.removesuffix('.tar.gz')}/manifest.json"))
+    kinds = {"pupils.pupil", "pupils.careepisode", "pupils.historicalpupil", "pep.pepmeeting", "pep.peptarget",
+             "pep.ppplusallocation", "pep.ppplusspend", "pep.exclusionconsultation", "cwsw.accesslog",
+             "reporting.governorreport", "otp_totp.totpdevice", "auth.user"}
+    assert kinds <= set(manifest["counts"])
+
+    target, target_media = tmp_path / "restored.sqlite3", tmp_path / "restored-media"
+    restored = manage("restore", str(result.path), database=target, media=target_media)
+    assert restored.returncode == 0, restored.stderr
+    assert "every count matches the backup" in restored.stdout
+
+    dumped = manage("dumpdata", *_models_copied(), "--natural-foreign", database=target, media=target_media)
+    assert dumped.returncode == 0, dumped.stderr
+    after = sorted(json.dumps(row, sort_keys=True) for row in json.loads(dumped.stdout))
+    assert after == before
+    assert (target_media / school.pdf.name).read_bytes() == b"%PDF-1.4 synthetic report"
+
+    # A second restore into the now-full installation is refused, and changes nothing.
+    again = manage("restore", str(result.path), database=target, media=target_media)
+    assert again.returncode != 0
+    assert "This installation already has data" in again.stderr
+
+
+@pytest.mark.django_db
+def test_a_file_that_is_not_a_backup_is_refused(tmp_path):
+    bogus = tmp_path / "bogus.tar.gz"
+    with tarfile.open(bogus, "w:gz") as archive:
+        archive.add(__file__, arcname="something/else.py")
+    result = manage("restore", str(bogus), database=tmp_path / "empty.sqlite3", media=tmp_path / "media")
+    assert result.returncode != 0
+    assert "is not a backup made by `manage.py backup`" in result.stderr
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_backup_reads_one_snapshot(school, tmp_path):
+    with CaptureQueriesContext(connection) as queries:
+        backup_write(tmp_path / "backups")
+    statements = [q["sql"] for q in queries.captured_queries if q["sql"] != "BEGIN"]
+    # Before any table is read, so that every read sees the same snapshot.
+    assert statements[0] == "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"
