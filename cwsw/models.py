@@ -146,6 +146,7 @@ class AccessLog(models.Model):
     EXPORT = "export"
     IMPORT = "import"
     DOWNLOAD = "download"
+    DELETE = "delete"
     ACTIONS = [
         (VIEW, "Viewed record"),
         (LIST, "Listed on the register"),
@@ -154,6 +155,7 @@ class AccessLog(models.Model):
         (EXPORT, "Exported"),
         (IMPORT, "Imported"),
         (DOWNLOAD, "Downloaded"),
+        (DELETE, "Deleted (retention)"),
     ]
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -15,3 +15,7 @@ class PupilAdmin(SimpleHistoryAdmin):
     list_display = ["upn", "last_name", "first_name", "date_of_birth", "admission_date", "leaving_date"]
     search_fields = ["upn", "last_name", "first_name"]
     inlines = [CareEpisodeInline]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Pupils who leave are archived; only the headteacher's retention review deletes.
+        return False

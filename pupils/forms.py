@@ -190,3 +190,16 @@ class AttainmentForm(TermRecordForm):
     class Meta:
         model = AttainmentRecord
         fields = ["academic_year", "term", "reading", "writing", "maths"]
+
+
+class ErasureForm(CrispyFormMixin, forms.Form):
+    submit_label = "Delete this pupil's records for good"
+    reviewed = forms.BooleanField(
+        label="I have reviewed this record and nothing in it needs to be kept longer "
+              "(for example for an inquiry, a claim or a request from the local authority).",
+        error_messages={"required": "Tick to confirm you have reviewed the record."},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper.inputs[0].field_classes = "btn btn-danger"

@@ -79,6 +79,17 @@ class Change:
         return KINDS[self.kind]
 
 
+def history_erase(pupil_pk: int) -> int:
+    """Delete every historical row of a pupil's records (for retention); return how many."""
+    found: dict[str, set[int]] = defaultdict(set)
+    erased = 0
+    for section in SECTIONS:
+        rows = apps.get_model(section.model).history.filter(**section.belongs(pupil_pk, found))
+        found[section.model].update(rows.values_list("id", flat=True))
+        erased += rows.delete()[0]
+    return erased
+
+
 def sections_for(user: Any) -> list[Section]:
     return [s for s in SECTIONS if s.may_see(user)]
 

@@ -12,7 +12,7 @@ from cwsw import roles
 from cwsw.decorators import role_required
 from cwsw.models import AccessLog
 
-from . import cohort, history, services
+from . import cohort, history, retention, services
 from .access import get_episode_for, get_pupil_for
 from .filters import RegisterFilter
 from .forms import (
@@ -20,6 +20,7 @@ from .forms import (
     AttendanceForm,
     CareEpisodeForm,
     EndEpisodeForm,
+    ErasureForm,
     FlagForm,
     ImportForm,
     NewPupilForm,
@@ -120,6 +121,38 @@ def pupil_history(request: HttpRequest, pk: int) -> HttpResponse:
         "sections": [s.title for s in history.sections_for(request.user)],
     }
     return render(request, "pupils/pupil_history.html", context)
+
+
+@role_required(roles.can_review_retention)
+def retention_review(request: HttpRequest) -> HttpResponse:
+    """Records past the retention point (date of birth + 25 years), for the head to review."""
+    pupils = retention.past_retention()
+    AccessLog.record(user=request.user, action=AccessLog.LIST, pupils=pupils, detail="retention review")
+    return render(request, "pupils/retention.html", {"pupils": pupils, "years": retention.RETENTION_YEARS})
+
+
+@role_required(roles.can_review_retention)
+def pupil_erase(request: HttpRequest, pk: int) -> HttpResponse:
+    """Review one record past the retention point and delete it, with its casework and history."""
+    pupil = get_pupil_for(request.user, pk)
+    form = ErasureForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            retention.pupil_erase(pupil=pupil, by=request.user)
+        except retention.ErasureRefused as refusal:
+            messages.error(request, str(refusal))
+            return redirect("pupils:erase", pk=pk)
+        messages.success(request, f"The records of pupil number {pk} are deleted. The access log keeps a note of it.")
+        return redirect("pupils:retention")
+    AccessLog.record(user=request.user, action=AccessLog.VIEW, pupils=[pupil], detail="retention review")
+    context = {
+        "pupil": pupil,
+        "form": form,
+        "retain_until": retention.retention_point(pupil),
+        "due": retention.retention_point(pupil) <= timezone.localdate() and not pupil.is_on_roll(),
+        "counts": retention.record_counts(pupil).as_rows(),
+    }
+    return render(request, "pupils/erase.html", context)
 
 
 @role_required(roles.can_edit_pupils)

@@ -30,6 +30,8 @@ EXPECTED = {
     "pupils:export":        dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pupils:import":        dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pupils:detail":        dict(head=200, dt_user=200, dsl=200, governor=403, staff=200, norole=403),
+    "pupils:retention":     dict(head=200, dt_user=403, dsl=403, governor=403, staff=403, norole=403),
+    "pupils:erase":         dict(head=200, dt_user=403, dsl=403, governor=403, staff=403, norole=403),
     "pupils:history":       dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pupils:edit":          dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pupils:episode_add":   dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
@@ -113,7 +115,8 @@ def objects(staff, head):
 
 # Which record each URL takes as its argument.
 ARGUMENT = {
-    "pupils:detail": "pupil", "pupils:edit": "pupil", "pupils:history": "pupil", "pupils:episode_add": "pupil",
+    "pupils:detail": "pupil", "pupils:edit": "pupil", "pupils:history": "pupil", "pupils:erase": "pupil",
+    "pupils:episode_add": "pupil",
     "pupils:note_add": "pupil",
     "pupils:records": "pupil", "pupils:episode_edit": "episode", "pupils:episode_end": "episode",
     "pep:pupil": "pupil", "pep:pupil_summary": "pupil", "pep:pep_add": "pupil", "pep:allocation_add": "pupil",
