@@ -19,7 +19,8 @@ PRODUCTION = {
 def run(args, tmp_path, **extra):
     environment = {
         key: value for key, value in os.environ.items()
-        if key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE"}
+        # (The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for this process; a server would not.)
+        if key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     environment.update(DATABASE_URL=f"sqlite:///{tmp_path / 'production.sqlite3'}", **extra)
     return subprocess.run(
