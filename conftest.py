@@ -1,5 +1,7 @@
 """Named personas for every test: a user per role, and one with no role."""
 
+from contextlib import contextmanager
+
 import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
@@ -179,9 +181,9 @@ def redis_url():
     server.wait(timeout=10)
 
 
-@pytest.fixture
-def celery_on_redis(redis_url):
-    """Point the Celery app at the test Redis, with tasks queued rather than run in-process."""
+@contextmanager
+def celery_broker(url: str):
+    """Point the Celery app at this broker, with tasks queued rather than run in-process."""
     from cwsw.celery import app
 
     def reset_connections() -> None:
@@ -197,8 +199,24 @@ def celery_on_redis(redis_url):
         app._local.__dict__.pop("backend", None)
 
     saved = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_always_eager")}
-    app.conf.update(broker_url=redis_url, result_backend=redis_url, task_always_eager=False)
+    app.conf.update(broker_url=url, result_backend=url, task_always_eager=False)
     reset_connections()
-    yield app
-    app.conf.update(saved)
-    reset_connections()
+    try:
+        yield app
+    finally:
+        app.conf.update(saved)
+        reset_connections()
+
+
+@pytest.fixture
+def celery_on_redis(redis_url):
+    """Celery on the test run's real Redis."""
+    with celery_broker(redis_url) as app:
+        yield app
+
+
+@pytest.fixture
+def redis_down():
+    """Celery pointed at a Redis address where nothing listens: the queue is down."""
+    with celery_broker(f"redis://127.0.0.1:{free_port()}/0") as app:
+        yield app

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from . import twofactor
-from .models import AccessLog, SchoolProfile, Term
+from .models import AccessLog, SchoolProfile, TaskFailure, Term
 
 
 @admin.register(AccessLog)
@@ -26,6 +26,20 @@ class AccessLogAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(TaskFailure)
+class TaskFailureAdmin(admin.ModelAdmin):
+    """Read-only record of background work that failed; an administrator may clear old rows."""
+
+    list_display = ["at", "task", "stage", "ref", "error"]
+    list_filter = ["stage", "task"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

@@ -190,3 +190,38 @@ class AccessLog(models.Model):
         """Write one row per pupil, in one query ([None] for a download that names no pupil)."""
         rows = [cls(user=user, pupil=p, action=action, detail=detail[:200]) for p in pupils]
         cls.objects.bulk_create(rows)
+
+
+class TaskFailure(models.Model):
+    """Background work that could not be queued, or failed after its retries: shown to the head.
+
+    Names the task and the ids it was given, never a pupil's name.
+    """
+
+    QUEUE = "queue"
+    RUN = "run"
+    STAGES = [(QUEUE, "Could not be queued"), (RUN, "Failed after retries")]
+
+    task = models.CharField(max_length=200)
+    stage = models.CharField(max_length=5, choices=STAGES)
+    ref = models.CharField("given", max_length=100, blank=True)
+    error = models.CharField(max_length=300)
+    retries = models.PositiveSmallIntegerField(default=0, help_text="Retries made before giving up.")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.task} ({self.get_stage_display().lower()}) at {self.at}"
+
+    @property
+    def task_label(self) -> str:
+        return TASK_LABELS.get(self.task, self.task.rsplit(".", 1)[-1].replace("_", " "))
+
+
+TASK_LABELS = {
+    "reporting.tasks.send_reminder_digests": "Daily reminder e-mails",
+    "reporting.tasks.notify_new_flag": "New-flag e-mail to the designated teachers",
+    "reporting.tasks.build_governor_report": "Building the Report to Governors",
+}

@@ -94,6 +94,11 @@ def can_read_access_log(user: User) -> bool:
     return has_role(user, HEADTEACHER)
 
 
+def can_see_task_failures(user: User) -> bool:
+    """Background work that could not be queued or failed after its retries: the headteacher."""
+    return has_role(user, HEADTEACHER)
+
+
 def can_review_retention(user: User) -> bool:
     """Deleting records past the retention point is the headteacher's decision."""
     return has_role(user, HEADTEACHER)

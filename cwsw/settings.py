@@ -163,6 +163,12 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing to a broker that is down fails quickly instead of hanging a page.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+# The result backend (Redis too) otherwise retries for 20 seconds before queueing gives up.
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5},
+}
+TASK_RETRY_BACKOFF = env.int("TASK_RETRY_BACKOFF", default=30)
+TASK_MAX_RETRIES = env.int("TASK_MAX_RETRIES", default=3)
 CELERY_BEAT_SCHEDULE = {
     "daily-reminder-digests": {
         "task": "reporting.tasks.send_reminder_digests",

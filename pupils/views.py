@@ -1,8 +1,10 @@
 import csv
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -10,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from cwsw import roles
 from cwsw.decorators import role_required
-from cwsw.models import AccessLog
+from cwsw.models import AccessLog, TaskFailure
 
 from . import cohort, history, retention, services
 from .access import get_episode_for, get_pupil_for
@@ -237,8 +239,22 @@ def pupil_flag(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and (new_pupil or not wants_new):
         episode = services.pupil_flag(episode=form.instance, by=request.user)
         messages.success(request, f"{episode.pupil} is flagged: {episode.get_kind_display()}.")
+        # Runs after the new-flag e-mail is queued (or not), when the request's transaction commits.
+        transaction.on_commit(lambda: _warn_if_notice_unqueued(request, episode))
         return redirect(episode.pupil)
     return render(request, "pupils/pupil_flag.html", {"form": form, "new_form": new_form})
+
+
+def _warn_if_notice_unqueued(request: HttpRequest, episode: Any) -> None:
+    unqueued = TaskFailure.objects.filter(
+        task="reporting.tasks.notify_new_flag", stage=TaskFailure.QUEUE, ref=str(episode.pk),
+    )
+    if unqueued.exists():
+        messages.warning(
+            request, "The designated teachers could not be e-mailed about this flag just now: the task queue "
+            "is not reachable. The flag is saved; they will see it on their dashboard and in tomorrow's "
+            "reminder e-mail.",
+        )
 
 
 @role_required(roles.can_see_safeguarding_notes)

@@ -8,23 +8,28 @@ class ReportingConfig(AppConfig):
     verbose_name = "Reporting"
 
     def ready(self) -> None:
+        from celery.signals import task_failure
+
+        from cwsw.failures import on_task_failure
         from pupils.signals import pupil_flagged
 
         pupil_flagged.connect(_queue_flag_notice, dispatch_uid="reporting.flag_notice")
+        task_failure.connect(on_task_failure, dispatch_uid="reporting.task_failure", weak=False)
 
 
 def _queue_flag_notice(sender: Any, episode: Any, **kwargs: Any) -> None:
     """Tell the designated teachers about a new flag once the flag is saved."""
-    import logging
-
     from django.db import transaction
+
+    from cwsw.failures import task_failure_record
+    from cwsw.models import TaskFailure
 
     from .tasks import notify_new_flag
 
     def enqueue() -> None:
         try:
             notify_new_flag.delay(episode.pk)
-        except Exception:  # the broker is down; the daily digest still counts the flag
-            logging.getLogger(__name__).exception("Could not queue the new-flag notice for episode %s", episode.pk)
+        except Exception as error:  # the broker is down; the daily digest still counts the flag
+            task_failure_record(task=notify_new_flag.name, stage=TaskFailure.QUEUE, ref=episode.pk, error=error)
 
     transaction.on_commit(enqueue)

@@ -21,7 +21,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from weasyprint import HTML
 
-from cwsw.models import AccessLog, SchoolProfile
+from cwsw.failures import task_failure_record
+from cwsw.models import AccessLog, SchoolProfile, TaskFailure
 from cwsw.terms import TERM_NAMES, academic_year_bounds, academic_year_label
 from pep import compliance
 from pep.models import (
@@ -299,7 +300,7 @@ def report_request(*, academic_year: int, by: Any) -> GovernorReport:
         try:
             build_governor_report.delay(report.pk)
         except Exception as error:  # the broker is down: say so, keep the page working
-            logger.exception("Could not queue report %s", report.pk)
+            task_failure_record(task=build_governor_report.name, stage=TaskFailure.QUEUE, ref=report.pk, error=error)
             GovernorReport.objects.filter(pk=report.pk).update(
                 status=GovernorReport.FAILED, stage="Failed",
                 error=f"Could not reach the task queue ({type(error).__name__}). Try again shortly.")

@@ -3,6 +3,7 @@
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -16,7 +17,10 @@ from .reminders import digest_send
 from .reports import report_build
 
 logger = logging.getLogger(__name__)
-RETRY = {"autoretry_for": (Exception,), "retry_backoff": 30, "retry_jitter": True, "max_retries": 3}
+# Retried with growing, jittered waits (up to TASK_RETRY_BACKOFF * 2^n seconds); once the
+# retries are spent, Celery's task_failure signal records a TaskFailure (failures.py).
+RETRY = {"autoretry_for": (Exception,), "retry_backoff": settings.TASK_RETRY_BACKOFF, "retry_jitter": True,
+         "max_retries": settings.TASK_MAX_RETRIES}
 
 
 @shared_task(**RETRY)

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -6,6 +8,7 @@ from django.utils import timezone
 
 from cwsw import roles
 from cwsw.decorators import role_required
+from cwsw.models import TaskFailure
 from cwsw.terms import academic_year_label, academic_year_of, financial_year_of
 from pep import compliance, selectors
 from pupils import cohort
@@ -59,6 +62,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         leaving = Pupil.objects.on_roll(today).leaving_window(today, days=30)
         context["leaving_window"] = leaving[:DASHBOARD_LIST_SIZE]
         context["leaving_window_count"] = leaving.count()
+    if roles.can_see_task_failures(user):
+        # Background work that failed in the last 30 days, so nobody relies on an e-mail never sent.
+        failures = TaskFailure.objects.filter(at__gte=timezone.now() - dt.timedelta(days=30))
+        context["task_failures"] = failures[:DASHBOARD_LIST_SIZE]
+        context["task_failures_count"] = failures.count()
     if roles.has_role(user, roles.STAFF) and not roles.can_see_whole_register(user):
         context["key_pupils"] = on_roll.visible_to(user)[:50]
     context["no_role"] = not roles.roles_of(user)

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 
 from conftest import make_user
 from cwsw import roles
+from cwsw.models import TaskFailure
 from cwsw.terms import academic_year_of
 from pep.tests.factories import PepFactory, looked_after_pupil
 from reporting.models import DigestSent, GovernorReport
@@ -25,24 +26,37 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def worker(celery_on_redis, redis_url, tmp_path):
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": redis_url,
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "EMAIL_FILE_PATH": str(tmp_path / "mail"),
-        "DEBUG": "true",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "cwsw", "worker", "--pool=solo", "--loglevel=warning",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        env=env, cwd=settings.BASE_DIR,
-    )
-    yield tmp_path / "mail"
-    process.terminate()
-    process.wait(timeout=20)
+def start_worker(celery_on_redis, redis_url, tmp_path):
+    """Start a worker process (with these extra environment variables) on the test Redis and database."""
+    processes = []
+
+    def start(**extra):
+        db = connection.settings_dict
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "REDIS_URL": redis_url,
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            "EMAIL_FILE_PATH": str(tmp_path / "mail"),
+            "DEBUG": "true",
+            **extra,
+        }
+        processes.append(subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "cwsw", "worker", "--pool=solo", "--loglevel=warning",
+             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            env=env, cwd=settings.BASE_DIR,
+        ))
+        return tmp_path / "mail"
+
+    yield start
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture
+def worker(start_worker):
+    return start_worker()
 
 
 def test_a_worker_builds_the_report_and_sends_a_digest(worker):
@@ -68,3 +82,21 @@ def test_a_worker_builds_the_report_and_sends_a_digest(worker):
     body = messages[0].read_text()
     assert "To: dt@school.invalid" in body and "Workername" not in body
     assert DigestSent.objects.get().user == dt_user
+
+
+def test_a_task_that_keeps_failing_is_retried_then_recorded(start_worker):
+    """The SMTP server is down: the digest task retries three times, then a TaskFailure says so."""
+    from conftest import free_port
+
+    start_worker(EMAIL_URL=f"smtp://127.0.0.1:{free_port()}", TASK_RETRY_BACKOFF="1")
+    make_user("dt", roles.DESIGNATED_TEACHER)
+    today = timezone.localdate()
+    PepFactory(pupil=looked_after_pupil(), academic_year=academic_year_of(today), term="autumn",
+               meeting_date=today - dt.timedelta(days=3))
+
+    with pytest.raises(ConnectionRefusedError):
+        send_reminder_digests.delay().get(timeout=120)
+    failure = TaskFailure.objects.get()
+    assert (failure.task, failure.stage, failure.retries) == ("reporting.tasks.send_reminder_digests", "run", 3)
+    assert "ConnectionRefusedError" in failure.error
+    assert not DigestSent.objects.exists()  # so tomorrow's run, or a re-run, still sends it

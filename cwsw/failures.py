@@ -1,0 +1,34 @@
+"""Background work that failed is recorded (TaskFailure) and logged, never lost quietly."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from .models import TaskFailure
+
+logger = logging.getLogger(__name__)
+
+
+def task_failure_record(
+    *, task: str, stage: str, ref: Any = "", error: BaseException | str, retries: int = 0,
+) -> None:
+    """Record and log one failure; if even the database cannot take it, the log still has it."""
+    text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+    what = "could not be queued" if stage == TaskFailure.QUEUE else f"failed after {retries} retries"
+    logger.error("Background task %s %s (%s): %s", task, what, ref, text)
+    try:
+        TaskFailure.objects.create(task=task, stage=stage, ref=str(ref)[:100], error=text[:300], retries=retries)
+    except Exception:
+        logger.exception("Could not record the failure of %s", task)
+
+
+def on_task_failure(sender: Any = None, task_id: str = "", exception: BaseException | None = None,
+                    args: Any = (), kwargs: Any = None, **extra: Any) -> None:
+    """Celery's task_failure signal: sent once a task has no retries left."""
+    request = getattr(sender, "request", None)
+    task_failure_record(
+        task=getattr(sender, "name", str(sender)), stage=TaskFailure.RUN,
+        ref=", ".join(str(a) for a in (args or ())), error=exception or "unknown error",
+        retries=getattr(request, "retries", 0) or 0,
+    )
