@@ -35,11 +35,20 @@ class Episode(Protocol):
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
-    """Add calendar years; 29 February lands on 28 February in a common year."""
+    """Add calendar years; 29 February lands on 28 February in a common year.
+
+    Beyond the calendar's ends (years 1 and 9999, reached only by nonsense input on its way
+    to a validation error) the answer stops at the end.
+    """
+    year = day.year + years
+    if year > dt.MAXYEAR:
+        return dt.date.max
+    if year < dt.MINYEAR:
+        return dt.date.min
     try:
-        return day.replace(year=day.year + years)
+        return day.replace(year=year)
     except ValueError:
-        return day.replace(year=day.year + years, day=28)
+        return day.replace(year=year, day=28)
 
 
 def previous_window_end(end_date: dt.date) -> dt.date:

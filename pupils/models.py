@@ -278,6 +278,8 @@ class CareEpisode(models.Model):
             errors["start_date"] = "The episode cannot start before the pupil was born."
         if start and start > timezone.localdate() + dt.timedelta(days=366):
             errors["start_date"] = "The start date is more than a year ahead."
+        if end and end > timezone.localdate() + dt.timedelta(days=366):
+            errors["end_date"] = "The end date is more than a year ahead; record the end when it is known."
         if self.kind == cohort.CLA and not self.legal_status:
             errors["legal_status"] = "Choose the legal status of a looked-after child."
         if self.kind != cohort.CLA and self.legal_status:

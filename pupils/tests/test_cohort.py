@@ -149,3 +149,9 @@ def test_it_agrees_with_the_database_for_any_history(rows, as_of):
     in_db = Pupil.objects.with_category(as_of).get(pk=pupil.pk).category
     assert in_db == cohort.category_from_episodes(episodes, as_of)
     pupil.delete()
+
+
+def test_adding_years_stops_at_the_ends_of_the_calendar():
+    assert cohort.add_years(dt.date(2024, 2, 29), 1) == dt.date(2025, 2, 28)
+    assert cohort.add_years(dt.date(9998, 6, 1), 25) == dt.date.max
+    assert cohort.add_years(dt.date(3, 6, 1), -25) == dt.date.min

@@ -126,3 +126,20 @@ def test_it_requires_an_end_date_to_end_an_episode(login, dt_user):
     episode = CareEpisodeFactory(kind="CP")
     response = login(dt_user).post(reverse("pupils:episode_end", args=[episode.pk]), {"end_date": ""})
     assert field_errors(response, "end_date") == ["This field is required."]
+
+
+def test_an_episode_cannot_end_more_than_a_year_ahead(login, dt_user):
+    episode = CareEpisodeFactory(kind="CIN", start_date=dt.date(2025, 1, 6))
+    response = login(dt_user).post(reverse("pupils:episode_end", args=[episode.pk]), {"end_date": "9999-12-31"})
+    assert field_errors(response, "end_date") == [
+        "The end date is more than a year ahead; record the end when it is known."]
+    episode.refresh_from_db()
+    assert episode.end_date is None
+
+
+def test_a_date_of_birth_at_the_end_of_the_calendar_is_refused_not_a_crash(login, dt_user):
+    response = login(dt_user).post(reverse("pupils:add"), {**VALID, "date_of_birth": "9999-01-01",
+                                                          "admission_date": "9999-06-01"})
+    assert response.status_code == 200
+    assert field_errors(response, "date_of_birth") == ["The date of birth is in the future."]
+    assert not Pupil.objects.exists()
