@@ -44,3 +44,5 @@ test: setup
 	$(VENV)/bin/pytest
 	@echo "== The suite on PostgreSQL (a server started on loopback for the run)"
 	bin/with-postgres $(VENV)/bin/pytest
+	@echo "== A short load test: gunicorn and PostgreSQL on loopback"
+	bin/with-postgres $(PY) bin/load-test --seconds 10
