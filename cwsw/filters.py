@@ -5,7 +5,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from pupils.models import Pupil
 
@@ -41,9 +41,4 @@ class AccessLogFilter(django_filters.FilterSet):
         form = AccessLogForm
 
     def filter_pupil_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        pupils = Pupil.objects.all()
-        for word in value.split()[:5]:
-            pupils = pupils.filter(
-                Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(upn__iexact=word)
-            )
-        return queryset.filter(pupil_id__in=pupils.values("pk"))
+        return queryset.filter(pupil_id__in=Pupil.objects.search(value).values("pk"))

@@ -4,7 +4,7 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from . import cohort, years
@@ -81,11 +81,7 @@ class RegisterFilter(django_filters.FilterSet):
         return queryset
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        for word in value.split()[:5]:
-            queryset = queryset.filter(
-                Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(upn__iexact=word)
-            )
-        return queryset
+        return queryset.search(value)
 
     def filter_category(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value == IN_COHORT:

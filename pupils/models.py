@@ -61,6 +61,15 @@ class PupilQuerySet(models.QuerySet):
             return self.filter(key_adult=user)
         return self.none()
 
+    def search(self, text: str) -> PupilQuerySet:
+        """Pupils matching every word (up to five): part of a name, or a whole UPN."""
+        pupils = self
+        for word in text.split()[:5]:
+            pupils = pupils.filter(
+                Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(upn__iexact=word)
+            )
+        return pupils
+
     def on_roll(self, as_of: dt.date | None = None) -> PupilQuerySet:
         day = as_of or timezone.localdate()
         return self.filter(admission_date__lte=day).filter(
