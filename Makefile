@@ -2,8 +2,8 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
-# Debian packages the app and its tests use.
-APT_PACKAGES := redis-server chromium postgresql libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+# Debian packages the app and its tests use (oathtool: demo sign-in codes without a phone).
+APT_PACKAGES := redis-server chromium postgresql libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core oathtool
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test setup system-packages lint
