@@ -52,11 +52,15 @@ class UserAdmin(DjangoUserAdmin):
 
     actions = ["two_factor_reset", "unlock"]
 
-    @admin.action(description="Reset two-factor login (they set it up again at next login)")
+    @admin.action(description="Reset two-factor login and sign out (they set it up again at next login)")
     def two_factor_reset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        for user in queryset:
+        users = list(queryset)
+        for user in users:
             twofactor.two_factor_reset(user)
-        self.message_user(request, f"Two-factor login reset for {queryset.count()} user(s).")
+        ended = twofactor.sessions_end(users)
+        self.message_user(
+            request, f"Two-factor login reset for {len(users)} user(s); {ended} session(s) signed out."
+        )
 
     @admin.action(description="Unlock after too many failed logins")
     def unlock(self, request: HttpRequest, queryset: QuerySet) -> None:

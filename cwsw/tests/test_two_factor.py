@@ -124,15 +124,20 @@ def test_knowing_the_password_is_not_enough_to_replace_the_app(dt_user):
     assert response.url == reverse("two_factor_verify")
 
 
-def test_an_administrator_resets_two_factor_login(admin_client, dt_user):
+def test_an_administrator_resets_two_factor_login(admin_client, dt_user, governor):
     totp_device(dt_user)
+    signed_in_elsewhere = sign_in(Client(), dt_user)
+    governor_session = password_login(governor)
     response = admin_client.post(
         reverse("admin:auth_user_changelist"),
         {"action": "two_factor_reset", "_selected_action": [dt_user.pk]},
         follow=True,
     )
-    assert "Two-factor login reset for 1 user" in response.content.decode()
+    assert "Two-factor login reset for 1 user(s); 1 session(s) signed out." in response.content.decode()
     assert not TOTPDevice.objects.filter(user=dt_user).exists()
+    # The phone may be lost with a laptop still signed in: that session ends too.
+    assert signed_in_elsewhere.get(reverse("dashboard")).url.startswith(reverse("login"))
+    assert governor_session.get(reverse("dashboard")).status_code == 200
     client = password_login(dt_user)
     assert client.get(reverse("dashboard")).url.startswith(reverse("two_factor_enrol"))
 
