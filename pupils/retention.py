@@ -69,17 +69,23 @@ def record_counts(pupil: Pupil) -> RecordCounts:
     )
 
 
+def erasure_refusal(pupil: Pupil, as_of: dt.date | None = None) -> str | None:
+    """Why this pupil's records may not be deleted yet, or None when they may."""
+    today = as_of or timezone.localdate()
+    kept_until = retention_point(pupil)
+    if kept_until > today:
+        return f"This record is kept until {kept_until:%-d %B %Y} (date of birth + {RETENTION_YEARS} years)."
+    if pupil.is_on_roll(today):
+        return "This pupil is still on roll; record a leaving date first."
+    return None
+
+
 def pupil_erase(*, pupil: Pupil, by: Any, as_of: dt.date | None = None) -> None:
     """Delete a pupil past the retention point, every record about them and their history."""
     from pep.models import ExclusionConsultation, PpPlusAllocation, PpPlusSpend
 
-    today = as_of or timezone.localdate()
-    if retention_point(pupil) > today:
-        raise ErasureRefused(
-            f"This record is kept until {retention_point(pupil):%-d %B %Y} (date of birth + {RETENTION_YEARS} years)."
-        )
-    if pupil.is_on_roll(today):
-        raise ErasureRefused("This pupil is still on roll; record a leaving date first.")
+    if refusal := erasure_refusal(pupil, as_of):
+        raise ErasureRefused(refusal)
     pk = pupil.pk
     with transaction.atomic():
         # PP+ and suspensions are protected from an accidental cascade: removed on purpose here.

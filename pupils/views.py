@@ -151,7 +151,7 @@ def pupil_erase(request: HttpRequest, pk: int) -> HttpResponse:
         "pupil": pupil,
         "form": form,
         "retain_until": retention.retention_point(pupil),
-        "due": retention.retention_point(pupil) <= timezone.localdate() and not pupil.is_on_roll(),
+        "refusal": retention.erasure_refusal(pupil),
         "counts": retention.record_counts(pupil).as_rows(),
     }
     return render(request, "pupils/erase.html", context)

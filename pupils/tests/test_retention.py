@@ -70,8 +70,18 @@ def test_a_leaver_is_archived_not_deleted(login, head):
     # Not past the retention point: there is no delete button, and a forced POST changes nothing.
     page = client.get(reverse("pupils:erase", args=[leaver.pk])).content.decode()
     assert "it cannot be deleted" in page
+    assert "This record is kept until" in page
     client.post(reverse("pupils:erase", args=[leaver.pk]), {"reviewed": "on"})
     assert Pupil.objects.filter(pk=leaver.pk).exists()
+
+
+def test_a_pupil_past_the_retention_point_but_on_roll_is_not_deleted(login, head):
+    pupil = PupilFactory(date_of_birth=dt.date(2000, 5, 1), admission_date=dt.date(2011, 9, 1))
+    client = login(head)
+    page = client.get(reverse("pupils:erase", args=[pupil.pk])).content.decode()
+    assert "This pupil is still on roll; record a leaving date first. Until then it cannot be deleted." in page
+    client.post(reverse("pupils:erase", args=[pupil.pk]), {"reviewed": "on"})
+    assert Pupil.objects.filter(pk=pupil.pk).exists()
 
 
 def test_the_admin_cannot_delete_a_pupil(admin_client):
