@@ -145,4 +145,3 @@ class FlagNotice(models.Model):
 
     def __str__(self) -> str:
         return f"Flag notice for episode {self.episode_id}"
-
