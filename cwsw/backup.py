@@ -33,7 +33,13 @@ FORMAT = 1
 # Made again by `migrate`, so not copied: the restore's own are the same.
 NOT_COPIED = {"contenttypes.contenttype", "auth.permission", "sessions.session"}
 # Rows a migration puts in every new installation; a restore replaces them with the backup's.
-MADE_BY_MIGRATIONS = {"auth.group", "pep.ppplusrate"}
+# Apps add their own models here in AppConfig.ready() (made_by_migrations_register).
+MADE_BY_MIGRATIONS = {"auth.group"}
+
+
+def made_by_migrations_register(label: str) -> None:
+    """Say that a migration of the calling app fills this model (e.g. "pep.ppplusrate")."""
+    MADE_BY_MIGRATIONS.add(label.lower())
 
 
 class RestoreRefused(Exception):

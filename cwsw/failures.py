@@ -5,9 +5,27 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from .models import TaskFailure
+from .models import TASK_LABELS, TaskFailure
 
 logger = logging.getLogger(__name__)
+
+# Topic -> task name: work queued on behalf of a lower app ("flag": the new-flag e-mail),
+# registered by the app that queues it, so a page can say when it could not be queued.
+TOPICS: dict[str, str] = {}
+
+
+def task_register(*, name: str, label: str, topic: str = "") -> None:
+    """Name a background task in plain words, and the topic it serves if a lower app asks."""
+    TASK_LABELS[name] = label
+    if topic:
+        TOPICS[topic] = name
+
+
+def queue_failed(*, topic: str, ref: Any) -> bool:
+    """Return True if the work for this topic and record could not be queued."""
+    task = TOPICS.get(topic)
+    return task is not None and TaskFailure.objects.filter(
+        task=task, stage=TaskFailure.QUEUE, ref=str(ref)[:100]).exists()
 
 
 def task_failure_record(

@@ -187,8 +187,16 @@ class AccessLog(models.Model):
 
     @classmethod
     def record(cls, *, user: Any, action: str, pupils: Iterable[Any], detail: str = "") -> None:
-        """Write one row per pupil, in one query ([None] for a download that names no pupil)."""
-        rows = [cls(user=user, pupil=p, action=action, detail=detail[:200]) for p in pupils]
+        """Write one row per pupil, in one query: the one way the log is written.
+
+        A pupil is given as the record or its id (an id outlives a deleted record);
+        [None] is a download that names no pupil.
+        """
+        rows = [
+            cls(user=user, pupil_id=p if p is None or isinstance(p, int) else p.pk, action=action,
+                detail=detail[:200])
+            for p in pupils
+        ]
         cls.objects.bulk_create(rows)
 
 
@@ -220,8 +228,6 @@ class TaskFailure(models.Model):
         return TASK_LABELS.get(self.task, self.task.rsplit(".", 1)[-1].replace("_", " "))
 
 
-TASK_LABELS = {
-    "reporting.tasks.send_reminder_digests": "Daily reminder e-mails",
-    "reporting.tasks.notify_new_flag": "New-flag e-mail to the designated teachers",
-    "reporting.tasks.build_governor_report": "Building the Report to Governors",
-}
+# Task name -> what it does, in plain words: filled by the apps that own the tasks
+# (failures.task_register in their AppConfig.ready()), so this app names none of them.
+TASK_LABELS: dict[str, str] = {}

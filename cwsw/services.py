@@ -1,7 +1,18 @@
+"""Writes to the school-wide records: each view calls one of these."""
+
+from typing import Any
+
 from django.db import transaction
 
-from .models import Term
+from .models import SchoolProfile, Term
 from .terms import TermDates
+
+
+def school_profile_save(*, profile: SchoolProfile, by: Any) -> SchoolProfile:
+    """Save the school's details (the form has validated them)."""
+    profile.full_clean()
+    profile.save()
+    return profile
 
 
 @transaction.atomic

@@ -55,6 +55,28 @@ def financial_year_of(day: dt.date) -> int:
     return day.year if day.month >= 4 else day.year - 1
 
 
+def financial_year_bounds(year: int) -> tuple[dt.date, dt.date]:
+    """Return the first and last day of a financial year: 1 April to 31 March."""
+    return dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
+
+
+def financial_year_label(year: int) -> str:
+    return f"{year}-{(year + 1) % 100:02d}"
+
+
+# How far from this year a page may be asked to show (term dates, grids, report inputs).
+YEARS_BACK, YEARS_AHEAD = 10, 5
+
+
+def year_in_range(value: object, *, current: int) -> int | None:
+    """Return the year asked for (a URL or query value) if it is near enough to current, else None."""
+    try:
+        year = int(str(value))
+    except ValueError:
+        return None
+    return year if current - YEARS_BACK <= year <= current + YEARS_AHEAD else None
+
+
 class SchoolCalendar:
     """Terms of one or more academic years; a school day is a weekday inside a term."""
 

@@ -2,8 +2,6 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from reporting.urls import reporting_patterns
-
 from . import views
 from .middleware import two_factor_exempt
 
@@ -11,7 +9,6 @@ school_patterns = [
     path("", views.school_profile, name="school"),
     path("terms/", views.term_dates, name="terms"),
     path("terms/<int:year>/", views.term_dates, name="terms_year"),
-    path("access-log/", views.access_log, name="access_log"),
 ]
 
 urlpatterns = [
@@ -27,8 +24,8 @@ urlpatterns = [
     path("school/", include((school_patterns, "cwsw"))),
     path("pupils/", include("pupils.urls")),
     path("casework/", include("pep.urls")),
+    path("", include("reporting.dashboard_urls")),
     path("", include("reporting.urls")),
-    path("", include((reporting_patterns, "reporting"))),
     path("admin/", admin.site.urls),
 ]
 

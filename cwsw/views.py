@@ -1,7 +1,5 @@
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -9,16 +7,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import DEVICE_ID_SESSION_KEY
 
-from pupils.models import Pupil
-
 from . import roles, twofactor
 from .decorators import role_required
-from .filters import AccessLogFilter
 from .forms import SchoolProfileForm, TermDatesForm, TwoFactorCodeForm
 from .middleware import two_factor_exempt
-from .models import AccessLog, SchoolProfile, Term
-from .services import terms_save
-from .terms import academic_year_label, academic_year_of
+from .models import SchoolProfile, Term
+from .services import school_profile_save, terms_save
+from .terms import academic_year_label, academic_year_of, year_in_range
 
 
 @role_required(roles.can_manage_school)
@@ -26,35 +21,17 @@ def school_profile(request: HttpRequest) -> HttpResponse:
     profile = SchoolProfile.load()
     form = SchoolProfileForm(request.POST or None, instance=profile)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        school_profile_save(profile=form.instance, by=request.user)
         messages.success(request, "The school's details are saved.")
         return redirect("cwsw:school")
     return render(request, "cwsw/school_profile.html", {"form": form})
 
 
-@role_required(roles.can_read_access_log)
-def access_log(request: HttpRequest) -> HttpResponse:
-    """Who viewed, changed, exported or downloaded pupils' data, and when; filtered, newest first."""
-    log = AccessLogFilter(request.GET, queryset=AccessLog.objects.select_related("user"))
-    entries = log.qs if log.is_valid() else AccessLog.objects.none()
-    page = Paginator(entries, settings.ACCESS_LOG_PAGE_SIZE).get_page(request.GET.get("page"))
-    # Looked up apart, not joined: a filter on the pupil would make the join drop the
-    # entries of pupils whose records are deleted.
-    pupils = Pupil.objects.in_bulk({entry.pupil_id for entry in page if entry.pupil_id})
-    for entry in page:
-        entry.pupil_record = pupils.get(entry.pupil_id)
-    query = request.GET.copy()
-    query.pop("page", None)
-    pupil_id = log.form.cleaned_data.get("pupil") if log.is_valid() else None
-    context = {"filter": log, "page": page, "query": query.urlencode(), "pupil_id": pupil_id}
-    return render(request, "cwsw/access_log.html", context)
-
-
 @role_required(roles.can_manage_school)
 def term_dates(request: HttpRequest, year: int | None = None) -> HttpResponse:
     current = academic_year_of(timezone.localdate())
-    year = current if year is None else year
-    if not current - 10 <= year <= current + 5:
+    year = current if year is None else year_in_range(year, current=current)
+    if year is None:
         messages.error(request, "Choose an academic year within ten years of this one.")
         return redirect("cwsw:terms")
     entered = Term.objects.filter(academic_year=year).exists()

@@ -12,6 +12,7 @@ urlpatterns = [
     path("import/", views.pupil_import, name="import"),
     path("import/records/", views.records_import, name="records_import"),
     path("retention/", views.retention_review, name="retention"),
+    path("access-log/", views.access_log, name="access_log"),
     path("<int:pk>/records/", views.pupil_records, name="records"),
     path("<int:pk>/", views.pupil_detail, name="detail"),
     path("<int:pk>/edit/", views.pupil_edit, name="edit"),

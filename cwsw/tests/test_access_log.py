@@ -68,7 +68,7 @@ def history(dt_user, dsl):
 def entries(client, **query):
     from django.urls import reverse
 
-    response = client.get(reverse("cwsw:access_log"), query)
+    response = client.get(reverse("pupils:access_log"), query)
     assert response.status_code == 200
     return response, [(e.user.username, e.action, e.pupil_id) for e in response.context["page"]]
 
