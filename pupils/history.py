@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.apps import apps
@@ -32,30 +33,43 @@ KINDS = {"+": "Created", "~": "Changed", "-": "Deleted"}
 
 @dataclass(frozen=True)
 class Section:
+    """One kind of record about a pupil, as the history page and retention see it."""
+
     title: str
     model: str
     may_see: Callable[[Any], bool]
-    # Which historical rows belong to the pupil: given the pupil's id and the record ids
-    # found so far (by model), the filter for this section's rows.
+    # Which rows belong to the pupil: given the pupil's id and the record ids found so far
+    # (by model), the filter for this section's rows (historical or current).
     belongs: Callable[[int, dict[str, set[int]]], dict[str, Any]]
+    # How the retention review counts these records ("" for not counted).
+    counted_as: str = ""
+    # Labels of the values stored in list fields (e.g. a PEP's attendees), by field name.
+    list_labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
-SECTIONS = [
+# Filled in order: the register's own sections below, then each app that keeps records
+# about a pupil from its AppConfig.ready() (so this app names none of them).
+SECTIONS: list[Section] = []
+
+
+def section_register(section: Section) -> None:
+    """Add a kind of record to every pupil's history (once, however often ready() runs)."""
+    if all(s.model != section.model for s in SECTIONS):
+        SECTIONS.append(section)
+
+
+for _section in (
     Section("Pupil details", "pupils.Pupil", roles.can_see_social_care, lambda pk, _: {"id": pk}),
-    Section("Care episode", "pupils.CareEpisode", roles.can_see_social_care, lambda pk, _: {"pupil_id": pk}),
+    Section("Care episode", "pupils.CareEpisode", roles.can_see_social_care, lambda pk, _: {"pupil_id": pk},
+            counted_as="Care episodes"),
     Section("Safeguarding note", "pupils.SafeguardingNote", roles.can_see_safeguarding_notes,
-            lambda pk, _: {"pupil_id": pk}),
-    Section("Attendance", "pupils.AttendanceRecord", roles.can_edit_pupils, lambda pk, _: {"pupil_id": pk}),
-    Section("Attainment", "pupils.AttainmentRecord", roles.can_edit_pupils, lambda pk, _: {"pupil_id": pk}),
-    Section("PEP", "pep.PepMeeting", roles.can_do_casework, lambda pk, _: {"pupil_id": pk}),
-    Section("PEP target", "pep.PepTarget", roles.can_do_casework,
-            lambda pk, found: {"pep_id__in": found["pep.PepMeeting"]}),
-    Section("PP+ allocation", "pep.PpPlusAllocation", roles.can_do_casework, lambda pk, _: {"pupil_id": pk}),
-    Section("PP+ spend", "pep.PpPlusSpend", roles.can_do_casework,
-            lambda pk, found: {"allocation_id__in": found["pep.PpPlusAllocation"]}),
-    Section("Suspension", "pep.ExclusionConsultation", roles.can_record_exclusions,
-            lambda pk, _: {"pupil_id": pk}),
-]
+            lambda pk, _: {"pupil_id": pk}, counted_as="Safeguarding notes"),
+    Section("Attendance", "pupils.AttendanceRecord", roles.can_edit_pupils, lambda pk, _: {"pupil_id": pk},
+            counted_as="Attendance records"),
+    Section("Attainment", "pupils.AttainmentRecord", roles.can_edit_pupils, lambda pk, _: {"pupil_id": pk},
+            counted_as="Attainment records"),
+):
+    section_register(_section)
 
 
 @dataclass
@@ -77,6 +91,19 @@ class Change:
     @property
     def kind_label(self) -> str:
         return KINDS[self.kind]
+
+
+def record_counts(pupil_pk: int) -> list[tuple[str, int]]:
+    """How many records of each counted kind the pupil has now (for the retention review)."""
+    found: dict[str, set[int]] = defaultdict(set)
+    counts = []
+    for section in SECTIONS:
+        ids = set(apps.get_model(section.model)._default_manager.filter(
+            **section.belongs(pupil_pk, found)).values_list("id", flat=True))
+        found[section.model] = ids
+        if section.counted_as:
+            counts.append((section.counted_as, len(ids)))
+    return counts
 
 
 def history_erase(pupil_pk: int) -> int:
@@ -112,6 +139,7 @@ def pupil_history(pupil: Any, user: Any) -> list[Change]:
     changes: list[Change] = []
     for section, rows in rows_by_section:
         fields = _shown_fields(apps.get_model(section.model))
+        value = partial(names.value, list_labels=section.list_labels)
         previous: dict[int, Any] = {}
         for row in rows:
             before = previous.get(row.id)
@@ -123,18 +151,18 @@ def pupil_history(pupil: Any, user: Any) -> list[Change]:
             )
             if row.history_type == "+":
                 change.fields = [
-                    FieldChange(capfirst(f.verbose_name), "", names.value(f, _raw(row, f)))
+                    FieldChange(capfirst(f.verbose_name), "", value(f, _raw(row, f)))
                     for f in fields if _raw(row, f) not in (None, "", [], False)
                 ]
             elif row.history_type == "~" and before is None:
                 # A record saved without history first (a bulk import): the earlier values are unknown.
                 change.fields = [
-                    FieldChange(capfirst(f.verbose_name), None, names.value(f, _raw(row, f)))
+                    FieldChange(capfirst(f.verbose_name), None, value(f, _raw(row, f)))
                     for f in fields if _raw(row, f) not in (None, "", [])
                 ]
             elif row.history_type == "~":
                 change.fields = [
-                    FieldChange(capfirst(f.verbose_name), names.value(f, _raw(before, f)), names.value(f, _raw(row, f)))
+                    FieldChange(capfirst(f.verbose_name), value(f, _raw(before, f)), value(f, _raw(row, f)))
                     for f in fields if _raw(before, f) != _raw(row, f)
                 ]
                 if not change.fields:
@@ -176,7 +204,7 @@ class _Names:
     def record(self, model: str, pk: int | None) -> str:
         return self.records.get(model, {}).get(pk, f"Record {pk}")
 
-    def value(self, f: models.Field, value: Any) -> str:
+    def value(self, f: models.Field, value: Any, list_labels: dict[str, dict[str, str]]) -> str:
         if value in (None, ""):
             return ""
         if _is_user_key(f):
@@ -192,7 +220,7 @@ class _Names:
         if isinstance(f, models.DateField):
             return date_format(value, "j M Y")
         if isinstance(value, list):
-            labels = _attendee_labels()
+            labels = list_labels.get(f.name, {})
             return ", ".join(str(labels.get(v, v)) for v in value)
         if isinstance(value, Decimal):
             return f"{value:,}"
@@ -202,8 +230,3 @@ class _Names:
 def _is_user_key(f: models.Field) -> bool:
     return f.is_relation and f.related_model is not None and f.related_model._meta.label == settings.AUTH_USER_MODEL
 
-
-def _attendee_labels() -> dict[str, str]:
-    from pep.models import ATTENDEES
-
-    return dict(ATTENDEES)

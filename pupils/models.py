@@ -329,6 +329,22 @@ class CareEpisode(models.Model):
         return self.end_date is None
 
     @property
+    def never_ends(self) -> bool:
+        """A previously looked-after status (adoption, an order) has no end."""
+        return self.kind == cohort.PLA
+
+    @property
+    def can_be_ended(self) -> bool:
+        return self.is_open and not self.never_ends
+
+    @property
+    def window_end(self) -> dt.date | None:
+        """The last day this ended episode keeps the pupil in "had a social worker (last 6 years)"."""
+        if self.end_date is None or self.kind not in cohort.PREVIOUS_KINDS:
+            return None
+        return cohort.previous_window_end(self.end_date)
+
+    @property
     def is_flag_unseen(self) -> bool:
         return self.flagged_at is not None and self.dt_seen_at is None
 
@@ -371,6 +387,19 @@ class TermRecord(models.Model):
 PERSISTENT_ABSENCE_BELOW = Decimal("90.0")
 
 
+def attendance_percentage(*, attended: int, possible: int) -> Decimal | None:
+    """Sessions attended as a percentage of those possible, to one decimal place, as shown."""
+    if not possible:
+        return None
+    return (Decimal(attended) * 100 / possible).quantize(Decimal("0.1"))
+
+
+def is_persistently_absent(*, attended: int, possible: int) -> bool:
+    """The one rule for persistent absence, on the percentage as shown."""
+    pct = attendance_percentage(attended=attended, possible=possible)
+    return pct is not None and pct < PERSISTENT_ABSENCE_BELOW
+
+
 class AttendanceRecord(TermRecord):
     possible_sessions = models.PositiveSmallIntegerField(
         help_text="Sessions (half days) the pupil could have attended this term.",
@@ -401,14 +430,11 @@ class AttendanceRecord(TermRecord):
 
     @property
     def percentage(self) -> Decimal | None:
-        if not self.possible_sessions:
-            return None
-        return (Decimal(self.attended_sessions) * 100 / self.possible_sessions).quantize(Decimal("0.1"))
+        return attendance_percentage(attended=self.attended_sessions, possible=self.possible_sessions)
 
     @property
     def persistently_absent(self) -> bool:
-        pct = self.percentage
-        return pct is not None and pct < PERSISTENT_ABSENCE_BELOW
+        return is_persistently_absent(attended=self.attended_sessions, possible=self.possible_sessions)
 
 
 ATTAINMENT_CHOICES = [

@@ -6,7 +6,6 @@ casework and history. The access log keeps a row saying who deleted which record
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -16,6 +15,7 @@ from cwsw.models import AccessLog
 
 from . import cohort, history
 from .models import Pupil
+from .signals import pupil_erasing
 
 RETENTION_YEARS = 25
 
@@ -43,30 +43,9 @@ def past_retention(as_of: dt.date | None = None) -> list[Pupil]:
     return due
 
 
-@dataclass
-class RecordCounts:
-    episodes: int
-    notes: int
-    peps: int
-    allocations: int
-    suspensions: int
-    attendance: int
-    attainment: int
-
-    def as_rows(self) -> list[tuple[str, int]]:
-        return [
-            ("Care episodes", self.episodes), ("Safeguarding notes", self.notes), ("PEPs", self.peps),
-            ("PP+ allocations", self.allocations), ("Suspensions", self.suspensions),
-            ("Attendance records", self.attendance), ("Attainment records", self.attainment),
-        ]
-
-
-def record_counts(pupil: Pupil) -> RecordCounts:
-    return RecordCounts(
-        episodes=pupil.episodes.count(), notes=pupil.safeguarding_notes.count(), peps=pupil.peps.count(),
-        allocations=pupil.pp_allocations.count(), suspensions=pupil.exclusions.count(),
-        attendance=pupil.attendance_records.count(), attainment=pupil.attainment_records.count(),
-    )
+def record_counts(pupil: Pupil) -> list[tuple[str, int]]:
+    """What would be deleted: how many records of each kind the pupil has."""
+    return history.record_counts(pupil.pk)
 
 
 def erasure_refusal(pupil: Pupil, as_of: dt.date | None = None) -> str | None:
@@ -82,20 +61,17 @@ def erasure_refusal(pupil: Pupil, as_of: dt.date | None = None) -> str | None:
 
 def pupil_erase(*, pupil: Pupil, by: Any, as_of: dt.date | None = None) -> None:
     """Delete a pupil past the retention point, every record about them and their history."""
-    from pep.models import ExclusionConsultation, PpPlusAllocation, PpPlusSpend
-
     if refusal := erasure_refusal(pupil, as_of):
         raise ErasureRefused(refusal)
     pk = pupil.pk
     with transaction.atomic():
-        # PP+ and suspensions are protected from an accidental cascade: removed on purpose here.
-        PpPlusSpend.objects.filter(allocation__pupil_id=pk).delete()
-        PpPlusAllocation.objects.filter(pupil_id=pk).delete()
-        ExclusionConsultation.objects.filter(pupil_id=pk).delete()
+        # Records protected from an accidental cascade (PP+, suspensions) are removed on purpose
+        # by the apps that keep them.
+        pupil_erasing.send(sender=Pupil, pupil_id=pk)
         pupil.delete()
         # After the deletes, which write history rows of their own.
         history.history_erase(pk)
-        AccessLog.objects.create(
-            user=by, pupil_id=pk, action=AccessLog.DELETE,
+        AccessLog.record(
+            user=by, action=AccessLog.DELETE, pupils=[pk],
             detail=f"Past the retention point (date of birth + {RETENTION_YEARS} years): records and history deleted",
         )

@@ -1,24 +1,21 @@
-"""Workflows on the register that touch more than one record."""
+"""Every write to the register: each applies the model's rules, saves, and writes the access log.
+
+Views validate a form, call one of these and redirect. CSV imports and the export are in mis.py;
+deleting a record past the retention point is in retention.py.
+"""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from cwsw import roles
 from cwsw.models import AccessLog
 
-from . import years
-from .models import AttainmentRecord, AttendanceRecord, CareEpisode, Pupil
+from .models import AttainmentRecord, AttendanceRecord, CareEpisode, Pupil, SafeguardingNote
 from .signals import pupil_flagged
 
 
@@ -49,6 +46,7 @@ def flags_mark_seen(*, pupil: Pupil, by: Any) -> int:
 
 @transaction.atomic
 def episode_end(*, episode: CareEpisode, end_date: dt.date, by: Any) -> CareEpisode:
+    """End an open episode on the given date."""
     episode.end_date = end_date
     episode.full_clean()
     episode.save()
@@ -56,293 +54,53 @@ def episode_end(*, episode: CareEpisode, end_date: dt.date, by: Any) -> CareEpis
     return episode
 
 
-# --- CSV export -------------------------------------------------------------------
-
-EXPORT_HEADER = [
-    "UPN", "First name", "Last name", "Date of birth", "Year group", "Category",
-    "SEN", "FSM", "Admission date", "Leaving date", "Key adult",
-]
+def _log_change(by: Any, pupil: Pupil, detail: str = "") -> None:
+    AccessLog.record(user=by, action=AccessLog.CHANGE, pupils=[pupil], detail=detail)
 
 
-def _safe_cell(value: Any) -> str:
-    """Stop a spreadsheet from running a cell as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def register_export(*, pupils: QuerySet, by: Any, as_of: dt.date) -> list[list[str]]:
-    """Return the CSV rows of the register, writing one access-log row per pupil."""
-    exported = list(pupils.select_related("key_adult"))
-    AccessLog.record(user=by, action=AccessLog.EXPORT, pupils=exported, detail="Register CSV")
-    rows = [EXPORT_HEADER]
-    for p in exported:
-        rows.append([_safe_cell(v) for v in (
-            p.upn, p.first_name, p.last_name, p.date_of_birth.isoformat(),
-            years.year_group_label(years.year_group(p.date_of_birth, as_of)),
-            p.category or "", p.sen_status, "Y" if p.fsm_eligible else "N",
-            p.admission_date.isoformat(), p.leaving_date.isoformat() if p.leaving_date else "",
-            (p.key_adult.get_full_name() or p.key_adult.username) if p.key_adult else "",
-        )])
-    return rows
-
-
-# --- CSV import from an MIS export ------------------------------------------------
-
-# Header names as MIS exports spell them, mapped to our fields.
-IMPORT_HEADERS = {
-    "upn": "upn", "unique pupil number": "upn",
-    "first name": "first_name", "forename": "first_name", "legal forename": "first_name",
-    "first_name": "first_name",
-    "last name": "last_name", "surname": "last_name", "legal surname": "last_name",
-    "last_name": "last_name",
-    "date of birth": "date_of_birth", "dob": "date_of_birth", "date_of_birth": "date_of_birth",
-    "admission date": "admission_date", "date of admission": "admission_date",
-    "admission_date": "admission_date",
-    "leaving date": "leaving_date", "date of leaving": "leaving_date", "leaving_date": "leaving_date",
-    "sen": "sen_status", "sen status": "sen_status", "sen provision": "sen_status",
-    "sen_status": "sen_status",
-    "fsm": "fsm_eligible", "fsm eligible": "fsm_eligible", "fsm_eligible": "fsm_eligible",
-}
-REQUIRED_COLUMNS = ("upn", "first_name", "last_name", "date_of_birth", "admission_date")
-DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y")
-TRUE_WORDS = {"y", "yes", "true", "1", "t"}
-FALSE_WORDS = {"n", "no", "false", "0", "f", ""}
-
-
-@dataclass
-class ImportResult:
-    created: int = 0
-    updated: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-def _parse_date(text: str, label: str) -> dt.date | None:
-    text = text.strip()
-    if not text:
-        return None
-    for fmt in DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValidationError(f"{label} '{text}' is not a date (use DD/MM/YYYY).")
-
-
-def _row_to_pupil(row: dict[str, str], existing: Pupil | None) -> Pupil:
-    """Build (not save) the pupil a CSV row describes; raise ValidationError if it is bad."""
-    pupil = existing or Pupil()
-    pupil.upn = row["upn"].strip().upper()
-    pupil.first_name = row["first_name"].strip()
-    pupil.last_name = row["last_name"].strip()
-    for name, label in (("date_of_birth", "Date of birth"), ("admission_date", "Admission date"),
-                        ("leaving_date", "Leaving date")):
-        if name in row:
-            setattr(pupil, name, _parse_date(row[name], label))
-    if "sen_status" in row:
-        sen = row["sen_status"].strip().upper() or "N"
-        if sen not in {"N", "K", "E"}:
-            raise ValidationError(f"SEN status '{sen}' is not one of N, K or E.")
-        pupil.sen_status = sen
-    if "fsm_eligible" in row:
-        word = row["fsm_eligible"].strip().lower()
-        if word not in TRUE_WORDS | FALSE_WORDS:
-            raise ValidationError(f"FSM '{row['fsm_eligible']}' is not Y or N.")
-        pupil.fsm_eligible = word in TRUE_WORDS
-    # The UPN is unique: the row updating its own pupil is not a clash.
-    pupil.full_clean(validate_unique=existing is None)
+@transaction.atomic
+def pupil_create(*, pupil: Pupil, by: Any) -> Pupil:
+    """Put a new pupil on the register."""
+    pupil.full_clean()
+    pupil.save()
+    AccessLog.record(user=by, action=AccessLog.CREATE, pupils=[pupil])
     return pupil
 
 
-def _messages(error: ValidationError) -> str:
-    """Flatten a ValidationError into one line: 'Field: message; ...'."""
-    if not hasattr(error, "error_dict"):
-        return "; ".join(error.messages)
-    parts = []
-    for name, messages in error.message_dict.items():
-        label = "" if name == "__all__" else FIELD_LABELS.get(name, name.replace("_", " ").capitalize())
-        parts.extend(f"{label}: {m}" if label else m for m in messages)
-    return "; ".join(parts)
+@transaction.atomic
+def pupil_update(*, pupil: Pupil, by: Any) -> Pupil:
+    """Save changes to a pupil's details."""
+    pupil.full_clean()
+    pupil.save()
+    _log_change(by, pupil)
+    return pupil
 
 
-FIELD_LABELS = {"upn": "UPN"}
+@transaction.atomic
+def episode_save(*, episode: CareEpisode, by: Any) -> CareEpisode:
+    """Add a care episode to a pupil's history, or save changes to one."""
+    added = episode.pk is None
+    episode.full_clean()
+    episode.save()
+    _log_change(by, episode.pupil, "Added episode" if added else "Edited episode")
+    return episode
 
 
-def _read_rows(data: bytes, headers: dict[str, str] = IMPORT_HEADERS) -> tuple[
-    list[str], Iterable[tuple[int, dict[str, str]]]
-]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, [])
-    columns = [headers.get(h.strip().lower(), "") for h in header]
-    rows = (
-        (line, {c: v for c, v in zip(columns, values, strict=False) if c})
-        for line, values in enumerate(reader, start=2)
-        if any(v.strip() for v in values)
-    )
-    return columns, rows
+@transaction.atomic
+def note_add(*, pupil: Pupil, text: str, by: Any) -> SafeguardingNote:
+    """Add a safeguarding note (the DSL and the head read them)."""
+    note = SafeguardingNote(pupil=pupil, written_by=by, text=text)
+    note.full_clean()
+    note.save()
+    _log_change(by, pupil, "Safeguarding note")
+    return note
 
 
-def pupils_import(*, data: bytes, by: Any) -> ImportResult:
-    """Create or update pupils from an MIS CSV export: every row, or none if any is bad."""
-    result = ImportResult()
-    columns, rows = _read_rows(data)
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-    if missing:
-        names = ", ".join(c.replace("_", " ") for c in missing)
-        result.errors.append((1, f"The header row has no column for: {names}."))
-        return result
-    rows = list(rows)
-    if not rows:
-        result.errors.append((2, "The file has no pupils in it."))
-        return result
-    existing = Pupil.objects.in_bulk([r.get("upn", "").strip().upper() for _, r in rows], field_name="upn")
-    seen: dict[str, int] = {}
-    to_save: list[tuple[Pupil, bool]] = []
-    for line, row in rows:
-        upn = row.get("upn", "").strip().upper()
-        if upn in seen:
-            result.errors.append((line, f"UPN {upn} is also on line {seen[upn]}."))
-            continue
-        seen[upn] = line
-        try:
-            pupil = _row_to_pupil(row, existing.get(upn))
-        except ValidationError as error:
-            result.errors.append((line, _messages(error)))
-            continue
-        to_save.append((pupil, upn in existing))
-    if result.errors:
-        return result
-    with transaction.atomic():
-        for pupil, is_update in to_save:
-            pupil.save()
-            if is_update:
-                result.updated += 1
-            else:
-                result.created += 1
-        AccessLog.record(user=by, action=AccessLog.IMPORT, pupils=[p for p, _ in to_save],
-                         detail="MIS CSV import")
-    return result
-
-
-# --- Attendance and attainment from an MIS export ----------------------------------
-
-RECORD_HEADERS = {
-    "upn": "upn", "academic year": "academic_year", "year": "academic_year", "term": "term",
-    "possible sessions": "possible", "possible": "possible",
-    "attended sessions": "attended", "attended": "attended", "present": "attended",
-    "reading": "reading", "writing": "writing", "maths": "maths", "mathematics": "maths",
-}
-TERM_WORDS = {"autumn": "autumn", "aut": "autumn", "spring": "spring", "spr": "spring",
-              "summer": "summer", "sum": "summer"}
-ATTAINMENT_WORDS = {
-    "below": "below", "bel": "below", "working towards": "wts", "wts": "wts", "expected": "exp",
-    "exp": "exp", "greater depth": "gds", "gds": "gds", "": "",
-}
-
-
-def _record_key(row: dict[str, str]) -> tuple[int, str]:
-    year_text = row.get("academic_year", "").strip()
-    try:
-        year = int(year_text.split("/")[0])
-    except ValueError:
-        raise ValidationError(f"Academic year '{year_text}' should look like 2025 or 2025/26.") from None
-    if not 2000 <= year <= timezone.localdate().year:
-        raise ValidationError(f"Academic year '{year_text}' is out of range.")
-    term = TERM_WORDS.get(row.get("term", "").strip().lower())
-    if term is None:
-        raise ValidationError(f"Term '{row.get('term', '')}' should be autumn, spring or summer.")
-    return year, term
-
-
-def _whole_number(text: str, label: str) -> int:
-    try:
-        return int(text.strip())
-    except ValueError:
-        raise ValidationError(f"{label} '{text}' is not a whole number.") from None
-
-
-def _row_to_records(row: dict[str, str], pupil: Pupil, existing: dict) -> list:
-    year, term = _record_key(row)
-    records = []
-    if row.get("possible", "").strip() or row.get("attended", "").strip():
-        record = existing.get((AttendanceRecord, pupil.pk, year, term)) or AttendanceRecord(
-            pupil=pupil, academic_year=year, term=term)
-        record.possible_sessions = _whole_number(row.get("possible", ""), "Possible sessions")
-        record.attended_sessions = _whole_number(row.get("attended", ""), "Attended sessions")
-        records.append(record)
-    grades = {}
-    for subject in ("reading", "writing", "maths"):
-        value = row.get(subject, "").strip().lower()
-        if value not in ATTAINMENT_WORDS:
-            raise ValidationError(f"{subject.capitalize()} '{row[subject]}' should be below, WTS, EXP or GDS.")
-        grades[subject] = ATTAINMENT_WORDS[value]
-    if any(grades.values()):
-        record = existing.get((AttainmentRecord, pupil.pk, year, term)) or AttainmentRecord(
-            pupil=pupil, academic_year=year, term=term)
-        for subject, grade in grades.items():
-            setattr(record, subject, grade)
-        records.append(record)
-    if not records:
-        raise ValidationError("The row has neither attendance nor attainment.")
-    for record in records:
-        record.full_clean(validate_unique=False, validate_constraints=False)
-    return records
-
-
-def records_import(*, data: bytes, by: Any) -> ImportResult:
-    """Create or update attendance and attainment from a CSV: every row, or none if any is bad."""
-    result = ImportResult()
-    columns, rows = _read_rows(data, RECORD_HEADERS)
-    missing = [c for c in ("upn", "academic_year", "term") if c not in columns]
-    if missing:
-        names = ", ".join(c.replace("_", " ") for c in missing)
-        result.errors.append((1, f"The header row has no column for: {names}."))
-        return result
-    rows = list(rows)
-    if not rows:
-        result.errors.append((2, "The file has no rows in it."))
-        return result
-    pupils = Pupil.objects.in_bulk([r.get("upn", "").strip().upper() for _, r in rows], field_name="upn")
-    existing = {
-        (type(r), r.pupil_id, r.academic_year, r.term): r
-        for model in (AttendanceRecord, AttainmentRecord)
-        for r in model.objects.filter(pupil__in=pupils.values())
-    }
-    seen: dict[tuple, int] = {}
-    to_save = []
-    for line, row in rows:
-        upn = row.get("upn", "").strip().upper()
-        pupil = pupils.get(upn)
-        if pupil is None:
-            result.errors.append((line, f"No pupil with UPN '{upn}' is on the register."))
-            continue
-        try:
-            records = _row_to_records(row, pupil, existing)
-        except ValidationError as error:
-            result.errors.append((line, _messages(error)))
-            continue
-        key = (pupil.pk, records[0].academic_year, records[0].term)
-        if key in seen:
-            result.errors.append((line, f"This pupil's term is also on line {seen[key]}."))
-            continue
-        seen[key] = line
-        to_save.extend(records)
-    if result.errors:
-        return result
-    with transaction.atomic():
-        for record in to_save:
-            if record.pk:
-                result.updated += 1
-            else:
-                result.created += 1
-            record.save()
-        AccessLog.record(user=by, action=AccessLog.IMPORT, pupils={r.pupil for r in to_save},
-                         detail="Attendance and attainment CSV")
-    return result
+@transaction.atomic
+def term_record_save(*, record: AttendanceRecord | AttainmentRecord, by: Any) -> AttendanceRecord | AttainmentRecord:
+    """Save a term's attendance or attainment; a term entered again replaces the figures."""
+    record.full_clean()
+    record.save()
+    which = "attendance" if isinstance(record, AttendanceRecord) else "attainment"
+    _log_change(by, record.pupil, f"{which} record")
+    return record

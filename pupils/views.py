@@ -12,11 +12,12 @@ from django.views.decorators.http import require_POST
 
 from cwsw import roles
 from cwsw.decorators import role_required
-from cwsw.models import AccessLog, TaskFailure
+from cwsw.failures import queue_failed
+from cwsw.models import AccessLog
 
-from . import cohort, history, retention, services
+from . import cohort, history, mis, retention, services
 from .access import get_episode_for, get_pupil_for
-from .filters import RegisterFilter
+from .filters import AccessLogFilter, RegisterFilter
 from .forms import (
     AttainmentForm,
     AttendanceForm,
@@ -63,7 +64,7 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
 @role_required(roles.can_import_export)
 def pupil_export(request: HttpRequest) -> HttpResponse:
     register = _register_queryset(request)
-    rows = services.register_export(pupils=register.qs, by=request.user, as_of=timezone.localdate())
+    rows = mis.register_export(pupils=register.qs, by=request.user, as_of=timezone.localdate())
     stamp = timezone.localdate().isoformat()
     response = HttpResponse(
         content_type="text/csv",
@@ -78,7 +79,7 @@ def pupil_import(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
-        result = services.pupils_import(data=form.cleaned_data["file"].read(), by=request.user)
+        result = mis.pupils_import(data=form.cleaned_data["file"].read(), by=request.user)
         if result.ok:
             messages.success(
                 request, f"Imported: {result.created} new pupils, {result.updated} updated."
@@ -94,11 +95,6 @@ def pupil_detail(request: HttpRequest, pk: int) -> HttpResponse:
     episodes = list(pupil.episodes.select_related("flagged_by").order_by("-start_date", "-id"))
     today = timezone.localdate()
     AccessLog.record(user=request.user, action=AccessLog.VIEW, pupils=[pupil])
-    for e in episodes:
-        e.window_end = (
-            cohort.previous_window_end(e.end_date)
-            if e.end_date and e.kind in cohort.PREVIOUS_KINDS else None
-        )
     category = cohort.category_from_episodes(episodes, today)
     context = {
         "pupil": pupil,
@@ -152,7 +148,7 @@ def pupil_erase(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "retain_until": retention.retention_point(pupil),
         "refusal": retention.erasure_refusal(pupil),
-        "counts": retention.record_counts(pupil).as_rows(),
+        "counts": retention.record_counts(pupil),
     }
     return render(request, "pupils/erase.html", context)
 
@@ -161,8 +157,7 @@ def pupil_erase(request: HttpRequest, pk: int) -> HttpResponse:
 def pupil_add(request: HttpRequest) -> HttpResponse:
     form = PupilForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        pupil = form.save()
-        AccessLog.record(user=request.user, action=AccessLog.CREATE, pupils=[pupil])
+        pupil = services.pupil_create(pupil=form.instance, by=request.user)
         messages.success(request, f"{pupil} is on the register.")
         return redirect(pupil)
     return render(request, "pupils/form.html", {"form": form, "title": "Add a pupil"})
@@ -173,8 +168,7 @@ def pupil_edit(request: HttpRequest, pk: int) -> HttpResponse:
     pupil = get_pupil_for(request.user, pk)
     form = PupilForm(request.POST or None, instance=pupil)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        AccessLog.record(user=request.user, action=AccessLog.CHANGE, pupils=[pupil])
+        services.pupil_update(pupil=form.instance, by=request.user)
         messages.success(request, "Saved.")
         return redirect(pupil)
     return render(request, "pupils/form.html", {"form": form, "title": f"Edit {pupil}", "pupil": pupil})
@@ -185,8 +179,7 @@ def episode_add(request: HttpRequest, pk: int) -> HttpResponse:
     pupil = get_pupil_for(request.user, pk)
     form = CareEpisodeForm(request.POST or None, pupil=pupil)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        AccessLog.record(user=request.user, action=AccessLog.CHANGE, pupils=[pupil], detail="Added episode")
+        services.episode_save(episode=form.instance, by=request.user)
         messages.success(request, "The episode is added.")
         return redirect(pupil)
     return render(
@@ -200,10 +193,7 @@ def episode_edit(request: HttpRequest, pk: int) -> HttpResponse:
     episode = get_episode_for(request.user, pk)
     form = CareEpisodeForm(request.POST or None, instance=episode, pupil=episode.pupil)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        AccessLog.record(
-            user=request.user, action=AccessLog.CHANGE, pupils=[episode.pupil], detail="Edited episode"
-        )
+        services.episode_save(episode=form.instance, by=request.user)
         messages.success(request, "The episode is saved.")
         return redirect(episode.pupil)
     return render(
@@ -246,10 +236,7 @@ def pupil_flag(request: HttpRequest) -> HttpResponse:
 
 
 def _warn_if_notice_unqueued(request: HttpRequest, episode: Any) -> None:
-    unqueued = TaskFailure.objects.filter(
-        task="reporting.tasks.notify_new_flag", stage=TaskFailure.QUEUE, ref=str(episode.pk),
-    )
-    if unqueued.exists():
+    if queue_failed(topic="flag", ref=episode.pk):
         messages.warning(
             request, "The designated teachers could not be e-mailed about this flag just now: the task queue "
             "is not reachable. The flag is saved; they will see it on their dashboard and in tomorrow's "
@@ -263,10 +250,7 @@ def note_add(request: HttpRequest, pk: int) -> HttpResponse:
     pupil = get_pupil_for(request.user, pk)
     form = SafeguardingNoteForm(request.POST)
     if form.is_valid():
-        form.instance.pupil = pupil
-        form.instance.written_by = request.user
-        form.save()
-        AccessLog.record(user=request.user, action=AccessLog.CHANGE, pupils=[pupil], detail="Safeguarding note")
+        services.note_add(pupil=pupil, text=form.cleaned_data["text"], by=request.user)
         messages.success(request, "The note is added.")
     else:
         messages.error(request, "The note is empty; nothing was added.")
@@ -282,8 +266,7 @@ def pupil_records(request: HttpRequest, pk: int) -> HttpResponse:
     attainment = AttainmentForm(request.POST if which == "attainment" else None, pupil=pupil, prefix="attainment")
     form = attendance if which == "attendance" else attainment if which == "attainment" else None
     if form is not None and form.is_valid():
-        form.save()
-        AccessLog.record(user=request.user, action=AccessLog.CHANGE, pupils=[pupil], detail=f"{which} record")
+        services.term_record_save(record=form.instance, by=request.user)
         messages.success(request, f"The {which} figures are saved.")
         return redirect("pupils:records", pk=pupil.pk)
     context = {
@@ -303,8 +286,26 @@ def records_import(request: HttpRequest) -> HttpResponse:
     )
     result = None
     if request.method == "POST" and form.is_valid():
-        result = services.records_import(data=form.cleaned_data["file"].read(), by=request.user)
+        result = mis.records_import(data=form.cleaned_data["file"].read(), by=request.user)
         if result.ok:
             messages.success(request, f"Imported: {result.created} new records, {result.updated} updated.")
             return redirect("pupils:records_import")
     return render(request, "pupils/records_import.html", {"form": form, "result": result})
+
+
+@role_required(roles.can_read_access_log)
+def access_log(request: HttpRequest) -> HttpResponse:
+    """Who viewed, changed, exported or downloaded pupils' data, and when; filtered, newest first."""
+    log = AccessLogFilter(request.GET, queryset=AccessLog.objects.select_related("user"))
+    entries = log.qs if log.is_valid() else AccessLog.objects.none()
+    page = Paginator(entries, settings.ACCESS_LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Looked up apart, not joined: a filter on the pupil would make the join drop the
+    # entries of pupils whose records are deleted.
+    pupils = Pupil.objects.in_bulk({entry.pupil_id for entry in page if entry.pupil_id})
+    for entry in page:
+        entry.pupil_record = pupils.get(entry.pupil_id)
+    query = request.GET.copy()
+    query.pop("page", None)
+    pupil_id = log.form.cleaned_data.get("pupil") if log.is_valid() else None
+    context = {"filter": log, "page": page, "query": query.urlencode(), "pupil_id": pupil_id}
+    return render(request, "pupils/access_log.html", context)

@@ -118,5 +118,5 @@ def test_deleting_removes_the_records_and_their_history_and_leaves_an_access_log
 
     entries = list(AccessLog.objects.filter(pupil_id=pk).values_list("user__username", "action"))
     assert entries == [("head", "delete"), ("dt", "view")]
-    log_page = login(head).get(reverse("cwsw:access_log"), {"pupil": pk}).content.decode()
+    log_page = login(head).get(reverse("pupils:access_log"), {"pupil": pk}).content.decode()
     assert "Deleted (retention)" in log_page
