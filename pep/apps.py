@@ -1,6 +1,41 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
 class PepConfig(AppConfig):
     name = "pep"
     verbose_name = "Casework"
+
+    def ready(self) -> None:
+        from cwsw import roles
+        from cwsw.backup import made_by_migrations_register
+        from pupils.history import Section, section_register
+        from pupils.signals import pupil_erasing
+
+        from .models import ATTENDEES
+
+        for section in (
+            Section("PEP", "pep.PepMeeting", roles.can_do_casework, lambda pk, _: {"pupil_id": pk},
+                    counted_as="PEPs", list_labels={"attendees": dict(ATTENDEES)}),
+            Section("PEP target", "pep.PepTarget", roles.can_do_casework,
+                    lambda pk, found: {"pep_id__in": found["pep.PepMeeting"]}),
+            Section("PP+ allocation", "pep.PpPlusAllocation", roles.can_do_casework,
+                    lambda pk, _: {"pupil_id": pk}, counted_as="PP+ allocations"),
+            Section("PP+ spend", "pep.PpPlusSpend", roles.can_do_casework,
+                    lambda pk, found: {"allocation_id__in": found["pep.PpPlusAllocation"]}),
+            Section("Suspension", "pep.ExclusionConsultation", roles.can_record_exclusions,
+                    lambda pk, _: {"pupil_id": pk}, counted_as="Suspensions"),
+        ):
+            section_register(section)
+        pupil_erasing.connect(_erase_casework, dispatch_uid="pep.erase_casework")
+        made_by_migrations_register("pep.ppplusrate")
+
+
+def _erase_casework(sender: Any, pupil_id: int, **kwargs: Any) -> None:
+    """Delete a pupil's PP+ and suspensions, which are protected from an accidental cascade."""
+    from .models import ExclusionConsultation, PpPlusAllocation, PpPlusSpend
+
+    PpPlusSpend.objects.filter(allocation__pupil_id=pupil_id).delete()
+    PpPlusAllocation.objects.filter(pupil_id=pupil_id).delete()
+    ExclusionConsultation.objects.filter(pupil_id=pupil_id).delete()

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from cwsw.terms import SchoolCalendar
+from pupils import cohort
 
 from .models import (
     ALTERNATIVE_PROVISION_FROM_DAY,
@@ -19,7 +20,7 @@ from .models import (
     ExclusionConsultation,
 )
 
-HAS_SOCIAL_WORKER = ("CLA", "CWSW")
+HAS_SOCIAL_WORKER = (cohort.CLA, cohort.CWSW)
 
 
 @dataclass
@@ -31,6 +32,10 @@ class ExclusionFlags:
     notifications_due: list[str] = field(default_factory=list)
     term_days: Decimal = Decimal("0")
     last_day: dt.date | None = None
+
+    def awaiting_action(self, *, consults: bool) -> bool:
+        """Waiting for the Virtual School consultation (for those who consult) or for notifications."""
+        return bool(self.notifications_due or (consults and self.consult_first))
 
     @property
     def any(self) -> bool:
@@ -48,7 +53,7 @@ def exclusion_flags(
     """Work out what needs doing about one exclusion, given the pupil's others and category."""
     flags = ExclusionFlags()
     if not exclusion.decision:
-        flags.consult_first = category == "CLA" and exclusion.consulted_on is None
+        flags.consult_first = category == cohort.CLA and exclusion.consulted_on is None
         return flags
     if exclusion.decision not in EXCLUDING:
         return flags
@@ -72,7 +77,7 @@ def exclusion_flags(
     )
     if category in HAS_SOCIAL_WORKER and not exclusion.social_worker_notified_on:
         flags.notifications_due.append("social worker")
-    if category == "CLA" and not exclusion.vsh_notified_on:
+    if category == cohort.CLA and not exclusion.vsh_notified_on:
         flags.notifications_due.append("Virtual School Head")
     if exclusion.decision == SUSPENSION and exclusion.first_day and exclusion.days:
         whole_days = math.ceil(exclusion.days)

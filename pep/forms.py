@@ -4,7 +4,13 @@ from django import forms
 from django.utils import timezone
 
 from cwsw.forms import DATE_WIDGET, CrispyFormMixin
-from cwsw.terms import TERM_CHOICES, academic_year_label, academic_year_of, financial_year_of
+from cwsw.terms import (
+    TERM_CHOICES,
+    academic_year_label,
+    academic_year_of,
+    financial_year_label,
+    financial_year_of,
+)
 
 from .models import (
     ATTENDEES,
@@ -16,7 +22,6 @@ from .models import (
     PpPlusAllocation,
     PpPlusRate,
     PpPlusSpend,
-    financial_year_label,
 )
 
 

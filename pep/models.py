@@ -19,16 +19,15 @@ from cwsw.terms import (
     academic_year_bounds,
     academic_year_label,
     academic_year_of,
+    financial_year_bounds,
+    financial_year_label,
     financial_year_of,
 )
+from pupils import cohort
 from pupils.models import Pupil
 
 MONEY = {"max_digits": 9, "decimal_places": 2}
 ZERO = Decimal("0.00")
-
-
-def financial_year_label(year: int) -> str:
-    return f"{year}-{(year + 1) % 100:02d}"
 
 
 # --- PEP meetings -------------------------------------------------------------------
@@ -46,6 +45,8 @@ ATTENDEES = [
     ("parent", "Parent"),
 ]
 SDQ_BANDS = [(13, "Normal"), (16, "Borderline"), (40, "Cause for concern")]
+# Every looked-after child on roll has a PEP review every term: at least this many a year.
+PEPS_A_YEAR = 3
 
 
 def sdq_band(total: int | None) -> str:
@@ -100,6 +101,11 @@ class PepMeeting(models.Model):
     @property
     def is_locked(self) -> bool:
         return self.status == COMPLETE
+
+    def refuse_if_locked(self, to: str = "change it") -> None:
+        """The one home of the rule that a completed PEP (and its targets) cannot be changed."""
+        if self.is_locked:
+            raise ValidationError(f"This PEP is complete and locked. Reopen it to {to}.")
 
     @property
     def sdq_band(self) -> str:
@@ -256,7 +262,7 @@ class PpPlusAllocation(models.Model):
         if self.received_on and self.financial_year:
             if self.received_on > today:
                 raise ValidationError({"received_on": "The date received cannot be in the future."})
-            if self.received_on < dt.date(self.financial_year - 1, 4, 1):
+            if self.received_on < financial_year_bounds(self.financial_year - 1)[0]:
                 raise ValidationError({"received_on": "That is long before the financial year starts."})
 
     def spent_total(self) -> Decimal:
@@ -308,7 +314,7 @@ class PpPlusSpend(models.Model):
         if self.spent_on:
             if self.spent_on > timezone.localdate():
                 raise ValidationError({"spent_on": "The date of a spend cannot be in the future."})
-            if self.allocation_id and self.spent_on < dt.date(self.allocation.financial_year, 4, 1):
+            if self.allocation_id and self.spent_on < financial_year_bounds(self.allocation.financial_year)[0]:
                 raise ValidationError(
                     {"spent_on": "The spend is dated before this allocation's financial year starts."}
                 )
@@ -380,10 +386,6 @@ class ExclusionConsultation(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("pep:exclusion_edit", args=[self.pk])
 
-    @property
-    def awaiting_decision(self) -> bool:
-        return not self.decision
-
     def clean(self) -> None:
         errors: dict[str, str] = {}
         today = timezone.localdate()
@@ -427,7 +429,7 @@ class ExclusionConsultation(models.Model):
 
     def _check_consultation(self, errors: dict[str, str]) -> None:
         """A looked-after child's suspension or exclusion needs the Virtual School consulted first."""
-        if self.pupil.cohort_category(self.decision_date) != "CLA":
+        if self.pupil.cohort_category(self.decision_date) != cohort.CLA:
             return
         if not self.consulted_on:
             errors["consulted_on"] = (

@@ -11,20 +11,22 @@ from typing import Any
 from django.db.models import Count, Prefetch, Sum
 
 from cwsw.models import SchoolProfile, Term
-from cwsw.terms import academic_year_bounds
+from cwsw.terms import academic_year_bounds, financial_year_label
 from pupils import cohort
 from pupils.models import CareEpisode, Pupil
 
 from . import compliance
 from .exclusions import ExclusionFlags, exclusion_flags
 from .models import (
+    COMPLETE,
+    HELD,
+    PEPS_A_YEAR,
     SPEND_CATEGORIES,
     ZERO,
     ExclusionConsultation,
     PepMeeting,
     PpPlusAllocation,
     PpPlusSpend,
-    financial_year_label,
 )
 
 
@@ -56,6 +58,10 @@ class GridRow:
     pupil: PupilRef
     slots: list[compliance.Slot]
     held: int
+
+    @property
+    def fewer_than_expected(self) -> bool:
+        return self.held < PEPS_A_YEAR
 
 
 @dataclass
@@ -100,7 +106,7 @@ def school_compliance_grid(*, pupils: Any, academic_year: int, today: dt.date) -
             on_roll=_on_roll(admitted, left),
             terms=terms, peps=peps[pk], school_days=school_days, calendar=calendar, today=today,
         )
-        held = sum(1 for p in peps[pk] if p.status in ("held", "complete"))
+        held = sum(1 for p in peps[pk] if p.status in (HELD, COMPLETE))
         rows.append(GridRow(PupilRef(pk, first_name, last_name), slots, held))
     return Grid(academic_year, terms, rows, compliance.term_counts([r.slots for r in rows], terms))
 
@@ -117,20 +123,36 @@ def pupil_slots(*, pupil: Pupil, academic_year: int, today: dt.date) -> list[com
     )
 
 
-def pupil_exclusions(*, pupil: Pupil, today: dt.date) -> list[tuple[ExclusionConsultation, ExclusionFlags]]:
+@dataclass(frozen=True)
+class ExclusionRow:
+    """An exclusion record, the pupil's category on its decision date, and what needs doing."""
+
+    exclusion: ExclusionConsultation
+    category: str | None
+    flags: ExclusionFlags
+
+
+def _exclusion_rows(
+    exclusions: list[ExclusionConsultation], episodes: list[CareEpisode], *, calendar: Any, today: dt.date,
+    shown: Any = lambda e: True,
+) -> list[ExclusionRow]:
+    """Rows for one pupil's exclusions (all of them are needed to work out each one's flags)."""
+    rows = []
+    for e in exclusions:
+        if shown(e):
+            category = cohort.category_from_episodes(episodes, e.decision_date or today)
+            rows.append(ExclusionRow(e, category, exclusion_flags(
+                e, pupil_exclusions=exclusions, calendar=calendar, category=category)))
+    return rows
+
+
+def pupil_exclusions(*, pupil: Pupil, today: dt.date) -> list[ExclusionRow]:
     exclusions = list(pupil.exclusions.all())
     if not exclusions:
         return []
     years = [e.incident_date.year for e in exclusions]
     calendar = Term.calendar(min(years) - 1, max(years) + 1)
-    episodes = list(pupil.episodes.all())
-    return [
-        (e, exclusion_flags(
-            e, pupil_exclusions=exclusions, calendar=calendar,
-            category=cohort.category_from_episodes(episodes, e.decision_date or today),
-        ))
-        for e in exclusions
-    ]
+    return _exclusion_rows(exclusions, list(pupil.episodes.all()), calendar=calendar, today=today)
 
 
 @dataclass
@@ -177,8 +199,8 @@ def pupil_allocations(*, pupil: Pupil) -> list[PpPlusAllocation]:
     )
 
 
-def exclusions_overview(*, user: Any, academic_year: int, today: dt.date) -> list:
-    """The year's exclusion records with their flags, school-wide."""
+def exclusions_overview(*, user: Any, academic_year: int, today: dt.date) -> list[ExclusionRow]:
+    """The year's exclusion records with their flags, school-wide, newest first."""
     first, last = academic_year_bounds(academic_year)
     pupils = (
         Pupil.objects.visible_to(user)
@@ -188,12 +210,9 @@ def exclusions_overview(*, user: Any, academic_year: int, today: dt.date) -> lis
     calendar = Term.calendar(academic_year - 1, academic_year + 1)
     rows = []
     for pupil in pupils:
-        all_exclusions = list(pupil.exclusions.all())
-        episodes = list(pupil.episodes.all())
-        for e in all_exclusions:
-            if first <= e.incident_date <= last:
-                category = cohort.category_from_episodes(episodes, e.decision_date or today)
-                rows.append((e, category, exclusion_flags(
-                    e, pupil_exclusions=all_exclusions, calendar=calendar, category=category)))
-    rows.sort(key=lambda r: (r[0].incident_date, r[0].pk), reverse=True)
+        rows += _exclusion_rows(
+            list(pupil.exclusions.all()), list(pupil.episodes.all()), calendar=calendar, today=today,
+            shown=lambda e: first <= e.incident_date <= last,
+        )
+    rows.sort(key=lambda r: (r.exclusion.incident_date, r.exclusion.pk), reverse=True)
     return rows

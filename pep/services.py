@@ -1,8 +1,10 @@
-"""Casework workflows: each checks its rule, saves, and writes the access log."""
+"""Every write to the casework: each checks its rule, saves, and writes the access log.
+
+Views validate a form, call one of these and redirect.
+"""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,10 +21,12 @@ from .models import (
     PLANNED,
     RED,
     ZERO,
+    ExclusionConsultation,
     PepMeeting,
     PepReopening,
     PepTarget,
     PpPlusAllocation,
+    PpPlusRate,
     PpPlusSpend,
 )
 
@@ -46,10 +50,18 @@ def previous_pep(pep: PepMeeting) -> PepMeeting | None:
 
 
 @transaction.atomic
+def pep_plan(*, pep: PepMeeting, by: Any) -> PepMeeting:
+    """Plan a PEP meeting for a pupil."""
+    pep.full_clean()
+    pep.save()
+    _log(by, pep, "PEP planned")
+    return pep
+
+
+@transaction.atomic
 def pep_hold(*, pep: PepMeeting, by: Any) -> PepMeeting:
     """Save the record of a meeting that took place; a planned PEP becomes held."""
-    if pep.is_locked:
-        raise ValidationError("This PEP is complete and locked. Reopen it to change it.")
+    pep.refuse_if_locked()
     if pep.status == PLANNED:
         pep.status = HELD
     pep.full_clean()
@@ -115,8 +127,7 @@ def pep_rate(*, pep: PepMeeting, rating: str, feedback: str, by: Any) -> PepMeet
 @transaction.atomic
 def target_review(*, target: PepTarget, review: str, notes: str, in_pep: PepMeeting, by: Any) -> PepTarget:
     """Review an earlier target at a later PEP; a carried-forward target is copied into it."""
-    if in_pep.is_locked:
-        raise ValidationError("This PEP is complete and locked. Reopen it to change it.")
+    in_pep.refuse_if_locked()
     already_carried = target.review == CARRIED_FORWARD
     target.review, target.review_notes, target.reviewed_in = review, notes, in_pep
     target.save()
@@ -128,6 +139,32 @@ def target_review(*, target: PepTarget, review: str, notes: str, in_pep: PepMeet
         )
     _log(by, in_pep, "PEP target reviewed")
     return target
+
+
+@transaction.atomic
+def target_save(*, target: PepTarget, by: Any) -> PepTarget:
+    """Add a SMART target to a PEP, or save changes to one; a completed PEP's are locked."""
+    target.pep.refuse_if_locked("change its targets")
+    target.full_clean()
+    target.save()
+    _log(by, target.pep, "PEP target")
+    return target
+
+
+def rate_add(*, rate: PpPlusRate, by: Any) -> PpPlusRate:
+    """Add a financial year's PP+ rate per pupil to the one table of rates."""
+    rate.full_clean()
+    rate.save()
+    return rate
+
+
+@transaction.atomic
+def allocation_record(*, allocation: PpPlusAllocation, by: Any) -> PpPlusAllocation:
+    """Record PP+ received for a pupil."""
+    allocation.full_clean()
+    allocation.save()
+    AccessLog.record(user=by, action=AccessLog.CHANGE, pupils=[allocation.pupil], detail="PP+ allocation")
+    return allocation
 
 
 def spend_record(*, spend: PpPlusSpend, by: Any) -> PpPlusSpend:
@@ -152,5 +189,11 @@ def spend_record(*, spend: PpPlusSpend, by: Any) -> PpPlusSpend:
     return spend
 
 
-def money(value: Decimal | None) -> str:
-    return f"£{(value or ZERO):,.2f}"
+
+@transaction.atomic
+def exclusion_save(*, exclusion: ExclusionConsultation, by: Any) -> ExclusionConsultation:
+    """Record an incident, the Virtual School consultation, the decision and the notifications."""
+    exclusion.full_clean()
+    exclusion.save()
+    AccessLog.record(user=by, action=AccessLog.CHANGE, pupils=[exclusion.pupil], detail="Exclusion record")
+    return exclusion

@@ -8,7 +8,14 @@ from django.views.decorators.http import require_POST
 from cwsw import roles
 from cwsw.decorators import role_required
 from cwsw.models import AccessLog
-from cwsw.terms import academic_year_label, academic_year_of, financial_year_of
+from cwsw.terms import (
+    academic_year_label,
+    academic_year_of,
+    financial_year_label,
+    financial_year_of,
+    year_in_range,
+)
+from pupils import cohort
 from pupils.access import get_pupil_for
 
 from . import selectors, services
@@ -26,16 +33,22 @@ from .forms import (
     SpendForm,
     TargetReviewForm,
 )
-from .models import PLANNED, PpPlusRate, financial_year_label
+from .models import DIRECT, PLANNED, VIRTUAL_SCHOOL, PepMeeting, PpPlusRate
 from .pdf import render_pep
 
 
 def _year_param(request: HttpRequest, default: int) -> int:
+    return year_in_range(request.GET.get("year", default), current=default) or default
+
+
+def _locked(request: HttpRequest, pep: PepMeeting, to: str) -> HttpResponse | None:
+    """Send the user back to a completed PEP, saying why, instead of showing a form."""
     try:
-        year = int(request.GET.get("year", default))
-    except ValueError:
-        return default
-    return year if abs(year - default) <= 10 else default
+        pep.refuse_if_locked(to)
+    except ValidationError as refusal:
+        messages.error(request, refusal.messages[0])
+        return redirect(pep)
+    return None
 
 
 # --- PEPs ----------------------------------------------------------------------------
@@ -90,7 +103,7 @@ def pupil_summary(request: HttpRequest, pk: int) -> HttpResponse:
         "next_slot": next((s for s in slots if s.due and s.status in ("missing", "due_soon", "planned", "upcoming")),
                           None),
         "pp": selectors.pp_summary(financial_year=financial_year_of(today), pupil=pupil),
-        "flags": [(e, f) for e, f in selectors.pupil_exclusions(pupil=pupil, today=today) if f.any],
+        "flags": [row for row in selectors.pupil_exclusions(pupil=pupil, today=today) if row.flags.any],
     }
     return render(request, "pep/_pupil_summary.html", context)
 
@@ -102,8 +115,7 @@ def pep_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = PepPlanForm(request.POST or None, initial={"academic_year": academic_year_of(today), "meeting_date": today})
     form.instance.pupil = pupil
     if request.method == "POST" and form.is_valid():
-        pep = form.save()
-        AccessLog.record(user=request.user, action=AccessLog.CHANGE, pupils=[pupil], detail="PEP planned")
+        pep = services.pep_plan(pep=form.instance, by=request.user)
         messages.success(request, f"{pep} is planned for {pep.meeting_date:%-d %B %Y}.")
         return redirect(pep)
     return render(request, "pep/form.html", {"form": form, "title": f"Plan a PEP for {pupil}", "pupil": pupil})
@@ -129,9 +141,8 @@ def pep_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(roles.can_do_casework)
 def pep_hold(request: HttpRequest, pk: int) -> HttpResponse:
     pep = get_pep_for(request.user, pk)
-    if pep.is_locked:
-        messages.error(request, "This PEP is complete and locked. Reopen it to change it.")
-        return redirect(pep)
+    if refused := _locked(request, pep, "change it"):
+        return refused
     form = PepHoldForm(request.POST or None, instance=pep)
     if request.method == "POST" and form.is_valid():
         services.pep_hold(pep=form.instance, by=request.user)
@@ -198,14 +209,12 @@ def pep_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(roles.can_do_casework)
 def target_add(request: HttpRequest, pk: int) -> HttpResponse:
     pep = get_pep_for(request.user, pk)
-    if pep.is_locked:
-        messages.error(request, "This PEP is complete and locked. Reopen it to add targets.")
-        return redirect(pep)
+    if refused := _locked(request, pep, "add targets"):
+        return refused
     form = PepTargetForm(request.POST or None)
     form.instance.pep = pep
     if request.method == "POST" and form.is_valid():
-        form.save()
-        AccessLog.record(user=request.user, action=AccessLog.CHANGE, pupils=[pep.pupil], detail="PEP target")
+        services.target_save(target=form.instance, by=request.user)
         messages.success(request, "The target is added.")
         return redirect(pep)
     return render(request, "pep/form.html", {"form": form, "title": f"Add a SMART target: {pep}", "pupil": pep.pupil})
@@ -214,13 +223,11 @@ def target_add(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(roles.can_do_casework)
 def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
     target = get_target_for(request.user, pk)
-    if target.pep.is_locked:
-        messages.error(request, "This PEP is complete and locked. Reopen it to change its targets.")
-        return redirect(target.pep)
+    if refused := _locked(request, target.pep, "change its targets"):
+        return refused
     form = PepTargetForm(request.POST or None, instance=target)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        AccessLog.record(user=request.user, action=AccessLog.CHANGE, pupils=[target.pep.pupil], detail="PEP target")
+        services.target_save(target=form.instance, by=request.user)
         messages.success(request, "The target is saved.")
         return redirect(target.pep)
     return render(request, "pep/form.html", {"form": form, "title": "Edit target", "pupil": target.pep.pupil})
@@ -256,7 +263,7 @@ def pp_school(request: HttpRequest) -> HttpResponse:
     fy = _year_param(request, financial_year_of(today))
     form = RateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.rate_add(rate=form.instance, by=request.user)
         messages.success(request, "The rate is added.")
         return redirect("pep:pp_school")
     context = {
@@ -276,14 +283,13 @@ def allocation_add(request: HttpRequest, pk: int) -> HttpResponse:
     pupil = get_pupil_for(request.user, pk)
     today = timezone.localdate()
     fy = financial_year_of(today)
-    source = "virtual_school" if pupil.cohort_category(today) == "CLA" else "direct"
+    source = VIRTUAL_SCHOOL if pupil.cohort_category(today) == cohort.CLA else DIRECT
     form = AllocationForm(request.POST or None, initial={
         "financial_year": fy, "amount": PpPlusRate.rate_for(fy), "source": source, "received_on": today,
     })
     form.instance.pupil = pupil
     if request.method == "POST" and form.is_valid():
-        form.save()
-        AccessLog.record(user=request.user, action=AccessLog.CHANGE, pupils=[pupil], detail="PP+ allocation")
+        services.allocation_record(allocation=form.instance, by=request.user)
         messages.success(request, "The allocation is recorded.")
         return redirect("pep:pupil", pk=pupil.pk)
     return render(request, "pep/form.html", {"form": form, "title": f"PP+ received for {pupil}", "pupil": pupil})
@@ -338,8 +344,7 @@ def exclusion_add(request: HttpRequest, pk: int) -> HttpResponse:
     pupil = get_pupil_for(request.user, pk)
     form = ExclusionForm(request.POST or None, pupil=pupil, initial={"incident_date": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
-        form.save()
-        AccessLog.record(user=request.user, action=AccessLog.CHANGE, pupils=[pupil], detail="Exclusion record")
+        services.exclusion_save(exclusion=form.instance, by=request.user)
         messages.success(request, "Saved.")
         return redirect("pep:pupil", pk=pupil.pk)
     return render(request, "pep/form.html", {
@@ -353,9 +358,7 @@ def exclusion_edit(request: HttpRequest, pk: int) -> HttpResponse:
     exclusion = get_exclusion_for(request.user, pk)
     form = ExclusionForm(request.POST or None, instance=exclusion, pupil=exclusion.pupil)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        AccessLog.record(user=request.user, action=AccessLog.CHANGE, pupils=[exclusion.pupil],
-                         detail="Exclusion record")
+        services.exclusion_save(exclusion=form.instance, by=request.user)
         messages.success(request, "Saved.")
         return redirect("pep:pupil", pk=exclusion.pupil_id)
     return render(request, "pep/form.html", {
