@@ -10,9 +10,14 @@ class ReportingConfig(AppConfig):
     def ready(self) -> None:
         from celery.signals import task_failure
 
-        from cwsw.failures import on_task_failure
+        from cwsw.failures import on_task_failure, task_register
         from pupils.signals import pupil_flagged
 
+        from .tasks import build_governor_report, notify_new_flag, send_reminder_digests
+
+        task_register(name=send_reminder_digests.name, label="Daily reminder e-mails")
+        task_register(name=notify_new_flag.name, label="New-flag e-mail to the designated teachers", topic="flag")
+        task_register(name=build_governor_report.name, label="Building the Report to Governors")
         pupil_flagged.connect(_queue_flag_notice, dispatch_uid="reporting.flag_notice")
         task_failure.connect(on_task_failure, dispatch_uid="reporting.task_failure", weak=False)
 

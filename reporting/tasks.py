@@ -11,10 +11,10 @@ from django.utils import timezone
 from cwsw import roles
 from pupils.models import CareEpisode
 
+from .build import report_build
 from .emails import send_templated
 from .models import FlagNotice
 from .reminders import digest_send
-from .reports import report_build
 
 logger = logging.getLogger(__name__)
 # Retried with growing, jittered waits (up to TASK_RETRY_BACKOFF * 2^n seconds); once the

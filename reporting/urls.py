@@ -2,11 +2,9 @@ from django.urls import path
 
 from . import views
 
-urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-]
+app_name = "reporting"
 
-reporting_patterns = [
+urlpatterns = [
     path("reports/", views.governor_report_list, name="governor_report_list"),
     path("reports/<int:pk>/", views.governor_report, name="governor_report"),
     path("reports/<int:pk>/download/", views.governor_report_download, name="governor_report_download"),

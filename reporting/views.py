@@ -9,18 +9,20 @@ from django.utils import timezone
 from cwsw import roles
 from cwsw.decorators import role_required
 from cwsw.models import TaskFailure
-from cwsw.terms import academic_year_label, academic_year_of, financial_year_of
-from pep import compliance, selectors
+from cwsw.terms import academic_year_label, academic_year_of, financial_year_of, year_in_range
+from pep import selectors
 from pupils import cohort
 from pupils.models import Pupil
 
-from . import charts, reports
+from . import charts, services
+from .due import LIST_SIZE, due_items
 from .forms import NarrativeForm, ReportRequestForm, SchoolFiguresForm, TrainingForm
 from .models import GovernorReport, ReportNarrative, SchoolFigures, TrainingRecord
 from .reminders import digest_for
 from .suppression import suppress_counts
 
-DASHBOARD_LIST_SIZE = 10
+# Due items the dashboard shows as a count and a link (the others list their first few).
+COUNTS_ONLY = {"peps_unsigned", "pp_unspent"}
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -42,30 +44,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             [(cohort.CATEGORY_LABELS[c], counts[c], cells[c]) for c in cohort.CATEGORIES], title="The cohort today")
     if roles.can_read_governor_report(user):
         context["reports"] = GovernorReport.objects.filter(status=GovernorReport.READY)[:5]
+    # What is due: the same items, computed in the same place, as the reminder e-mail.
+    due = due_items(user, today=today, with_rows=True)
+    context["due"] = due
+    for item in due:
+        context[item.key] = item.rows
+        context[f"{item.key}_count"] = item.count
+    context["due_counts_only"] = [item for item in due if item.count and item.key in COUNTS_ONLY]
     if roles.can_do_casework(user):
-        grid = selectors.compliance_grid(user=user, academic_year=academic_year_of(today), today=today)
-        due = [(row.pupil, slot) for row in grid.rows for slot in row.slots
-               if slot.status in (compliance.MISSING, compliance.DUE_SOON)]
-        context["peps_due"] = sorted(due, key=lambda item: item[1].due)[:DASHBOARD_LIST_SIZE]
-        context["peps_due_count"] = len(due)
         context["pp"] = selectors.pp_summary(financial_year=financial_year_of(today))
-    if roles.can_record_exclusions(user):
-        flagged = [row for row in selectors.exclusions_overview(
-            user=user, academic_year=academic_year_of(today), today=today) if row[2].any]
-        context["exclusion_flags"] = flagged[:DASHBOARD_LIST_SIZE]
-        context["exclusion_flags_count"] = len(flagged)
-    if roles.has_role(user, roles.DESIGNATED_TEACHER, roles.HEADTEACHER, roles.DSL):
-        flagged = on_roll.with_new_flag().filter(has_new_flag=True)
-        context["new_flags"] = flagged[:DASHBOARD_LIST_SIZE]
-        context["new_flags_count"] = flagged.count()
-    if roles.has_role(user, roles.DSL, roles.HEADTEACHER):
-        leaving = Pupil.objects.on_roll(today).leaving_window(today, days=30)
-        context["leaving_window"] = leaving[:DASHBOARD_LIST_SIZE]
-        context["leaving_window_count"] = leaving.count()
     if roles.can_see_task_failures(user):
         # Background work that failed in the last 30 days, so nobody relies on an e-mail never sent.
         failures = TaskFailure.objects.filter(at__gte=timezone.now() - dt.timedelta(days=30))
-        context["task_failures"] = failures[:DASHBOARD_LIST_SIZE]
+        context["task_failures"] = failures[:LIST_SIZE]
         context["task_failures_count"] = failures.count()
     if roles.has_role(user, roles.STAFF) and not roles.can_see_whole_register(user):
         context["key_pupils"] = on_roll.visible_to(user)[:50]
@@ -83,7 +74,7 @@ def governor_report_list(request: HttpRequest) -> HttpResponse:
         if not roles.can_do_casework(request.user):
             raise PermissionDenied
         if form.is_valid():
-            report = reports.report_request(academic_year=form.cleaned_data["academic_year"], by=request.user)
+            report = services.report_request(academic_year=form.cleaned_data["academic_year"], by=request.user)
             messages.success(request, f"{report} is being built.")
             return redirect(report)
     context = {"reports": GovernorReport.objects.all(), "form": form}
@@ -100,14 +91,14 @@ def governor_report(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(roles.can_read_governor_report)
 def governor_report_download(request: HttpRequest, pk: int) -> FileResponse:
     report = get_object_or_404(GovernorReport, pk=pk, status=GovernorReport.READY)
-    reports.report_download_log(report=report, by=request.user)
+    services.report_download_log(report=report, by=request.user)
     return FileResponse(report.pdf.open("rb"), as_attachment=True,
                         filename=f"report-to-governors-{report.academic_year}.pdf", content_type="application/pdf")
 
 
 def _year(year: int | None) -> int:
     current = academic_year_of(timezone.localdate())
-    return current if year is None or abs(year - current) > 5 else year
+    return current if year is None else year_in_range(year, current=current) or current
 
 
 @role_required(roles.can_do_casework)
@@ -116,7 +107,7 @@ def narrative(request: HttpRequest, year: int | None = None) -> HttpResponse:
     instance = ReportNarrative.objects.filter(academic_year=year).first() or ReportNarrative(academic_year=year)
     form = NarrativeForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.narrative_save(narrative=form.instance, by=request.user)
         messages.success(request, "The narrative is saved.")
         return redirect("reporting:narrative_year", year=year)
     return render(request, "reporting/report_inputs.html", {
@@ -128,7 +119,7 @@ def school_figures(request: HttpRequest, year: int | None = None) -> HttpRespons
     year = _year(year)
     form = SchoolFiguresForm(request.POST or None, academic_year=year)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.school_figures_save(figures=form.instance, by=request.user)
         messages.success(request, "The whole-school figures are saved.")
         return redirect("reporting:school_figures_year", year=year)
     return render(request, "reporting/report_inputs.html", {
@@ -140,7 +131,7 @@ def school_figures(request: HttpRequest, year: int | None = None) -> HttpRespons
 def training(request: HttpRequest) -> HttpResponse:
     form = TrainingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.training_record(training=form.instance, by=request.user)
         messages.success(request, "The training is recorded.")
         return redirect("reporting:training")
     return render(request, "reporting/report_inputs.html", {

@@ -11,7 +11,8 @@ from pypdf import PdfReader
 from cwsw.models import AccessLog, SchoolProfile
 from pep.tests.factories import AllocationFactory, PepFactory
 from pupils.tests.factories import CareEpisodeFactory
-from reporting import reports
+from reporting import build as report_builder
+from reporting import figures, services
 from reporting.models import GovernorReport, ReportNarrative, SchoolFigures, TrainingRecord
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +56,7 @@ def school():
 
 def build(head, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        report = reports.report_request(academic_year=2025, by=head)
+        report = services.report_request(academic_year=2025, by=head)
     report.refresh_from_db()
     return report
 
@@ -84,7 +85,7 @@ def test_the_report_names_no_pupil(school, head, django_capture_on_commit_callba
 
 
 def test_small_numbers_are_shown_as_c_with_secondary_suppression(school, head):
-    data = reports.report_data(academic_year=2025, today=dt.date(2026, 7, 15))
+    data = figures.report_data(academic_year=2025, today=dt.date(2026, 7, 15))
     cells = dict(data["cohort"]["cells"])
     assert cells["Previously looked after (PLA)"] == "c"  # 3 pupils
     # With one cell hidden the total would reveal it, so the next smallest (CLA, 7) is hidden too.
@@ -95,22 +96,22 @@ def test_small_numbers_are_shown_as_c_with_secondary_suppression(school, head):
 
 def test_the_threshold_is_a_setting(school, head, settings):
     settings.SMALL_NUMBER_THRESHOLD = 2
-    cells = dict(reports.report_data(academic_year=2025, today=dt.date(2026, 7, 15))["cohort"]["cells"])
+    cells = dict(figures.report_data(academic_year=2025, today=dt.date(2026, 7, 15))["cohort"]["cells"])
     assert cells["Previously looked after (PLA)"] == 3
 
 
 def test_the_charts_are_svg(school):
-    data = reports.report_data(academic_year=2025, today=dt.date(2026, 7, 15))
+    data = figures.report_data(academic_year=2025, today=dt.date(2026, 7, 15))
     assert data["cohort"]["chart"].startswith("<svg") and "<rect" in data["cohort"]["chart"]
 
 
 def test_progress_goes_up_to_100_and_the_report_is_ready(school, head, monkeypatch):
     seen = []
-    real = reports._set_progress
-    monkeypatch.setattr(reports, "_set_progress",
+    real = report_builder._set_progress
+    monkeypatch.setattr(report_builder, "_set_progress",
                         lambda pk, percent, stage: (seen.append(percent), real(pk, percent, stage)))
     report = GovernorReport.objects.create(academic_year=2025, requested_by=head)
-    assert reports.report_build(report_id=report.pk) == "built"
+    assert report_builder.report_build(report_id=report.pk) == "built"
     report.refresh_from_db()
     assert seen == sorted(seen) and seen[0] > 0
     assert (report.status, report.progress, report.stage) == ("ready", 100, "Ready")
@@ -119,16 +120,16 @@ def test_progress_goes_up_to_100_and_the_report_is_ready(school, head, monkeypat
 def test_a_repeated_task_builds_no_second_report(school, head, django_capture_on_commit_callbacks):
     report = build(head, django_capture_on_commit_callbacks)
     name, built_at = report.pdf.name, report.built_at
-    assert reports.report_build(report_id=report.pk) == "skipped"
+    assert report_builder.report_build(report_id=report.pk) == "skipped"
     report.refresh_from_db()
     assert (report.pdf.name, report.built_at, GovernorReport.objects.count()) == (name, built_at, 1)
 
 
 def test_a_failed_build_is_reported(school, head, monkeypatch):
-    monkeypatch.setattr(reports, "render_report", lambda data: (_ for _ in ()).throw(RuntimeError("no fonts")))
+    monkeypatch.setattr(report_builder, "render_report", lambda data: (_ for _ in ()).throw(RuntimeError("no fonts")))
     report = GovernorReport.objects.create(academic_year=2025, requested_by=head)
     with pytest.raises(RuntimeError):
-        reports.report_build(report_id=report.pk)
+        report_builder.report_build(report_id=report.pk)
     report.refresh_from_db()
     assert (report.status, report.error) == ("failed", "no fonts")
 

@@ -23,7 +23,7 @@ def test_pages_work_while_redis_is_down(login, head, redis_down):
     pupil = looked_after_pupil()
     client = login(head)
     for url in (reverse("dashboard"), reverse("pupils:list"), pupil.get_absolute_url(),
-                reverse("pep:pupil", args=[pupil.pk]), reverse("cwsw:access_log")):
+                reverse("pep:pupil", args=[pupil.pk]), reverse("pupils:access_log")):
         assert client.get(url).status_code == 200, url
 
 

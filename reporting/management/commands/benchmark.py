@@ -14,8 +14,10 @@ from django.utils import timezone
 
 from cwsw.terms import academic_year_of
 from pep.models import PepMeeting
+from pupils import cohort
 from pupils.models import Pupil
-from reporting.reports import render_report, report_data
+from reporting.figures import report_data
+from reporting.pdf import render_report
 
 
 class Command(BaseCommand):
@@ -29,7 +31,7 @@ class Command(BaseCommand):
         users = get_user_model().objects.in_bulk(["dt", "governor"], field_name="username")
         if len(users) < 2 or not Pupil.objects.exists():
             raise CommandError("Run seed_demo first (e.g. seed_demo --pupils 10000).")
-        pupil = Pupil.objects.on_roll().in_cohort().filter(category="CLA").first()
+        pupil = Pupil.objects.on_roll().in_cohort().filter(category=cohort.CLA).first()
         pep = PepMeeting.objects.filter(pupil=pupil).first() or PepMeeting.objects.first()
         pages = [
             ("dt", "register, first page", reverse("pupils:list")),

@@ -1,0 +1,50 @@
+"""Building a queued Report to Governors: gather the figures, render the PDF, store it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from .figures import report_data
+from .models import GovernorReport
+from .pdf import render_report
+
+logger = logging.getLogger(__name__)
+
+
+def _set_progress(report_id: int, percent: int, stage: str) -> None:
+    GovernorReport.objects.filter(pk=report_id).update(progress=percent, stage=stage)
+
+
+def report_build(*, report_id: int, on_failure_final: bool = True, today: dt.date | None = None) -> str:
+    """Build the PDF of a queued report; a report already built is not built again."""
+    report = GovernorReport.objects.filter(pk=report_id).first()
+    if report is None or report.status == GovernorReport.READY:
+        return "skipped"
+    GovernorReport.objects.filter(pk=report_id).update(status=GovernorReport.BUILDING, error="")
+    try:
+        started = time.perf_counter()
+        data = report_data(academic_year=report.academic_year, today=today or timezone.localdate(),
+                           progress=lambda percent, stage: _set_progress(report_id, percent, stage))
+        gathered = time.perf_counter()
+        _set_progress(report_id, 75, "Drawing the PDF")
+        pdf = render_report(data)
+        rendered = time.perf_counter()
+        _set_progress(report_id, 95, "Saving")
+        report.refresh_from_db()
+        report.pdf.save(f"governor-report-{report.academic_year}.pdf", ContentFile(pdf), save=False)
+        report.status, report.progress, report.stage = GovernorReport.READY, 100, "Ready"
+        report.built_at = timezone.now()
+        report.save()
+        logger.info("Report %s built: figures %.2f s, WeasyPrint %.2f s", report_id,
+                    gathered - started, rendered - gathered)
+    except Exception as error:
+        if on_failure_final:
+            GovernorReport.objects.filter(pk=report_id).update(
+                status=GovernorReport.FAILED, stage="Failed", error=str(error)[:300])
+        raise
+    return "built"

@@ -1,0 +1,124 @@
+"""What is due: the one list behind both the dashboard and the daily reminder e-mail.
+
+Each item says what kind of thing needs doing, how many, and where; the dashboard also
+shows the first few (with names, on the page), the e-mail only the counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import F, Q
+from django.urls import reverse
+
+from cwsw import roles
+from cwsw.terms import academic_year_of, financial_year_bounds, financial_year_of
+from pep import compliance, selectors
+from pep.models import COMPLETE, HELD, RED, PepMeeting, PpPlusAllocation
+from pupils.models import Pupil
+
+LIST_SIZE = 10
+PP_PLUS_WARNING_DAYS = 60
+LEAVING_WINDOW_DAYS = 30
+
+
+@dataclass(frozen=True)
+class DueItem:
+    key: str
+    label: str
+    count: int
+    url: str
+    # The first LIST_SIZE of them, for the dashboard; empty when not asked for.
+    rows: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Kind:
+    key: str
+    label: str
+    url: Callable[[], str]
+    applies: Callable[[Any], bool]
+    # (user, today, with_rows) -> (count, rows)
+    find: Callable[[Any, dt.date, bool], tuple[int, list]]
+
+
+def _peps_due(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
+    grid = selectors.compliance_grid(user=user, academic_year=academic_year_of(today), today=today)
+    due = [(row.pupil, slot) for row in grid.rows for slot in row.slots
+           if slot.status in (compliance.MISSING, compliance.DUE_SOON)]
+    rows = sorted(due, key=lambda item: item[1].due)[:LIST_SIZE] if with_rows else []
+    return len(due), rows
+
+
+def _peps_unsigned_or_red(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
+    count = PepMeeting.objects.filter(
+        pupil__in=Pupil.objects.visible_to(user), academic_year=academic_year_of(today),
+    ).filter(Q(status=HELD) | Q(vs_rating=RED, status=COMPLETE)).count()
+    return count, []
+
+
+def _pp_plus_unspent(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
+    fy = financial_year_of(today)
+    if (financial_year_bounds(fy)[1] - today).days > PP_PLUS_WARNING_DAYS:
+        return 0, []
+    count = (
+        PpPlusAllocation.objects.filter(pupil__in=Pupil.objects.visible_to(user), financial_year=fy)
+        .with_spent().filter(amount__gt=F("spent")).count()
+    )
+    return count, []
+
+
+def _suspensions_waiting(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
+    # The Virtual School is consulted by those who do the casework; the DSL sends notifications.
+    consults = roles.can_do_casework(user)
+    waiting = [
+        row for row in selectors.exclusions_overview(user=user, academic_year=academic_year_of(today), today=today)
+        if row.flags.awaiting_action(consults=consults)
+    ]
+    return len(waiting), waiting[:LIST_SIZE] if with_rows else []
+
+
+def _leaving_window(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
+    leaving = Pupil.objects.visible_to(user).on_roll(today).leaving_window(today, LEAVING_WINDOW_DAYS)
+    return leaving.count(), list(leaving[:LIST_SIZE]) if with_rows else []
+
+
+def _new_flags(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
+    flagged = (
+        Pupil.objects.visible_to(user).on_roll(today).with_category(today).with_new_flag()
+        .filter(has_new_flag=True)
+    )
+    return flagged.count(), list(flagged[:LIST_SIZE]) if with_rows else []
+
+
+KINDS = [
+    _Kind("peps_due", "PEPs due in the next 14 days or overdue", lambda: reverse("pep:grid"),
+          roles.can_do_casework, _peps_due),
+    _Kind("peps_unsigned", "PEPs held but not signed off, or rated red", lambda: reverse("pep:grid"),
+          roles.can_do_casework, _peps_unsigned_or_red),
+    _Kind("pp_unspent",
+          f"PP+ allocations not fully spent, with the financial year ending within {PP_PLUS_WARNING_DAYS} days",
+          lambda: reverse("pep:pp_school"), roles.can_do_casework, _pp_plus_unspent),
+    _Kind("exclusion_flags", "Suspensions awaiting the Virtual School consultation or notifications",
+          lambda: reverse("pep:exclusions"), roles.can_record_exclusions, _suspensions_waiting),
+    _Kind("leaving_window",
+          f"Pupils leaving the six-year 'had a social worker' window in the next {LEAVING_WINDOW_DAYS} days",
+          lambda: reverse("dashboard"), lambda user: roles.has_role(user, roles.DSL, roles.HEADTEACHER),
+          _leaving_window),
+    _Kind("new_flags", "New social-worker flags from the DSL you have not opened yet",
+          lambda: reverse("pupils:list") + "?new_flags=on",
+          lambda user: roles.has_role(user, roles.DESIGNATED_TEACHER, roles.HEADTEACHER), _new_flags),
+]
+
+
+def due_items(user: Any, *, today: dt.date, with_rows: bool = False) -> list[DueItem]:
+    """Every kind of item this user's roles look after, with how many are due today (maybe 0)."""
+    items = []
+    for kind in KINDS:
+        if kind.applies(user):
+            count, rows = kind.find(user, today, with_rows)
+            items.append(DueItem(kind.key, kind.label, count, kind.url(), rows))
+    return items

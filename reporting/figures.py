@@ -1,0 +1,235 @@
+"""The figures of the annual Report to Governors, gathered section by section.
+
+Nothing here reads a name, UPN or date of birth into the report: the figures are counts
+and percentages, and small counts are hidden as suppression.py says.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Case, CharField, Count, Q, Sum, Value, When
+
+from cwsw.models import SchoolProfile
+from cwsw.terms import TERM_NAMES, academic_year_bounds, academic_year_label, financial_year_label
+from pep import compliance
+from pep.models import (
+    PERMANENT_EXCLUSION,
+    RATINGS,
+    SPEND_CATEGORIES,
+    SUSPENSION,
+    ZERO,
+    ExclusionConsultation,
+    PepMeeting,
+    PpPlusAllocation,
+    PpPlusSpend,
+)
+from pep.selectors import school_compliance_grid
+from pupils import cohort, years
+from pupils.models import AttainmentRecord, AttendanceRecord, Pupil, is_persistently_absent
+
+from . import charts
+from .models import ReportNarrative, SchoolFigures, TrainingRecord
+from .suppression import (
+    SUPPRESSED,
+    is_small,
+    more_than_threshold,
+    suppress,
+    suppress_counts,
+    suppress_percentage,
+    threshold,
+)
+
+Progress = Callable[[int, str], None]
+EXPECTED_OR_ABOVE = ("exp", "gds")
+
+
+def _key_stage_case(as_of: dt.date) -> Case:
+    whens = []
+    for name, (low, high) in years.KEY_STAGES.items():
+        first, last = years.birth_range(low, high, as_of)
+        whens.append(When(date_of_birth__range=(first, last), then=Value(name)))
+    return Case(*whens, default=Value("Other"), output_field=CharField())
+
+
+def cohort_section(as_of: dt.date) -> dict[str, Any]:
+    """Counts by category, key stage, SEN and FSM, in one query."""
+    rows = (
+        Pupil.objects.on_roll(as_of).in_cohort(as_of).annotate(key_stage=_key_stage_case(as_of))
+        .values("category", "key_stage", "sen_status", "fsm_eligible").annotate(n=Count("pk")).order_by()
+    )
+    by_category: Counter = Counter()
+    by_stage: dict[str, Counter] = defaultdict(Counter)
+    sen: dict[str, Counter] = defaultdict(Counter)
+    fsm: Counter = Counter()
+    for row in rows:
+        by_category[row["category"]] += row["n"]
+        by_stage[row["key_stage"]][row["category"]] += row["n"]
+        sen[row["category"]][row["sen_status"]] += row["n"]
+        if row["fsm_eligible"]:
+            fsm[row["category"]] += row["n"]
+    cells, total = suppress_counts({c: by_category[c] for c in cohort.CATEGORIES})
+    stages = []
+    for stage in [*years.KEY_STAGES, "Other"]:
+        if by_stage.get(stage):
+            stage_cells, stage_total = suppress_counts({c: by_stage[stage][c] for c in cohort.CATEGORIES})
+            stages.append((stage, [stage_cells[c] for c in cohort.CATEGORIES], stage_total))
+    overlap = [
+        (cohort.CATEGORY_LABELS[c], suppress(sen[c]["K"] + sen[c]["E"]), suppress(sen[c]["E"]), suppress(fsm[c]))
+        for c in cohort.CATEGORIES
+    ]
+    chart = charts.bar_chart(
+        [(c, by_category[c], cells[c]) for c in cohort.CATEGORIES], title="Pupils in the cohort"
+    )
+    return {"cells": [(cohort.CATEGORY_LABELS[c], cells[c]) for c in cohort.CATEGORIES], "total": total,
+            "stages": stages, "overlap": overlap, "chart": chart}
+
+
+def pep_section(academic_year: int, today: dt.date) -> dict[str, Any]:
+    grid = school_compliance_grid(pupils=Pupil.objects.all(), academic_year=academic_year, today=today)
+    terms = []
+    for term, counts in zip(grid.terms, grid.counts, strict=True):
+        statuses = {s: counts[s] for s in (compliance.ON_TIME, compliance.LATE, compliance.MISSING)}
+        cells, total = suppress_counts(statuses)
+        terms.append((term.name.capitalize(), cells[compliance.ON_TIME], cells[compliance.LATE],
+                      cells[compliance.MISSING], total))
+    ratings = dict(
+        PepMeeting.objects.filter(academic_year=academic_year).exclude(vs_rating="")
+        .values_list("vs_rating").annotate(n=Count("pk")).order_by()
+    )
+    rating_cells, _ = suppress_counts({r: ratings.get(r, 0) for r, _ in RATINGS})
+    return {"terms": terms, "ratings": [(label, rating_cells[r]) for r, label in RATINGS],
+            "children": suppress(len(grid.rows))}
+
+
+def pp_section(financial_year: int) -> dict[str, Any]:
+    allocations = PpPlusAllocation.objects.filter(financial_year=financial_year)
+    spends = PpPlusSpend.objects.filter(allocation__financial_year=financial_year)
+    totals = allocations.aggregate(total=Sum("amount"), pupils=Count("pupil", distinct=True))
+    spent = spends.aggregate(total=Sum("amount"), n=Count("pk"), with_impact=Count("pk", filter=~Q(impact="")))
+    by_category = dict(spends.values_list("category").annotate(total=Sum("amount")).order_by())
+    labels = dict(SPEND_CATEGORIES)
+    allocated = totals["total"] or ZERO
+    spent_total = spent["total"] or ZERO
+    return {
+        "label": financial_year_label(financial_year),
+        "pupils": suppress(totals["pupils"]),
+        # Money is not suppressed where at least one more than the threshold received it.
+        "allocated": None if is_small(totals["pupils"]) else allocated,
+        "spent": None if is_small(totals["pupils"]) else spent_total,
+        "by_category": [(labels[c], by_category[c]) for c, _ in SPEND_CATEGORIES if c in by_category]
+        if more_than_threshold(totals["pupils"]) else [],
+        "impact": (spent["with_impact"], spent["n"]),
+        "chart": charts.bar_chart(
+            [(labels[c], by_category[c], f"£{by_category[c]:,.0f}") for c, _ in SPEND_CATEGORIES
+             if c in by_category], title="PP+ spent by category (£)",
+        ) if more_than_threshold(totals["pupils"]) else "",
+    }
+
+
+def attendance_section(academic_year: int, as_of: dt.date, school: list[SchoolFigures]) -> dict[str, Any]:
+    cohort_ids = Pupil.objects.on_roll(as_of).in_cohort(as_of).values("pk")
+    per_pupil = (
+        AttendanceRecord.objects.filter(academic_year=academic_year, pupil__in=cohort_ids)
+        .values("pupil").annotate(possible=Sum("possible_sessions"), attended=Sum("attended_sessions")).order_by()
+    )
+    pupils = [r for r in per_pupil if r["possible"]]
+    possible = sum(r["possible"] for r in pupils)
+    attended = sum(r["attended"] for r in pupils)
+    persistent = sum(1 for r in pupils if is_persistently_absent(attended=r["attended"], possible=r["possible"]))
+    if more_than_threshold(len(pupils)):
+        cohort_attendance = suppress_percentage(attended, possible)
+    else:
+        cohort_attendance = SUPPRESSED if pupils else None
+    cohort_pa = suppress_percentage(persistent, len(pupils))
+    school_attendance = _mean([f.attendance_percent for f in school])
+    school_pa = _mean([f.persistent_absence_percent for f in school])
+    chart = charts.bar_chart(
+        [("Cohort", cohort_attendance if isinstance(cohort_attendance, Decimal) else 0, cohort_attendance or "—"),
+         ("Whole school", school_attendance or 0, school_attendance or "—")],
+        title="Attendance (%)", max_value=100,
+    )
+    return {"pupils": suppress(len(pupils)), "attendance": cohort_attendance, "persistent": cohort_pa,
+            "school_attendance": school_attendance, "school_persistent": school_pa, "chart": chart}
+
+
+def _mean(values: list[Decimal]) -> Decimal | None:
+    return (sum(values) / len(values)).quantize(Decimal("0.1")) if values else None
+
+
+def exclusions_section(academic_year: int, as_of: dt.date, school: list[SchoolFigures]) -> dict[str, Any]:
+    first, last = academic_year_bounds(academic_year)
+    in_year = ExclusionConsultation.objects.filter(
+        decision_date__range=(first, last), pupil__in=Pupil.objects.in_cohort(as_of).values("pk"),
+    )
+    figures = in_year.aggregate(
+        suspensions=Count("pk", filter=Q(decision=SUSPENSION)),
+        days=Sum("days", filter=Q(decision=SUSPENSION)),
+        pupils=Count("pupil", filter=Q(decision=SUSPENSION), distinct=True),
+        permanent=Count("pk", filter=Q(decision=PERMANENT_EXCLUSION)),
+    )
+    return {
+        "suspensions": suppress(figures["suspensions"]),
+        "pupils": suppress(figures["pupils"]),
+        "days": SUPPRESSED if is_small(figures["pupils"]) else (figures["days"] or Decimal("0")),
+        "permanent": suppress(figures["permanent"]),
+        "school_suspensions": sum(f.suspensions for f in school) if school else None,
+        "school_days": sum((f.suspension_days for f in school), Decimal("0")) if school else None,
+        "school_permanent": sum(f.permanent_exclusions for f in school) if school else None,
+    }
+
+
+def attainment_section(academic_year: int, as_of: dt.date, school: list[SchoolFigures]) -> dict[str, Any]:
+    cohort_ids = Pupil.objects.on_roll(as_of).in_cohort(as_of).values("pk")
+    latest: dict[int, AttainmentRecord] = {}
+    order = {name: i for i, name in enumerate(TERM_NAMES)}
+    for record in AttainmentRecord.objects.filter(academic_year=academic_year, pupil__in=cohort_ids):
+        current = latest.get(record.pupil_id)
+        if current is None or order[record.term] > order[current.term]:
+            latest[record.pupil_id] = record
+    latest_school = max(school, key=lambda f: order[f.term]) if school else None
+    rows, bars = [], []
+    for subject in ("reading", "writing", "maths"):
+        graded = [getattr(r, subject) for r in latest.values() if getattr(r, subject)]
+        expected = sum(1 for g in graded if g in EXPECTED_OR_ABOVE)
+        cohort_pct = suppress_percentage(expected, len(graded))
+        school_pct = getattr(latest_school, f"{subject}_expected_percent") if latest_school else None
+        rows.append((subject.capitalize(), suppress(len(graded)), cohort_pct, school_pct))
+        bars.append((f"{subject.capitalize()}: cohort", cohort_pct if isinstance(cohort_pct, Decimal) else 0,
+                     cohort_pct if cohort_pct is not None else "—"))
+        bars.append((f"{subject.capitalize()}: school", school_pct or 0, school_pct if school_pct is not None else "—"))
+    chart = charts.bar_chart(bars, title="At expected or above (%)", max_value=100)
+    return {"rows": rows, "chart": chart}
+
+
+def report_data(*, academic_year: int, today: dt.date, progress: Progress | None = None) -> dict[str, Any]:
+    """Gather every section of the report for the academic year, anonymised and suppressed."""
+    step = progress or (lambda percent, stage: None)
+    first, last = academic_year_bounds(academic_year)
+    as_of = min(today, last)
+    school = list(SchoolFigures.objects.filter(academic_year=academic_year))
+    step(10, "Counting the cohort")
+    data: dict[str, Any] = {"cohort": cohort_section(as_of)}
+    step(30, "Checking PEP compliance")
+    data["peps"] = pep_section(academic_year, today)
+    step(45, "Adding up Pupil Premium Plus")
+    data["pp"] = pp_section(academic_year)
+    step(55, "Attendance and suspensions")
+    data["attendance"] = attendance_section(academic_year, as_of, school)
+    data["exclusions"] = exclusions_section(academic_year, as_of, school)
+    step(65, "Attainment, training and the narrative")
+    data["attainment"] = attainment_section(academic_year, as_of, school)
+    data["training"] = [
+        (label, list(TrainingRecord.objects.filter(attended_by=code, date__range=(first, last))))
+        for code, label in TrainingRecord.AUDIENCES
+    ]
+    data["narrative"] = ReportNarrative.objects.filter(academic_year=academic_year).first()
+    data.update(
+        school=SchoolProfile.load(), year_label=academic_year_label(academic_year), as_of=as_of,
+        threshold=threshold(), school_figures_entered=bool(school),
+    )
+    return data

@@ -1,0 +1,64 @@
+"""Every write in reporting: asking for the report, logging its downloads, and what goes into it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from cwsw.failures import task_failure_record
+from cwsw.models import AccessLog, TaskFailure
+
+from .models import GovernorReport, ReportNarrative, SchoolFigures, TrainingRecord
+from .tasks import build_governor_report
+
+
+def report_request(*, academic_year: int, by: Any) -> GovernorReport:
+    """Queue the year's report to be (re)built once the request's transaction commits."""
+    report, created = GovernorReport.objects.get_or_create(
+        academic_year=academic_year, defaults={"requested_by": by},
+    )
+    if not created and report.is_running:
+        return report
+    report.status, report.progress, report.stage, report.error = GovernorReport.QUEUED, 0, "Queued", ""
+    report.requested_by, report.requested_at = by, timezone.now()
+    report.save()
+
+    def enqueue() -> None:
+        try:
+            build_governor_report.delay(report.pk)
+        except Exception as error:  # the broker is down: say so, keep the page working
+            task_failure_record(task=build_governor_report.name, stage=TaskFailure.QUEUE, ref=report.pk, error=error)
+            GovernorReport.objects.filter(pk=report.pk).update(
+                status=GovernorReport.FAILED, stage="Failed",
+                error=f"Could not reach the task queue ({type(error).__name__}). Try again shortly.")
+
+    transaction.on_commit(enqueue)
+    return report
+
+
+def report_download_log(*, report: GovernorReport, by: Any) -> None:
+    """Log a download of the anonymised report (it names no pupil)."""
+    AccessLog.record(user=by, action=AccessLog.DOWNLOAD, pupils=[None], detail=str(report))
+
+
+def narrative_save(*, narrative: ReportNarrative, by: Any) -> ReportNarrative:
+    """Save the designated teacher's narrative for a year's report."""
+    narrative.full_clean()
+    narrative.save()
+    return narrative
+
+
+def school_figures_save(*, figures: SchoolFigures, by: Any) -> SchoolFigures:
+    """Save a term's whole-school figures; a term entered again is corrected, not duplicated."""
+    figures.full_clean()
+    figures.save()
+    return figures
+
+
+def training_record(*, training: TrainingRecord, by: Any) -> TrainingRecord:
+    """Record training taken by the designated teacher, the DSL or the whole staff."""
+    training.full_clean()
+    training.save()
+    return training
