@@ -35,6 +35,13 @@ def _log(by: Any, pep: PepMeeting, detail: str) -> None:
     AccessLog.record(user=by, action=AccessLog.CHANGE, pupils=[pep.pupil], detail=detail)
 
 
+def _save(record: Any, *, pupil: Any, by: Any, detail: str) -> None:
+    """Apply the record's own rules, save it and log the change to the pupil's data."""
+    record.full_clean()
+    record.save()
+    AccessLog.record(user=by, action=AccessLog.CHANGE, pupils=[pupil], detail=detail)
+
+
 def _locked(pep: PepMeeting) -> PepMeeting:
     """Re-read the PEP with its row locked, so a state change works on the current state."""
     return PepMeeting.objects.select_for_update().select_related("pupil").get(pk=pep.pk)
@@ -52,9 +59,7 @@ def previous_pep(pep: PepMeeting) -> PepMeeting | None:
 @transaction.atomic
 def pep_plan(*, pep: PepMeeting, by: Any) -> PepMeeting:
     """Plan a PEP meeting for a pupil."""
-    pep.full_clean()
-    pep.save()
-    _log(by, pep, "PEP planned")
+    _save(pep, pupil=pep.pupil, by=by, detail="PEP planned")
     return pep
 
 
@@ -64,9 +69,7 @@ def pep_hold(*, pep: PepMeeting, by: Any) -> PepMeeting:
     pep.refuse_if_locked()
     if pep.status == PLANNED:
         pep.status = HELD
-    pep.full_clean()
-    pep.save()
-    _log(by, pep, "PEP held")
+    _save(pep, pupil=pep.pupil, by=by, detail="PEP held")
     return pep
 
 
@@ -145,9 +148,7 @@ def target_review(*, target: PepTarget, review: str, notes: str, in_pep: PepMeet
 def target_save(*, target: PepTarget, by: Any) -> PepTarget:
     """Add a SMART target to a PEP, or save changes to one; a completed PEP's are locked."""
     target.pep.refuse_if_locked("change its targets")
-    target.full_clean()
-    target.save()
-    _log(by, target.pep, "PEP target")
+    _save(target, pupil=target.pep.pupil, by=by, detail="PEP target")
     return target
 
 
@@ -161,9 +162,7 @@ def rate_add(*, rate: PpPlusRate, by: Any) -> PpPlusRate:
 @transaction.atomic
 def allocation_record(*, allocation: PpPlusAllocation, by: Any) -> PpPlusAllocation:
     """Record PP+ received for a pupil."""
-    allocation.full_clean()
-    allocation.save()
-    AccessLog.record(user=by, action=AccessLog.CHANGE, pupils=[allocation.pupil], detail="PP+ allocation")
+    _save(allocation, pupil=allocation.pupil, by=by, detail="PP+ allocation")
     return allocation
 
 
@@ -183,17 +182,12 @@ def spend_record(*, spend: PpPlusSpend, by: Any) -> PpPlusSpend:
                 f"remains, and this spend is £{spend.amount:,.2f}."
             )})
         spend.allocation = allocation
-        spend.full_clean()
-        spend.save()
-        AccessLog.record(user=by, action=AccessLog.CHANGE, pupils=[allocation.pupil], detail="PP+ spend")
+        _save(spend, pupil=allocation.pupil, by=by, detail="PP+ spend")
     return spend
-
 
 
 @transaction.atomic
 def exclusion_save(*, exclusion: ExclusionConsultation, by: Any) -> ExclusionConsultation:
     """Record an incident, the Virtual School consultation, the decision and the notifications."""
-    exclusion.full_clean()
-    exclusion.save()
-    AccessLog.record(user=by, action=AccessLog.CHANGE, pupils=[exclusion.pupil], detail="Exclusion record")
+    _save(exclusion, pupil=exclusion.pupil, by=by, detail="Exclusion record")
     return exclusion

@@ -36,7 +36,7 @@ def test_it_outlives_the_pupil_it_names(entry):
     assert AccessLog.objects.get().pupil_id == pupil_id
 
 
-def test_the_admin_cannot_add_change_or_delete(admin_client, entry):
+def test_it_lets_nobody_add_change_or_delete_in_the_admin(admin_client, entry):
     assert admin_client.get(f"/admin/cwsw/accesslog/{entry.pk}/delete/").status_code == 403
     assert admin_client.get("/admin/cwsw/accesslog/add/").status_code == 403
     response = admin_client.post(f"/admin/cwsw/accesslog/{entry.pk}/change/", {"action": "export"})
@@ -73,7 +73,7 @@ def entries(client, **query):
     return response, [(e.user.username, e.action, e.pupil_id) for e in response.context["page"]]
 
 
-def test_the_head_sees_who_did_what_to_which_pupil_newest_first(login, head, history):
+def test_it_shows_the_head_who_did_what_to_which_pupil_newest_first(login, head, history):
     first, second = history
     response, rows = entries(login(head))
     assert rows == [("dsl", "download", second.pk), ("dt", "export", second.pk),
@@ -81,7 +81,7 @@ def test_the_head_sees_who_did_what_to_which_pupil_newest_first(login, head, his
     assert "Secondpupil" in response.content.decode()
 
 
-def test_the_head_filters_by_user_date_action_and_pupil(login, head, dt_user, history):
+def test_it_lets_the_head_filter_by_user_date_action_and_pupil(login, head, dt_user, history):
     first, second = history
     client = login(head)
     assert entries(client, user=dt_user.pk)[1] == [("dt", "export", second.pk), ("dt", "view", first.pk)]
@@ -92,14 +92,14 @@ def test_the_head_filters_by_user_date_action_and_pupil(login, head, dt_user, hi
     assert entries(client, q="secondpupil")[1] == [("dsl", "download", second.pk), ("dt", "export", second.pk)]
 
 
-def test_dates_the_wrong_way_round_are_refused_next_to_the_field(login, head, history):
+def test_it_refuses_dates_the_wrong_way_round_next_to_the_field(login, head, history):
     response, rows = entries(login(head), since="2026-10-20", until="2026-09-30")
     assert rows == []
     assert response.context["filter"].form.errors["until"] == ["The 'to' date is before the 'from' date."]
     assert "The &#x27;to&#x27; date is before the &#x27;from&#x27; date." in response.content.decode()
 
 
-def test_a_deleted_pupils_entries_stay_and_say_so(login, head, history):
+def test_it_keeps_a_deleted_pupils_entries_and_says_so(login, head, history):
     first, _ = history
     pk = first.pk
     first.delete()
@@ -108,7 +108,7 @@ def test_a_deleted_pupils_entries_stay_and_say_so(login, head, history):
     assert f"Deleted record (pupil number {pk})" in response.content.decode()
 
 
-def test_the_log_page_runs_the_same_queries_however_long_the_log(
+def test_it_runs_the_log_page_in_the_same_queries_however_long_the_log(
     login, head, dt_user, history, django_assert_max_num_queries,
 ):
     client = login(head)

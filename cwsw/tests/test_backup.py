@@ -50,7 +50,7 @@ def school(settings, tmp_path, head):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_backup_restores_into_an_empty_installation_with_every_record(school, tmp_path):
+def test_it_restores_a_backup_into_an_empty_installation_with_every_record(school, tmp_path):
     result = backup_write(tmp_path / "backups")
     assert result.path.name.startswith("cwsw-backup-") and result.path.name.endswith(".tar.gz")
     assert result.files == 1
@@ -81,7 +81,7 @@ def test_a_backup_restores_into_an_empty_installation_with_every_record(school, 
 
 
 @pytest.mark.django_db
-def test_a_file_that_is_not_a_backup_is_refused(tmp_path):
+def test_it_refuses_a_file_that_is_not_a_backup(tmp_path):
     bogus = tmp_path / "bogus.tar.gz"
     with tarfile.open(bogus, "w:gz") as archive:
         archive.add(__file__, arcname="something/else.py")
@@ -92,7 +92,7 @@ def test_a_file_that_is_not_a_backup_is_refused(tmp_path):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_on_postgresql_the_backup_reads_one_snapshot(school, tmp_path):
+def test_it_reads_one_snapshot_on_postgresql(school, tmp_path):
     with CaptureQueriesContext(connection) as queries:
         backup_write(tmp_path / "backups")
     statements = [q["sql"] for q in queries.captured_queries if q["sql"] != "BEGIN"]

@@ -24,7 +24,7 @@ def log_in_with_password(page, username: str) -> None:
     page.click("button[type=submit]")
 
 
-def test_a_dt_enrols_an_app_then_logs_in_with_its_code_and_not_a_wrong_one(page):
+def test_it_lets_a_dt_enrol_an_app_then_log_in_with_its_code_and_not_a_wrong_one(page):
     make_user("dt", roles.DESIGNATED_TEACHER)
 
     # The first login goes straight to setting up the app: the register is out of reach.

@@ -121,7 +121,7 @@ def shows_errors(body: str) -> bool:
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_no_input_breaks_a_form_or_half_saves(name, objects, head, client):  # noqa: F811
+def test_it_lets_no_input_break_a_form_or_half_save(name, objects, head, client):  # noqa: F811
     sign_in(client, head)
     url = url_for(name, objects)
     page = client.get(url)

@@ -18,13 +18,13 @@ def attempt(username: str, password: str) -> tuple[Client, object]:
     return client, client.post(reverse("login"), {"username": username, "password": password})
 
 
-def test_a_wrong_password_gets_a_clear_message(governor):
+def test_it_gives_a_wrong_password_a_clear_message(governor):
     _, response = attempt("governor", "not-the-password")
     assert response.status_code == 200
     assert "Please enter a correct username and password" in response.content.decode()
 
 
-def test_five_wrong_passwords_lock_the_account_even_against_the_right_one(governor):
+def test_it_locks_the_account_after_five_wrong_passwords_even_against_the_right_one(governor):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         attempt("governor", "not-the-password")
     client, response = attempt("governor", PASSWORD)
@@ -35,7 +35,7 @@ def test_five_wrong_passwords_lock_the_account_even_against_the_right_one(govern
     assert client.get(reverse("dashboard")).status_code == 302  # not logged in
 
 
-def test_a_lockout_ends_after_the_cool_off(governor, time_machine):
+def test_it_ends_a_lockout_after_the_cool_off(governor, time_machine):
     time_machine.move_to(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
     for _ in range(settings.AXES_FAILURE_LIMIT):
         attempt("governor", "not-the-password")
@@ -44,14 +44,14 @@ def test_a_lockout_ends_after_the_cool_off(governor, time_machine):
     assert response.status_code == 302
 
 
-def test_another_user_is_not_locked_out(governor, staff):
+def test_it_does_not_lock_out_another_user(governor, staff):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         attempt("governor", "not-the-password")
     _, response = attempt("staff", PASSWORD)
     assert response.status_code == 302
 
 
-def test_an_administrator_unlocks_the_account(admin_client, governor):
+def test_it_lets_an_administrator_unlock_the_account(admin_client, governor):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         attempt("governor", "not-the-password")
     assert AccessAttempt.objects.filter(username="governor").exists()
@@ -65,7 +65,7 @@ def test_an_administrator_unlocks_the_account(admin_client, governor):
     assert response.status_code == 302
 
 
-def test_the_session_cookie_ends_with_the_browser(governor):
+def test_it_ends_the_session_cookie_with_the_browser(governor):
     client, response = attempt("governor", PASSWORD)
     cookie = response.cookies[settings.SESSION_COOKIE_NAME]
     assert cookie["expires"] == ""
@@ -73,7 +73,7 @@ def test_the_session_cookie_ends_with_the_browser(governor):
     assert cookie["httponly"] is True
 
 
-def test_a_session_ends_after_the_idle_period_but_not_while_in_use(governor, time_machine):
+def test_it_ends_a_session_after_the_idle_period_but_not_while_in_use(governor, time_machine):
     time_machine.move_to(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
     client, _ = attempt("governor", PASSWORD)
     idle = settings.SESSION_COOKIE_AGE

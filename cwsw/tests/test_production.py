@@ -28,13 +28,13 @@ def run(args, tmp_path, **extra):
     )
 
 
-def test_check_deploy_reports_nothing(tmp_path):
+def test_it_passes_check_deploy(tmp_path):
     result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], tmp_path, **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
 
 
-def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+def test_it_refuses_to_start_in_production_without_a_secret_key(tmp_path):
     environment = {key: value for key, value in PRODUCTION.items() if key != "SECRET_KEY"}
     result = run(["manage.py", "check"], tmp_path, **environment)
     assert result.returncode != 0
@@ -71,7 +71,7 @@ print(json.dumps({
 """
 
 
-def test_pages_are_served_securely_and_static_files_by_whitenoise(tmp_path):
+def test_it_serves_pages_securely_and_static_files_by_whitenoise(tmp_path):
     static_root = tmp_path / "static"
     collected = run(["manage.py", "collectstatic", "--noinput", "-v0"], tmp_path,
                     **PRODUCTION, STATIC_ROOT=str(static_root))

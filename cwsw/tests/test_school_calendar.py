@@ -14,12 +14,12 @@ CALENDAR = SchoolCalendar([
 ])
 
 
-def test_a_weekend_is_not_a_school_day():
+def test_it_does_not_count_a_weekend_as_a_school_day():
     assert not CALENDAR.is_school_day(D(2025, 9, 6))  # Saturday
     assert CALENDAR.is_school_day(D(2025, 9, 5))
 
 
-def test_a_holiday_is_not_a_school_day():
+def test_it_does_not_count_a_holiday_as_a_school_day():
     assert not CALENDAR.is_school_day(D(2025, 12, 22))
 
 
@@ -46,7 +46,7 @@ def test_it_refuses_to_count_past_the_known_terms():
 
 
 @pytest.mark.django_db
-def test_the_calendar_falls_back_to_default_terms():
+def test_it_falls_back_to_default_terms():
     calendar = Term.calendar(2025, 2025)
     assert calendar.is_school_day(D(2025, 12, 31))  # default autumn ends 31 December (a Wednesday)
     Term.objects.create(academic_year=2025, name="autumn", start_date=D(2025, 9, 3), end_date=D(2025, 12, 19))

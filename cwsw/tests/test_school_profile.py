@@ -6,7 +6,7 @@ from cwsw.models import SchoolProfile
 pytestmark = pytest.mark.django_db
 
 
-def test_the_head_saves_the_school_profile(login, head, dt_user):
+def test_it_lets_the_head_save_the_school_profile(login, head, dt_user):
     login(head).post(reverse("cwsw:school"), {
         "name": "Demo Academy", "la_code": "999", "establishment_number": "9001",
         "designated_teacher": dt_user.pk, "initial_pep_school_days": 20,
@@ -25,13 +25,13 @@ def test_it_offers_only_designated_teachers_as_the_dt(login, head, dt_user, staf
     assert list(form.fields["designated_teacher"].queryset) == [dt_user]
 
 
-def test_there_is_only_ever_one_profile():
+def test_it_keeps_only_ever_one_profile():
     SchoolProfile(name="A").save()
     SchoolProfile(name="B").save()
     assert SchoolProfile.objects.get().name == "B"
 
 
-def test_the_role_groups_exist_after_migrating():
+def test_it_creates_the_role_groups_when_migrating():
     from django.contrib.auth.models import Group
 
     assert set(Group.objects.values_list("name", flat=True)) >= {

@@ -44,7 +44,7 @@ POST = {
 
 
 @pytest.mark.django_db
-def test_the_dt_enters_term_dates(login, dt_user):
+def test_it_lets_the_dt_enter_term_dates(login, dt_user):
     login(dt_user).post(reverse("cwsw:terms_year", args=[2025]), POST)
     assert [(t.start, t.end) for t in Term.terms_for(2025)][2] == (D(2026, 4, 13), D(2026, 7, 22))
 

@@ -28,14 +28,14 @@ def code_from_page(html: str, offset: int = 0) -> str:
     return f"{totp(b32decode(secret), drift=offset):06d}"
 
 
-def test_a_dt_without_an_app_must_enrol_before_anything_else(dt_user):
+def test_it_makes_a_dt_without_an_app_enrol_before_anything_else(dt_user):
     client = password_login(dt_user)
     response = client.get(reverse("pupils:list"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("two_factor_enrol"))
 
 
-def test_enrolment_shows_a_qr_code_and_takes_a_code_from_the_secret(dt_user):
+def test_it_shows_a_qr_code_at_enrolment_and_takes_a_code_from_the_secret(dt_user):
     client = password_login(dt_user)
     page = client.get(reverse("two_factor_enrol")).content.decode()
     assert "<svg" in page
@@ -56,7 +56,7 @@ def test_enrolment_shows_a_qr_code_and_takes_a_code_from_the_secret(dt_user):
     assert client.get(reverse("two_factor_backup_codes")).status_code == 302
 
 
-def test_the_same_secret_is_shown_until_enrolment_is_done(dt_user):
+def test_it_shows_the_same_secret_until_enrolment_is_done(dt_user):
     client = password_login(dt_user)
     first = client.get(reverse("two_factor_enrol")).content.decode()
     second = client.get(reverse("two_factor_enrol")).content.decode()
@@ -64,7 +64,7 @@ def test_the_same_secret_is_shown_until_enrolment_is_done(dt_user):
     assert TOTPDevice.objects.filter(user=dt_user).count() == 1
 
 
-def test_an_enrolled_user_gives_a_code_after_the_password(dsl):
+def test_it_asks_an_enrolled_user_for_a_code_after_the_password(dsl):
     device = totp_device(dsl)
     client = password_login(dsl)
     response = client.get(reverse("pupils:list"))
@@ -83,7 +83,7 @@ def test_an_enrolled_user_gives_a_code_after_the_password(dsl):
     assert client.get(reverse("pupils:list")).status_code == 200
 
 
-def test_a_code_cannot_be_used_twice(dsl):
+def test_it_refuses_a_code_used_twice(dsl):
     device = totp_device(dsl)
     code = totp_code(device)
     first = password_login(dsl)
@@ -92,7 +92,7 @@ def test_a_code_cannot_be_used_twice(dsl):
     assert second.post(reverse("two_factor_verify"), {"code": code}).status_code == 200
 
 
-def test_wrong_codes_in_a_row_make_even_the_right_code_wait(head):
+def test_it_makes_even_the_right_code_wait_after_wrong_codes_in_a_row(head):
     device = totp_device(head)
     client = password_login(head)
     for _ in range(3):
@@ -103,7 +103,7 @@ def test_wrong_codes_in_a_row_make_even_the_right_code_wait(head):
     assert re.search(r"Too many wrong codes in a row\. Wait [1-4] seconds?, then try again", response.content.decode())
 
 
-def test_a_backup_code_works_once(login, dt_user):
+def test_it_accepts_a_backup_code_once(login, dt_user):
     totp_device(dt_user)
     codes = login(dt_user).post(reverse("two_factor_backup_codes"), follow=True).content.decode()
     code = re.findall(r"<li>([a-z0-9]{8})</li>", codes)[0]
@@ -116,7 +116,7 @@ def test_a_backup_code_works_once(login, dt_user):
     assert again.post(reverse("two_factor_verify"), {"code": code}).status_code == 200
 
 
-def test_knowing_the_password_is_not_enough_to_replace_the_app(dt_user):
+def test_it_does_not_let_the_password_alone_replace_the_app(dt_user):
     totp_device(dt_user)
     client = password_login(dt_user)
     response = client.get(reverse("two_factor_enrol"))
@@ -124,7 +124,7 @@ def test_knowing_the_password_is_not_enough_to_replace_the_app(dt_user):
     assert response.url == reverse("two_factor_verify")
 
 
-def test_an_administrator_resets_two_factor_login(admin_client, dt_user, governor):
+def test_it_lets_an_administrator_reset_two_factor_login(admin_client, dt_user, governor):
     totp_device(dt_user)
     signed_in_elsewhere = sign_in(Client(), dt_user)
     governor_session = password_login(governor)
@@ -142,7 +142,7 @@ def test_an_administrator_resets_two_factor_login(admin_client, dt_user, governo
     assert client.get(reverse("dashboard")).url.startswith(reverse("two_factor_enrol"))
 
 
-def test_a_governor_may_enrol_and_then_must_give_codes(governor):
+def test_it_lets_a_governor_enrol_and_then_asks_for_codes(governor):
     client = password_login(governor)
     assert client.get(reverse("dashboard")).status_code == 200
     page = client.get(reverse("two_factor_enrol")).content.decode()
@@ -152,7 +152,7 @@ def test_a_governor_may_enrol_and_then_must_give_codes(governor):
     assert later.get(reverse("dashboard")).url.startswith(reverse("two_factor_verify"))
 
 
-def test_a_governor_may_turn_it_off_but_a_dt_may_not(login, governor, dt_user):
+def test_it_lets_a_governor_turn_it_off_but_not_a_dt(login, governor, dt_user):
     totp_device(governor)
     client = login(governor)
     client.post(reverse("two_factor_remove"))
@@ -163,7 +163,7 @@ def test_a_governor_may_turn_it_off_but_a_dt_may_not(login, governor, dt_user):
     assert TOTPDevice.objects.filter(user=dt_user).exists()
 
 
-def test_the_admin_also_needs_the_code(admin_user):
+def test_it_asks_for_the_code_on_the_admin_too(admin_user):
     client = Client()
     client.force_login(admin_user)
     assert client.get("/admin/").status_code == 302

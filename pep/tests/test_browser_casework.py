@@ -28,7 +28,7 @@ def add_target(page, area, description):
     expect(page.get_by_role("alert")).to_contain_text("The target is added.")
 
 
-def test_the_dt_logs_a_pep_completes_it_and_spends_pp_plus(page):
+def test_it_lets_the_dt_log_a_pep_complete_it_and_spend_pp_plus(page):
     make_user("dt", roles.DESIGNATED_TEACHER)
     today = timezone.localdate()
     pupil = CareEpisodeFactory(kind="CLA", start_date=today - dt.timedelta(days=400),

@@ -20,7 +20,7 @@ def _today(time_machine):
     SchoolProfile.load()  # created on first use; counted queries should not include that
 
 
-def test_the_grid_shows_each_looked_after_child_by_term(login, dt_user):
+def test_it_shows_each_looked_after_child_by_term_in_the_grid(login, dt_user):
     held = PepFactory(meeting_date=dt.date(2025, 10, 15)).pupil
     looked_after_pupil()
     response = login(dt_user).get(reverse("pep:grid"), {"year": 2025})
@@ -30,14 +30,14 @@ def test_the_grid_shows_each_looked_after_child_by_term(login, dt_user):
     assert response.context["grid"].counts[0]["on_time"] == 1
 
 
-def test_the_grid_leaves_out_pupils_not_looked_after(login, dt_user):
+def test_it_leaves_pupils_not_looked_after_out_of_the_grid(login, dt_user):
     from pupils.tests.factories import CareEpisodeFactory
 
     CareEpisodeFactory(kind="CIN")
     assert login(dt_user).get(reverse("pep:grid")).context["grid"].rows == []
 
 
-def test_the_pupil_summary_says_what_comes_next(login, dt_user):
+def test_it_says_what_comes_next_in_the_pupil_summary(login, dt_user):
     pupil = looked_after_pupil()
     AllocationFactory(pupil=pupil, amount=Decimal("2630.00"))
     body = login(dt_user).get(reverse("pep:pupil_summary", args=[pupil.pk])).content.decode()
@@ -60,7 +60,7 @@ def count_queries(client, url, **params):
 
 
 @pytest.mark.parametrize("url", [reverse("pep:grid"), reverse("pep:exclusions"), reverse("pep:pp_school")])
-def test_school_pages_run_the_same_number_of_queries_for_10_and_60_pupils(login, dt_user, url):
+def test_it_runs_school_pages_in_the_same_number_of_queries_for_10_and_60_pupils(login, dt_user, url):
     client = login(dt_user)
     school_of(10)
     small = count_queries(client, url, year=2025)
@@ -68,7 +68,7 @@ def test_school_pages_run_the_same_number_of_queries_for_10_and_60_pupils(login,
     assert count_queries(client, url, year=2025) == small
 
 
-def test_a_pupils_casework_page_runs_the_same_queries_however_much_history(login, dt_user):
+def test_it_runs_a_pupils_casework_page_in_the_same_queries_however_much_history(login, dt_user):
     client = login(dt_user)
     pupil = looked_after_pupil()
     url = reverse("pep:pupil", args=[pupil.pk])
@@ -85,7 +85,7 @@ def test_a_pupils_casework_page_runs_the_same_queries_however_much_history(login
     assert count_queries(client, url) == small
 
 
-def test_a_pep_page_runs_the_same_queries_however_many_targets(login, dt_user):
+def test_it_runs_a_pep_page_in_the_same_queries_however_many_targets(login, dt_user):
     client = login(dt_user)
     pep = TargetFactory().pep
     url = reverse("pep:pep_detail", args=[pep.pk])

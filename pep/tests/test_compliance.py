@@ -35,75 +35,75 @@ def slots(peps=(), cla=(Period(D(2020, 1, 1), None),), admitted=D(2020, 9, 1), t
                      school_days=days, calendar=CALENDAR, today=today)
 
 
-def test_the_initial_pep_is_due_20_school_days_after_becoming_looked_after():
+def test_it_makes_the_initial_pep_due_20_school_days_after_becoming_looked_after():
     # Monday 6 Oct 2025 + 20 school days = Monday 3 Nov (no half term in these dates).
     assert initial_pep_due(cla_start=D(2025, 10, 6), admitted=D(2020, 9, 1), school_days=20,
                            calendar=CALENDAR) == D(2025, 11, 3)
 
 
-def test_the_initial_pep_counts_from_admission_when_that_is_later():
+def test_it_counts_the_initial_pep_from_admission_when_that_is_later():
     assert initial_pep_due(cla_start=D(2025, 1, 1), admitted=D(2025, 10, 6), school_days=20,
                            calendar=CALENDAR) == D(2025, 11, 3)
 
 
-def test_the_school_can_change_the_number_of_days():
+def test_it_lets_the_school_change_the_number_of_days():
     assert initial_pep_due(cla_start=D(2025, 10, 6), admitted=D(2020, 9, 1), school_days=10,
                            calendar=CALENDAR) == D(2025, 10, 20)
 
 
-def test_a_review_held_by_the_end_of_term_is_on_time():
+def test_it_counts_a_review_held_by_the_end_of_term_as_on_time():
     autumn = slots([pep("autumn", D(2025, 12, 19))])[0]
     assert (autumn.status, autumn.due, autumn.is_initial) == (ON_TIME, D(2025, 12, 19), False)
 
 
-def test_a_review_held_after_the_end_of_term_is_late():
+def test_it_counts_a_review_held_after_the_end_of_term_as_late():
     assert slots([pep("autumn", D(2026, 1, 6))])[0].status == LATE
 
 
-def test_a_term_with_no_pep_after_its_end_is_missing():
+def test_it_counts_a_term_with_no_pep_after_its_end_as_missing():
     assert [s.status for s in slots()] == [MISSING, MISSING, MISSING]
 
 
-def test_a_planned_pep_does_not_count_as_held():
+def test_it_does_not_count_a_planned_pep_as_held():
     assert slots([pep("autumn", D(2025, 12, 1), status="planned")])[0].status == MISSING
 
 
-def test_a_complete_pep_counts():
+def test_it_counts_a_complete_pep():
     assert slots([pep("autumn", D(2025, 11, 1), status="complete")])[0].status == ON_TIME
 
 
-def test_a_term_ending_within_14_days_is_due_soon():
+def test_it_shows_a_term_ending_within_14_days_as_due_soon():
     assert slots(today=D(2025, 12, 5))[0].status == DUE_SOON
     assert slots(today=D(2025, 12, 4))[0].status == UPCOMING
 
 
-def test_a_planned_pep_shows_before_it_is_due():
+def test_it_shows_a_planned_pep_before_it_is_due():
     assert slots([pep("autumn", D(2025, 12, 1), status="planned")], today=D(2025, 10, 1))[0].status == PLANNED_SOON
 
 
-def test_the_first_term_looked_after_has_the_initial_pep_due_in_school_days():
+def test_it_makes_the_initial_pep_due_in_school_days_in_the_first_term_looked_after():
     first = slots(cla=[Period(D(2025, 10, 6), None)])[0]
     assert (first.is_initial, first.due) == (True, D(2025, 11, 3))
 
 
-def test_an_initial_pep_held_after_its_due_date_is_late():
+def test_it_counts_an_initial_pep_held_after_its_due_date_as_late():
     first = slots([pep("autumn", D(2025, 11, 4))], cla=[Period(D(2025, 10, 6), None)])[0]
     assert first.status == LATE
 
 
-def test_a_child_looked_after_late_in_term_needs_the_initial_pep_next_term():
+def test_it_makes_the_initial_pep_due_next_term_for_a_child_looked_after_late_in_term():
     autumn, spring, _ = slots(cla=[Period(D(2025, 12, 8), None)])
     assert autumn.status == NOT_REQUIRED
     assert (spring.is_initial, spring.due) == (True, D(2026, 1, 19))
 
 
-def test_no_pep_is_needed_in_terms_before_care_or_after_it_ends():
+def test_it_needs_no_pep_in_terms_before_care_or_after_it_ends():
     autumn, spring, summer = slots(cla=[Period(D(2026, 1, 5), D(2026, 3, 1))])
     assert autumn.status == NOT_REQUIRED and summer.status == NOT_REQUIRED
     assert spring.is_initial
 
 
-def test_no_pep_is_needed_before_the_pupil_joins():
+def test_it_needs_no_pep_before_the_pupil_joins():
     autumn, spring, _ = slots(admitted=D(2026, 1, 5))
     assert autumn.status == NOT_REQUIRED
     assert spring.is_initial

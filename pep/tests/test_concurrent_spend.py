@@ -18,7 +18,7 @@ from pupils.tests.factories import PupilFactory
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def test_two_spends_at_once_cannot_overdraw_an_allocation(monkeypatch):
+def test_it_refuses_two_spends_at_once_that_would_overdraw_an_allocation(monkeypatch):
     assert connection.vendor == "postgresql"
     user = make_user("dt", roles.DESIGNATED_TEACHER)
     allocation = PpPlusAllocation.objects.create(

@@ -36,30 +36,30 @@ def record(pupil, **fields):
     return exclusion
 
 
-def test_a_looked_after_child_cannot_be_suspended_without_a_consultation():
+def test_it_refuses_a_suspension_of_a_looked_after_child_without_a_consultation():
     with pytest.raises(ValidationError, match="consult the Virtual School before deciding to suspend"):
         record(looked_after_pupil())
 
 
-def test_the_consultation_must_come_on_or_before_the_decision():
+def test_it_needs_the_consultation_on_or_before_the_decision():
     with pytest.raises(ValidationError, match="on or before the decision date"):
         record(looked_after_pupil(), consulted_on=D(2025, 10, 8))
 
 
-def test_a_consultation_on_the_decision_day_is_enough():
+def test_it_accepts_a_consultation_on_the_decision_day():
     assert record(looked_after_pupil(), consulted_on=D(2025, 10, 7)).pk
 
 
-def test_a_permanent_exclusion_of_a_looked_after_child_also_needs_it():
+def test_it_needs_the_consultation_for_a_permanent_exclusion_too():
     with pytest.raises(ValidationError, match="before deciding to exclude"):
         record(looked_after_pupil(), decision="permanent_exclusion", days=None)
 
 
-def test_other_pupils_need_no_consultation():
+def test_it_needs_no_consultation_for_other_pupils():
     assert record(PupilFactory()).pk
 
 
-def test_the_category_is_taken_on_the_decision_date():
+def test_it_takes_the_category_on_the_decision_date():
     # Looked after only from November: an October decision needs no consultation.
     pupil = CareEpisodeFactory(kind="CLA", start_date=D(2025, 11, 1)).pupil
     assert record(pupil).pk
@@ -73,7 +73,7 @@ def test_it_allows_45_days_in_a_year_and_refuses_more():
         record(pupil, decision_date=D(2025, 11, 10), first_day=D(2025, 11, 11), days=Decimal("0.5"))
 
 
-def test_the_cap_starts_again_each_academic_year():
+def test_it_starts_the_cap_again_each_academic_year():
     pupil = PupilFactory()
     record(pupil, incident_date=D(2025, 3, 3), decision_date=D(2025, 3, 3), first_day=D(2025, 3, 4),
            days=Decimal("45"))
@@ -103,7 +103,7 @@ def test_it_refuses_dates_out_of_order(fields, message):
         record(PupilFactory(), **fields)
 
 
-def test_the_form_shows_the_refusal_next_to_the_field_and_saves_nothing(login, dt_user):
+def test_it_shows_the_refusal_next_to_the_field_and_saves_nothing(login, dt_user):
     pupil = looked_after_pupil()
     response = login(dt_user).post(reverse("pep:exclusion_add", args=[pupil.pk]), {
         "incident_date": "2025-10-06", "incident": "Demo", "proposed_action": "suspension",
@@ -121,24 +121,24 @@ def suspension(pk, day, days, **fields):
                                  **fields)
 
 
-def test_more_than_15_days_in_a_term_calls_for_governors():
+def test_it_calls_for_governors_after_more_than_15_days_in_a_term():
     first, second = suspension(1, D(2025, 10, 1), "10"), suspension(2, D(2025, 11, 3), "5.5")
     assert flags(second, [first, second]).reinstatement_review
     assert not flags(first, [first, suspension(2, D(2025, 11, 3), "5")]).reinstatement_review
 
 
-def test_a_permanent_exclusion_or_a_missed_exam_calls_for_governors():
+def test_it_calls_for_governors_for_a_permanent_exclusion_or_a_missed_exam():
     exclusion = ExclusionConsultation(pk=1, decision="permanent_exclusion", decision_date=D(2025, 10, 1))
     assert flags(exclusion).reinstatement_review and flags(exclusion).alternative_provision
     assert flags(suspension(1, D(2025, 10, 1), "1", public_exam_missed=True)).reinstatement_review
 
 
-def test_alternative_provision_from_the_sixth_day():
+def test_it_calls_for_alternative_provision_from_the_sixth_day():
     assert not flags(suspension(1, D(2025, 10, 1), "5")).alternative_provision
     assert flags(suspension(1, D(2025, 10, 1), "5.5")).alternative_provision
 
 
-def test_a_second_suspension_in_a_term_needs_a_different_intervention():
+def test_it_asks_for_a_different_intervention_after_a_second_suspension_in_a_term():
     first, second = suspension(1, D(2025, 10, 1), "1"), suspension(2, D(2025, 11, 3), "1")
     assert not flags(first, [first, second]).different_intervention
     assert flags(second, [first, second]).different_intervention
@@ -146,7 +146,7 @@ def test_a_second_suspension_in_a_term_needs_a_different_intervention():
     assert not flags(spring, [first, second, spring]).different_intervention
 
 
-def test_notifications_still_to_send():
+def test_it_lists_notifications_still_to_send():
     assert flags(suspension(1, D(2025, 10, 1), "1"), category="CLA").notifications_due == [
         "social worker", "Virtual School Head"]
     assert flags(suspension(1, D(2025, 10, 1), "1"), category="CWSW").notifications_due == ["social worker"]
@@ -154,15 +154,15 @@ def test_notifications_still_to_send():
     assert flags(done, category="CLA").notifications_due == []
 
 
-def test_an_undecided_incident_of_a_looked_after_child_asks_for_the_consultation():
+def test_it_asks_for_the_consultation_on_an_undecided_incident_of_a_looked_after_child():
     assert flags(ExclusionConsultation(pk=1, incident_date=D(2025, 10, 1)), category="CLA").consult_first
 
 
-def test_the_last_day_counts_school_days_over_the_weekend():
+def test_it_counts_the_last_day_in_school_days_over_the_weekend():
     assert flags(suspension(1, D(2025, 10, 3), "3")).last_day == D(2025, 10, 7)  # Fri, Mon, Tue
 
 
-def test_the_pupil_page_and_school_list_show_the_flags(login, dt_user):
+def test_it_shows_the_flags_on_the_pupil_page_and_the_school_list(login, dt_user):
     pupil = looked_after_pupil()
     ExclusionFactory(pupil=pupil, decision="suspension", decision_date=D(2025, 10, 7), consulted_on=D(2025, 10, 6),
                      first_day=D(2025, 10, 8), days=Decimal("6"))

@@ -25,7 +25,7 @@ def _today(time_machine):
     time_machine.move_to(dt.datetime(2025, 11, 20, 12, 0))
 
 
-def test_the_dt_plans_a_pep(login, dt_user):
+def test_it_lets_the_dt_plan_a_pep(login, dt_user):
     pupil = looked_after_pupil()
     response = login(dt_user).post(reverse("pep:pep_add", args=[pupil.pk]), {
         "academic_year": "2025", "term": "autumn", "meeting_date": "2025-12-01"})
@@ -34,7 +34,7 @@ def test_the_dt_plans_a_pep(login, dt_user):
     assert (pep.status, pep.meeting_date) == ("planned", dt.date(2025, 12, 1))
 
 
-def test_recording_the_meeting_makes_it_held(login, dt_user):
+def test_it_makes_a_pep_held_when_the_meeting_is_recorded(login, dt_user):
     pep = PepFactory(status="planned")
     login(dt_user).post(reverse("pep:pep_hold", args=[pep.pk]), HOLD)
     pep.refresh_from_db()
@@ -59,11 +59,11 @@ def test_it_refuses_a_bad_meeting_record(login, dt_user, field, value, message):
 
 @pytest.mark.parametrize("total, band", [(0, "Normal"), (13, "Normal"), (14, "Borderline"), (16, "Borderline"),
                                          (17, "Cause for concern"), (40, "Cause for concern")])
-def test_sdq_bands(total, band):
+def test_it_bands_sdq_totals(total, band):
     assert sdq_band(total) == band
 
 
-def test_completing_locks_the_pep(login, dt_user):
+def test_it_locks_the_pep_on_completing(login, dt_user):
     target = TargetFactory()
     login(dt_user).post(reverse("pep:pep_complete", args=[target.pep.pk]))
     target.pep.refresh_from_db()
@@ -74,24 +74,24 @@ def test_completing_locks_the_pep(login, dt_user):
     assert target.pep.targets.count() == 1
 
 
-def test_a_locked_pep_cannot_be_held_again_by_the_service(dt_user):
+def test_it_refuses_to_hold_a_locked_pep_again_in_the_service(dt_user):
     pep = PepFactory(status="complete")
     with pytest.raises(ValidationError, match="locked"):
         services.pep_hold(pep=pep, by=dt_user)
 
 
-def test_a_pep_without_targets_cannot_be_completed(dt_user):
+def test_it_refuses_to_complete_a_pep_without_targets(dt_user):
     with pytest.raises(ValidationError, match="at least one SMART target"):
         services.pep_complete(pep=PepFactory(), by=dt_user)
 
 
-def test_a_planned_pep_cannot_be_completed(dt_user):
+def test_it_refuses_to_complete_a_planned_pep(dt_user):
     target = TargetFactory(pep__status="planned")
     with pytest.raises(ValidationError, match="Only a PEP that has been held"):
         services.pep_complete(pep=target.pep, by=dt_user)
 
 
-def test_a_red_pep_cannot_be_completed(login, dt_user):
+def test_it_refuses_to_complete_a_red_pep(login, dt_user):
     target = TargetFactory(pep__vs_rating="red")
     response = login(dt_user).post(reverse("pep:pep_complete", args=[target.pep.pk]), follow=True)
     assert "rated this PEP red" in response.content.decode()
@@ -99,7 +99,7 @@ def test_a_red_pep_cannot_be_completed(login, dt_user):
     assert target.pep.status == "held"
 
 
-def test_rating_a_complete_pep_red_reopens_it(dt_user):
+def test_it_reopens_a_complete_pep_rated_red(dt_user):
     target = TargetFactory()
     services.pep_complete(pep=target.pep, by=dt_user)
     services.pep_rate(pep=target.pep, rating="red", feedback="Targets not SMART", by=dt_user)
@@ -108,7 +108,7 @@ def test_rating_a_complete_pep_red_reopens_it(dt_user):
     assert target.pep.reopenings.get().reason == "Rated red by the Virtual School."
 
 
-def test_an_amber_rating_keeps_a_complete_pep_complete(dt_user):
+def test_it_keeps_a_complete_pep_complete_when_rated_amber(dt_user):
     target = TargetFactory()
     services.pep_complete(pep=target.pep, by=dt_user)
     services.pep_rate(pep=target.pep, rating="amber", feedback="", by=dt_user)
@@ -116,7 +116,7 @@ def test_an_amber_rating_keeps_a_complete_pep_complete(dt_user):
     assert (target.pep.status, target.pep.vs_rating) == ("complete", "amber")
 
 
-def test_reopening_needs_a_reason_and_is_logged(login, dt_user):
+def test_it_needs_a_reason_to_reopen_and_logs_it(login, dt_user):
     target = TargetFactory()
     services.pep_complete(pep=target.pep, by=dt_user)
     client = login(dt_user)
@@ -129,7 +129,7 @@ def test_reopening_needs_a_reason_and_is_logged(login, dt_user):
     assert AccessLog.objects.filter(detail="PEP reopened").exists()
 
 
-def test_the_next_pep_reviews_the_previous_targets(login, dt_user):
+def test_it_reviews_the_previous_targets_at_the_next_pep(login, dt_user):
     old = TargetFactory(pep__meeting_date=dt.date(2025, 6, 10), pep__academic_year=2024, pep__term="summer")
     new_pep = PepFactory(pupil=old.pep.pupil)
     TargetFactory(pep=new_pep)
@@ -143,7 +143,7 @@ def test_the_next_pep_reviews_the_previous_targets(login, dt_user):
     services.pep_complete(pep=new_pep, by=dt_user)
 
 
-def test_only_the_previous_peps_targets_are_reviewed_here(login, dt_user):
+def test_it_reviews_only_the_previous_peps_targets_here(login, dt_user):
     pep = PepFactory()
     stranger = TargetFactory()
     login(dt_user).post(reverse("pep:target_review", args=[pep.pk, stranger.pk]), {"review": "met"})
@@ -151,7 +151,7 @@ def test_only_the_previous_peps_targets_are_reviewed_here(login, dt_user):
     assert stranger.review == ""
 
 
-def test_the_pdf_holds_the_pep_and_its_download_is_logged(login, dt_user):
+def test_it_puts_the_pep_in_the_pdf_and_logs_the_download(login, dt_user):
     from io import BytesIO
 
     from pypdf import PdfReader
@@ -165,5 +165,5 @@ def test_the_pdf_holds_the_pep_and_its_download_is_logged(login, dt_user):
     assert AccessLog.objects.filter(action="download", pupil=target.pep.pupil).exists()
 
 
-def test_render_pep_returns_a_pdf():
+def test_it_renders_a_pep_as_a_pdf():
     assert render_pep(TargetFactory().pep).startswith(b"%PDF")

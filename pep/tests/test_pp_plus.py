@@ -22,12 +22,12 @@ def _today(time_machine):
     time_machine.move_to(dt.datetime(2025, 11, 20, 12, 0))
 
 
-def test_the_rates_table_holds_the_published_rates():
+def test_it_holds_the_published_rates():
     assert PpPlusRate.rate_for(2024) == Decimal("2570.00")
     assert PpPlusRate.rate_for(2025) == Decimal("2630.00")
 
 
-def test_the_school_adds_a_year_to_the_rates(login, dt_user):
+def test_it_lets_the_school_add_a_year_to_the_rates(login, dt_user):
     login(dt_user).post(reverse("pep:pp_school"), {"financial_year": "2026", "amount": "2700.00"})
     assert PpPlusRate.rate_for(2026) == Decimal("2700.00")
 
@@ -92,7 +92,7 @@ def test_it_refuses_a_spend_dated_before_the_financial_year(dt_user):
         services.spend_record(spend=spend, by=dt_user)
 
 
-def test_the_summary_adds_up_in_decimal_by_category(dt_user):
+def test_it_adds_up_the_summary_in_decimal_by_category(dt_user):
     allocation = AllocationFactory(amount=Decimal("0.30"))
     for amount, category in (("0.10", "tuition"), ("0.10", "tuition"), ("0.05", "resources")):
         services.spend_record(spend=PpPlusSpend(allocation=allocation, spent_on=dt.date(2025, 10, 1),
@@ -106,7 +106,7 @@ def test_the_summary_adds_up_in_decimal_by_category(dt_user):
     assert all(isinstance(v, Decimal) for _, v in summary.by_category)
 
 
-def test_the_school_page_shows_the_year(login, dt_user):
+def test_it_shows_the_year_on_the_school_page(login, dt_user):
     AllocationFactory(amount=Decimal("2630.00"))
     body = login(dt_user).get(reverse("pep:pp_school"), {"year": 2025}).content.decode()
     assert "£2,630.00" in body

@@ -10,7 +10,7 @@ from pupils.models import Pupil
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_dsl_flags_a_new_cin_pupil_and_the_dt_sees_it_new(page):
+def test_it_lets_the_dsl_flag_a_new_cin_pupil_and_the_dt_see_it_new(page):
     make_user("dsl", roles.DSL)
     make_user("dt", roles.DESIGNATED_TEACHER)
 

@@ -114,14 +114,14 @@ def test_it_computes_the_same_categories_in_the_database():
 
 
 @pytest.mark.django_db
-def test_in_cohort_returns_only_pupils_with_a_category():
+def test_it_returns_only_pupils_with_a_category_from_in_cohort():
     in_cohort = CareEpisodeFactory(kind="CP", start_date=D(2025, 1, 1)).pupil
     PupilFactory()
     assert list(Pupil.objects.in_cohort(D(2025, 2, 1))) == [in_cohort]
 
 
 @pytest.mark.django_db
-def test_cohort_category_defaults_to_today(time_machine):
+def test_it_takes_the_cohort_category_on_today_by_default(time_machine):
     time_machine.move_to(D(2025, 2, 1))
     pupil = CareEpisodeFactory(kind="CIN", start_date=D(2025, 1, 1)).pupil
     assert pupil.cohort_category() == "CWSW"
@@ -151,7 +151,7 @@ def test_it_agrees_with_the_database_for_any_history(rows, as_of):
     pupil.delete()
 
 
-def test_adding_years_stops_at_the_ends_of_the_calendar():
+def test_it_stops_adding_years_at_the_ends_of_the_calendar():
     assert cohort.add_years(dt.date(2024, 2, 29), 1) == dt.date(2025, 2, 28)
     assert cohort.add_years(dt.date(9998, 6, 1), 25) == dt.date.max
     assert cohort.add_years(dt.date(3, 6, 1), -25) == dt.date.min

@@ -48,7 +48,7 @@ def casework(pupil, dt_user, dsl):
             "exclusion": exclusion, "note": note}
 
 
-def test_an_edit_through_the_form_shows_who_changed_which_field_from_what_to_what(login, dt_user):
+def test_it_shows_who_changed_which_field_from_what_to_what(login, dt_user):
     pupil = PupilFactory(first_name="Crumpet", last_name="Oldname", sen_status="N")
     client = login(dt_user)
     client.post(reverse("pupils:edit", args=[pupil.pk]), {
@@ -66,7 +66,7 @@ def test_an_edit_through_the_form_shows_who_changed_which_field_from_what_to_wha
     assert "<del>Oldname</del> &rarr; <ins>Newname</ins>" in body
 
 
-def test_each_casework_record_shows_its_changes_to_the_designated_teacher(login, dt_user, dsl):
+def test_it_shows_each_casework_records_changes_to_the_designated_teacher(login, dt_user, dsl):
     pupil = PupilFactory()
     records = casework(pupil, dt_user, dsl)
     saved_by(records["pep"], dt_user, status="held", attendees=["child", "carer"])
@@ -89,7 +89,7 @@ def test_each_casework_record_shows_its_changes_to_the_designated_teacher(login,
     assert "Safeguarding note" not in {c.section for c in changes}
 
 
-def test_the_dsl_sees_social_care_and_suspensions_but_not_peps_or_pp_plus(login, dt_user, dsl):
+def test_it_shows_the_dsl_social_care_and_suspensions_but_not_peps_or_pp_plus(login, dt_user, dsl):
     pupil = PupilFactory()
     casework(pupil, dt_user, dsl)
     response, changes = rows(login(dsl), pupil)
@@ -98,7 +98,7 @@ def test_the_dsl_sees_social_care_and_suspensions_but_not_peps_or_pp_plus(login,
     assert "Demo tutoring block" not in response.content.decode()
 
 
-def test_a_deleted_record_stays_in_the_history_with_its_name(login, dt_user, dsl):
+def test_it_keeps_a_deleted_record_in_the_history_with_its_name(login, dt_user, dsl):
     pupil = PupilFactory()
     target = casework(pupil, dt_user, dsl)["target"]
     target._history_user = dt_user
@@ -107,7 +107,7 @@ def test_a_deleted_record_stays_in_the_history_with_its_name(login, dt_user, dsl
     assert (changes[0].kind_label, changes[0].record) == ("Deleted", "Reading: Read with an adult daily")
 
 
-def test_values_are_shown_escaped(login, dt_user):
+def test_it_shows_values_escaped(login, dt_user):
     pupil = PupilFactory(key_strategies="Calm corner")
     saved_by(pupil, dt_user, key_strategies="<script>alert('x')</script>")
     body = login(dt_user).get(reverse("pupils:history", args=[pupil.pk])).content.decode()
@@ -115,13 +115,13 @@ def test_values_are_shown_escaped(login, dt_user):
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in body
 
 
-def test_reading_the_history_is_in_the_access_log(login, dt_user):
+def test_it_logs_reading_the_history(login, dt_user):
     pupil = PupilFactory()
     login(dt_user).get(reverse("pupils:history", args=[pupil.pk]))
     assert AccessLog.objects.filter(user=dt_user, pupil=pupil, action="view", detail="history").exists()
 
 
-def test_the_history_page_runs_the_same_queries_however_long_the_history(
+def test_it_runs_the_history_page_in_the_same_queries_however_long_the_history(
     login, dt_user, dsl, django_assert_max_num_queries,
 ):
     pupil = PupilFactory()

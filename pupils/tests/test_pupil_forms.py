@@ -99,7 +99,7 @@ def test_it_refuses_an_overlapping_episode_of_the_same_kind(login, dt_user):
     assert any("overlaps" in e for e in field_errors(response, "start_date"))
 
 
-def test_full_clean_refuses_an_end_before_the_start():
+def test_it_refuses_an_end_before_the_start_in_full_clean():
     episode = CareEpisode(pupil=PupilFactory(), kind="CIN", start_date=dt.date(2025, 2, 1),
                           end_date=dt.date(2025, 1, 31))
     with pytest.raises(Exception, match="cannot end before it starts"):
@@ -128,7 +128,7 @@ def test_it_requires_an_end_date_to_end_an_episode(login, dt_user):
     assert field_errors(response, "end_date") == ["This field is required."]
 
 
-def test_an_episode_cannot_end_more_than_a_year_ahead(login, dt_user):
+def test_it_refuses_an_episode_ending_more_than_a_year_ahead(login, dt_user):
     episode = CareEpisodeFactory(kind="CIN", start_date=dt.date(2025, 1, 6))
     response = login(dt_user).post(reverse("pupils:episode_end", args=[episode.pk]), {"end_date": "9999-12-31"})
     assert field_errors(response, "end_date") == [
@@ -137,7 +137,7 @@ def test_an_episode_cannot_end_more_than_a_year_ahead(login, dt_user):
     assert episode.end_date is None
 
 
-def test_a_date_of_birth_at_the_end_of_the_calendar_is_refused_not_a_crash(login, dt_user):
+def test_it_refuses_a_date_of_birth_at_the_end_of_the_calendar_without_a_crash(login, dt_user):
     response = login(dt_user).post(reverse("pupils:add"), {**VALID, "date_of_birth": "9999-01-01",
                                                           "admission_date": "9999-06-01"})
     assert response.status_code == 200

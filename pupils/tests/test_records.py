@@ -18,7 +18,7 @@ def _today(time_machine):
     time_machine.move_to(dt.datetime(2025, 11, 20, 12, 0))
 
 
-def test_attendance_and_persistent_absence_are_derived():
+def test_it_derives_attendance_and_persistent_absence():
     record = AttendanceRecord(possible_sessions=120, attended_sessions=107)
     assert record.percentage == Decimal("89.2")
     assert record.persistently_absent
@@ -30,7 +30,7 @@ def enter(client, pupil, which, **fields):
     return client.post(reverse("pupils:records", args=[pupil.pk]), data)
 
 
-def test_the_dt_enters_attendance_and_a_second_entry_updates_it(login, dt_user):
+def test_it_lets_the_dt_enter_attendance_and_updates_it_on_a_second_entry(login, dt_user):
     pupil = PupilFactory()
     client = login(dt_user)
     enter(client, pupil, "attendance", academic_year=2025, term="autumn", possible_sessions=60, attended_sessions=50)

@@ -50,7 +50,7 @@ def today(time_machine):
     time_machine.move_to(dt.datetime(2026, 11, 22, 12, tzinfo=dt.UTC), tick=False)
 
 
-def test_the_review_lists_only_records_past_the_retention_point(login, head):
+def test_it_lists_only_records_past_the_retention_point(login, head):
     due = old_leaver(last_name="Pastpoint")
     PupilFactory(last_name="Stillkept", date_of_birth=dt.date(2002, 1, 1), admission_date=dt.date(2013, 9, 1),
                  leaving_date=dt.date(2018, 7, 20))
@@ -61,7 +61,7 @@ def test_the_review_lists_only_records_past_the_retention_point(login, head):
     assert on_roll.pk not in [p.pk for p in response.context["pupils"]]
 
 
-def test_a_leaver_is_archived_not_deleted(login, head):
+def test_it_archives_a_leaver_and_does_not_delete_them(login, head):
     leaver = PupilFactory(last_name="Archived", leaving_date=dt.date(2025, 7, 18))
     client = login(head)
     assert "Archived" not in client.get(reverse("pupils:list"), {"category": "all"}).content.decode()
@@ -75,7 +75,7 @@ def test_a_leaver_is_archived_not_deleted(login, head):
     assert Pupil.objects.filter(pk=leaver.pk).exists()
 
 
-def test_a_pupil_past_the_retention_point_but_on_roll_is_not_deleted(login, head):
+def test_it_does_not_delete_a_pupil_past_the_retention_point_but_on_roll(login, head):
     pupil = PupilFactory(date_of_birth=dt.date(2000, 5, 1), admission_date=dt.date(2011, 9, 1))
     client = login(head)
     page = client.get(reverse("pupils:erase", args=[pupil.pk])).content.decode()
@@ -84,19 +84,19 @@ def test_a_pupil_past_the_retention_point_but_on_roll_is_not_deleted(login, head
     assert Pupil.objects.filter(pk=pupil.pk).exists()
 
 
-def test_the_admin_cannot_delete_a_pupil(admin_client):
+def test_it_does_not_let_the_admin_delete_a_pupil(admin_client):
     pupil = PupilFactory()
     assert admin_client.get(reverse("admin:pupils_pupil_delete", args=[pupil.pk])).status_code == 403
 
 
-def test_the_head_must_confirm_the_review(login, head):
+def test_it_makes_the_head_confirm_the_review(login, head):
     pupil = with_casework(old_leaver(), head)
     response = login(head).post(reverse("pupils:erase", args=[pupil.pk]), {})
     assert response.context["form"].errors["reviewed"] == ["Tick to confirm you have reviewed the record."]
     assert Pupil.objects.filter(pk=pupil.pk).exists()
 
 
-def test_deleting_removes_the_records_and_their_history_and_leaves_an_access_log_row(login, head, dt_user):
+def test_it_deletes_the_records_and_their_history_and_leaves_an_access_log_row(login, head, dt_user):
     pupil = with_casework(old_leaver(), head)
     kept = with_casework(old_leaver(), head)
     AccessLog.record(user=dt_user, action=AccessLog.VIEW, pupils=[pupil])

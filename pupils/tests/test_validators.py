@@ -20,8 +20,12 @@ def test_it_accepts_lower_case_and_surrounding_spaces():
 
 
 def test_it_accepts_a_temporary_upn_ending_in_a_letter():
-    body = "80120000500A"
-    validate_upn(upn_check_letter(body) + body)
+    # Worked by hand: 8x2 + 1x4 + 2x5 + 5x10 + A(0)x13 = 80; 80 mod 23 = 11, the 12th letter: M.
+    validate_upn("M80120000500A")
+
+
+def test_it_refuses_a_temporary_upn_with_the_wrong_check_letter():
+    assert "should be M" in messages_for("N80120000500A")
 
 
 def test_it_counts_a_final_letter_by_its_table_value():
@@ -58,6 +62,6 @@ def test_it_refuses_empty_input():
     assert "has 0" in messages_for("")
 
 
-def test_demo_upns_are_valid():
+def test_it_makes_valid_demo_upns():
     for serial in (0, 999, 1000, 89999):
         validate_upn(make_upn(serial))

@@ -24,7 +24,7 @@ READ_PROGRESS = """() => document.querySelector('progress[aria-label="Report pro
     ?.getAttribute('value') ?? null"""
 
 
-def test_the_dt_builds_the_report_and_a_governor_downloads_it(page, browser, live_server, celery_on_redis,
+def test_it_lets_the_dt_build_the_report_and_a_governor_download_it(page, browser, live_server, celery_on_redis,
                                                               monkeypatch, tmp_path):
     make_user("dt", roles.DESIGNATED_TEACHER)
     make_user("governor", roles.GOVERNOR)

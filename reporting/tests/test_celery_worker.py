@@ -59,7 +59,7 @@ def worker(start_worker):
     return start_worker()
 
 
-def test_a_worker_builds_the_report_and_sends_a_digest(worker):
+def test_it_builds_the_report_and_sends_a_digest_on_a_real_worker(worker):
     dt_user = make_user("dt", roles.DESIGNATED_TEACHER)
     pupil = looked_after_pupil(last_name="Workername")
     # The worker runs on today's date: a PEP held this term and not yet signed off is due in the digest.
@@ -84,7 +84,7 @@ def test_a_worker_builds_the_report_and_sends_a_digest(worker):
     assert DigestSent.objects.get().user == dt_user
 
 
-def test_a_task_that_keeps_failing_is_retried_then_recorded(start_worker):
+def test_it_retries_a_failing_task_then_records_it(start_worker):
     """The SMTP server is down: the digest task retries three times, then a TaskFailure says so."""
     from conftest import free_port
 

@@ -66,7 +66,7 @@ def pdf_text(report):
         return "\n".join(page.extract_text() for page in PdfReader(BytesIO(handle.read())).pages)
 
 
-def test_the_report_has_every_section(school, head, django_capture_on_commit_callbacks):
+def test_it_builds_a_report_with_every_section(school, head, django_capture_on_commit_callbacks):
     text = pdf_text(build(head, django_capture_on_commit_callbacks))
     for heading in ("1. The cohort", "2. Personal Education Plans", "3. Pupil Premium Plus 2025-26",
                     "4. Attendance", "5. Suspensions and permanent exclusions", "6. Attainment", "7. Training",
@@ -77,14 +77,14 @@ def test_the_report_has_every_section(school, head, django_capture_on_commit_cal
     assert "94.2%" in text  # whole-school attendance
 
 
-def test_the_report_names_no_pupil(school, head, django_capture_on_commit_callbacks):
+def test_it_names_no_pupil_in_the_report(school, head, django_capture_on_commit_callbacks):
     text = pdf_text(build(head, django_capture_on_commit_callbacks))
     for pupil in school:
         assert pupil.last_name not in text and pupil.upn not in text
         assert pupil.date_of_birth.strftime("%-d %B %Y") not in text
 
 
-def test_small_numbers_are_shown_as_c_with_secondary_suppression(school, head):
+def test_it_shows_small_numbers_as_c_with_secondary_suppression(school, head):
     data = figures.report_data(academic_year=2025, today=dt.date(2026, 7, 15))
     cells = dict(data["cohort"]["cells"])
     assert cells["Previously looked after (PLA)"] == "c"  # 3 pupils
@@ -94,18 +94,18 @@ def test_small_numbers_are_shown_as_c_with_secondary_suppression(school, head):
     assert data["cohort"]["total"] == 22
 
 
-def test_the_threshold_is_a_setting(school, head, settings):
+def test_it_takes_the_threshold_from_a_setting(school, head, settings):
     settings.SMALL_NUMBER_THRESHOLD = 2
     cells = dict(figures.report_data(academic_year=2025, today=dt.date(2026, 7, 15))["cohort"]["cells"])
     assert cells["Previously looked after (PLA)"] == 3
 
 
-def test_the_charts_are_svg(school):
+def test_it_draws_the_charts_as_svg(school):
     data = figures.report_data(academic_year=2025, today=dt.date(2026, 7, 15))
     assert data["cohort"]["chart"].startswith("<svg") and "<rect" in data["cohort"]["chart"]
 
 
-def test_progress_goes_up_to_100_and_the_report_is_ready(school, head, monkeypatch):
+def test_it_raises_progress_to_100_and_marks_the_report_ready(school, head, monkeypatch):
     seen = []
     real = report_builder._set_progress
     monkeypatch.setattr(report_builder, "_set_progress",
@@ -117,7 +117,7 @@ def test_progress_goes_up_to_100_and_the_report_is_ready(school, head, monkeypat
     assert (report.status, report.progress, report.stage) == ("ready", 100, "Ready")
 
 
-def test_a_repeated_task_builds_no_second_report(school, head, django_capture_on_commit_callbacks):
+def test_it_builds_no_second_report_for_a_repeated_task(school, head, django_capture_on_commit_callbacks):
     report = build(head, django_capture_on_commit_callbacks)
     name, built_at = report.pdf.name, report.built_at
     assert report_builder.report_build(report_id=report.pk) == "skipped"
@@ -125,7 +125,7 @@ def test_a_repeated_task_builds_no_second_report(school, head, django_capture_on
     assert (report.pdf.name, report.built_at, GovernorReport.objects.count()) == (name, built_at, 1)
 
 
-def test_a_failed_build_is_reported(school, head, monkeypatch):
+def test_it_reports_a_failed_build(school, head, monkeypatch):
     monkeypatch.setattr(report_builder, "render_report", lambda data: (_ for _ in ()).throw(RuntimeError("no fonts")))
     report = GovernorReport.objects.create(academic_year=2025, requested_by=head)
     with pytest.raises(RuntimeError):
@@ -134,7 +134,7 @@ def test_a_failed_build_is_reported(school, head, monkeypatch):
     assert (report.status, report.error) == ("failed", "no fonts")
 
 
-def test_a_queue_that_is_down_is_shown_not_hidden(school, head, monkeypatch, django_capture_on_commit_callbacks):
+def test_it_shows_a_queue_that_is_down(school, head, monkeypatch, django_capture_on_commit_callbacks):
     from reporting import tasks
 
     def down(*args, **kwargs):
@@ -145,7 +145,7 @@ def test_a_queue_that_is_down_is_shown_not_hidden(school, head, monkeypatch, dja
     assert report.status == "failed" and "Could not reach the task queue" in report.error
 
 
-def test_the_dt_asks_for_the_report_and_a_governor_downloads_it(school, login, dt_user, governor,
+def test_it_lets_the_dt_ask_for_the_report_and_a_governor_download_it(school, login, dt_user, governor,
                                                                  django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = login(dt_user).post(reverse("reporting:governor_report_list"), {"academic_year": "2025"})
@@ -156,13 +156,13 @@ def test_the_dt_asks_for_the_report_and_a_governor_downloads_it(school, login, d
     assert AccessLog.objects.filter(user=governor, action="download", pupil=None).count() == 1
 
 
-def test_a_governor_cannot_ask_for_a_build(login, governor):
+def test_it_refuses_a_governor_asking_for_a_build(login, governor):
     response = login(governor).post(reverse("reporting:governor_report_list"), {"academic_year": "2025"})
     assert response.status_code == 403
     assert not GovernorReport.objects.exists()
 
 
-def test_the_progress_partial_polls_while_running(login, dt_user, head):
+def test_it_polls_the_progress_partial_while_running(login, dt_user, head):
     report = GovernorReport.objects.create(academic_year=2025, requested_by=head, status="building", progress=45,
                                            stage="Adding up Pupil Premium Plus")
     response = login(dt_user).get(report.get_absolute_url(), headers={"HX-Request": "true"})
@@ -176,7 +176,7 @@ def test_the_progress_partial_polls_while_running(login, dt_user, head):
     ("pupils_on_roll", "0", "greater than or equal to 1"),
     ("suspension_days", "-1", "greater than or equal to 0"),
 ])
-def test_whole_school_figures_are_validated(login, dt_user, field, value, message):
+def test_it_validates_whole_school_figures(login, dt_user, field, value, message):
     data = {"term": "autumn", "pupils_on_roll": "900", "attendance_percent": "94", "persistent_absence_percent": "17",
             "suspensions": "4", "suspension_days": "6", "permanent_exclusions": "0", "reading_expected_percent": "70",
             "writing_expected_percent": "65", "maths_expected_percent": "70", field: value}
@@ -185,7 +185,7 @@ def test_whole_school_figures_are_validated(login, dt_user, field, value, messag
     assert not SchoolFigures.objects.exists()
 
 
-def test_entering_a_term_again_corrects_it(login, dt_user):
+def test_it_corrects_a_term_entered_again(login, dt_user):
     data = {"term": "autumn", "pupils_on_roll": "900", "attendance_percent": "94", "persistent_absence_percent": "17",
             "suspensions": "4", "suspension_days": "6", "permanent_exclusions": "0", "reading_expected_percent": "70",
             "writing_expected_percent": "65", "maths_expected_percent": "70"}

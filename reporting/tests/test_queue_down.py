@@ -19,7 +19,7 @@ from reporting.tasks import send_reminder_digests
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_pages_work_while_redis_is_down(login, head, redis_down):
+def test_it_serves_pages_while_redis_is_down(login, head, redis_down):
     pupil = looked_after_pupil()
     client = login(head)
     for url in (reverse("dashboard"), reverse("pupils:list"), pupil.get_absolute_url(),
@@ -27,7 +27,7 @@ def test_pages_work_while_redis_is_down(login, head, redis_down):
         assert client.get(url).status_code == 200, url
 
 
-def test_a_flag_is_saved_and_the_dsl_told_the_email_could_not_be_queued(login, dsl, dt_user, redis_down, caplog):
+def test_it_saves_a_flag_and_tells_the_dsl_the_email_could_not_be_queued(login, dsl, dt_user, redis_down, caplog):
     pupil = PupilFactory()
     client = login(dsl)
     started = time.monotonic()
@@ -49,7 +49,7 @@ def test_a_flag_is_saved_and_the_dsl_told_the_email_could_not_be_queued(login, d
     assert pupil.last_name in login(dt_user).get(reverse("dashboard")).content.decode()
 
 
-def test_a_report_that_cannot_be_queued_says_so_and_the_head_sees_it(login, dt_user, head, redis_down):
+def test_it_says_when_a_report_cannot_be_queued_and_shows_the_head(login, dt_user, head, redis_down):
     response = login(dt_user).post(reverse("reporting:governor_report_list"), {"academic_year": "2025"}, follow=True)
     assert response.status_code == 200
     report = GovernorReport.objects.get()
@@ -60,7 +60,7 @@ def test_a_report_that_cannot_be_queued_says_so_and_the_head_sees_it(login, dt_u
     assert "Building the Report to Governors — could not be queued" in dashboard
 
 
-def test_a_flag_is_not_warned_about_when_the_queue_is_up(login, dsl, dt_user, settings):
+def test_it_gives_no_warning_for_a_flag_when_the_queue_is_up(login, dsl, dt_user, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     pupil = PupilFactory()
     response = login(dsl).post(reverse("pupils:flag"),
@@ -69,7 +69,7 @@ def test_a_flag_is_not_warned_about_when_the_queue_is_up(login, dsl, dt_user, se
     assert not TaskFailure.objects.exists()
 
 
-def test_a_task_out_of_retries_is_recorded_and_shown_to_the_head(login, head, caplog):
+def test_it_records_a_task_out_of_retries_and_shows_the_head(login, head, caplog):
     class Request:
         retries = 3
 

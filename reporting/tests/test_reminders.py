@@ -40,7 +40,7 @@ def counts(user):
     return {item.label: item.count for item in digest_for(user, today=TODAY)}
 
 
-def test_the_dt_digest_lists_casework(casework, dt_user):
+def test_it_lists_casework_in_the_dt_digest(casework, dt_user):
     items = counts(dt_user)
     assert items["PEPs held but not signed off, or rated red"] == 1
     assert items["PEPs due in the next 14 days or overdue"] == 1  # autumn missing; spring held
@@ -50,22 +50,22 @@ def test_the_dt_digest_lists_casework(casework, dt_user):
     assert not any("six-year" in label for label in items)
 
 
-def test_the_dsl_digest_lists_the_window_and_notifications(casework, dsl):
+def test_it_lists_the_window_and_notifications_in_the_dsl_digest(casework, dsl):
     items = counts(dsl)
     assert items["Pupils leaving the six-year 'had a social worker' window in the next 30 days"] == 1
     assert items["Suspensions awaiting the Virtual School consultation or notifications"] == 1
     assert not any("PEP" in label for label in items)
 
 
-def test_the_head_gets_everything(casework, head):
+def test_it_gives_the_head_everything(casework, head):
     assert len(counts(head)) == 6
 
 
-def test_governors_and_staff_get_nothing(casework, governor, staff):
+def test_it_gives_governors_and_staff_nothing(casework, governor, staff):
     assert digest_for(governor, today=TODAY) == [] and digest_for(staff, today=TODAY) == []
 
 
-def test_pp_plus_is_only_mentioned_near_the_year_end(casework, dt_user):
+def test_it_mentions_pp_plus_only_near_the_year_end(casework, dt_user):
     assert not any("PP+" in item.label for item in digest_for(dt_user, today=dt.date(2026, 1, 20)))
 
 
@@ -77,13 +77,13 @@ def test_it_sends_one_email_a_day_and_never_two(casework, dt_user):
     assert DigestSent.objects.get(user=dt_user).items == 5
 
 
-def test_a_new_day_brings_a_new_email(casework, dt_user):
+def test_it_sends_a_new_email_on_a_new_day(casework, dt_user):
     digest_send(user=dt_user, today=TODAY)
     digest_send(user=dt_user, today=TODAY + dt.timedelta(days=1))
     assert len(mail.outbox) == 2
 
 
-def test_a_failed_send_can_be_retried(casework, dt_user, monkeypatch):
+def test_it_retries_a_failed_send(casework, dt_user, monkeypatch):
     def broken(*args, **kwargs):
         raise ConnectionError("SMTP down")
 
@@ -94,7 +94,7 @@ def test_a_failed_send_can_be_retried(casework, dt_user, monkeypatch):
     assert digest_send(user=dt_user, today=TODAY)
 
 
-def test_the_email_names_no_pupil_and_links_to_the_pages(casework, dt_user, head):
+def test_it_names_no_pupil_in_the_email_and_links_to_the_pages(casework, dt_user, head):
     send_reminder_digests()
     for message in mail.outbox:
         text = message.body + message.alternatives[0][0]
@@ -105,12 +105,12 @@ def test_the_email_names_no_pupil_and_links_to_the_pages(casework, dt_user, head
     assert "http://127.0.0.1:8000/casework/peps/" in dt_message.body
 
 
-def test_nothing_due_sends_nothing(dt_user):
+def test_it_sends_nothing_when_nothing_is_due(dt_user):
     assert send_reminder_digests() == 0
     assert mail.outbox == []
 
 
-def test_the_dt_is_told_at_once_about_a_new_flag_and_only_once(login, dsl, dt_user,
+def test_it_tells_the_dt_at_once_about_a_new_flag_and_only_once(login, dsl, dt_user,
                                                                 django_capture_on_commit_callbacks):
     pupil = looked_after_pupil(first_name="Crumpet")
     with django_capture_on_commit_callbacks(execute=True):
@@ -122,6 +122,6 @@ def test_the_dt_is_told_at_once_about_a_new_flag_and_only_once(login, dsl, dt_us
     assert len(mail.outbox) == 1
 
 
-def test_users_can_see_what_the_digest_would_say(login, casework, dt_user):
+def test_it_shows_users_what_the_digest_would_say(login, casework, dt_user):
     body = login(dt_user).get(reverse("reporting:digest")).content.decode()
     assert "PEPs held but not signed off, or rated red</a>: 1" in body

@@ -25,18 +25,18 @@ def test_it_creates_a_demo_user_for_each_role(seeded):
         assert User.objects.get(username=username).groups.filter(name=role).exists()
 
 
-def test_about_three_in_ten_pupils_are_in_the_cohort_with_every_category(seeded):
+def test_it_seeds_about_three_in_ten_pupils_in_the_cohort_in_every_category(seeded):
     counts = Pupil.objects.with_category().category_counts()
     assert 0.22 <= sum(counts.values()) / 400 <= 0.38
     assert all(n > 0 for n in counts.values()), counts
 
 
-def test_every_name_is_obviously_made_up(seeded):
+def test_it_seeds_only_obviously_made_up_names(seeded):
     assert set(Pupil.objects.values_list("first_name", flat=True)) <= set(FIRST_NAMES)
     assert set(Pupil.objects.values_list("last_name", flat=True)) <= set(LAST_NAMES)
 
 
-def test_every_seeded_record_passes_its_own_validation(seeded):
+def test_it_seeds_only_records_that_pass_their_own_validation(seeded):
     for model in (Pupil, CareEpisode, PepMeeting, PepTarget, PpPlusAllocation, PpPlusSpend, ExclusionConsultation,
                   AttendanceRecord):
         for record in model.objects.all()[:300]:
