@@ -6,8 +6,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from . import roles
+from .ics import MAX_BYTES
 from .models import SchoolProfile, Term
-from .terms import TERM_NAMES, TermDates, academic_year_bounds
+from .terms import CLOSURE_KINDS, TERM_NAMES, ClosureDates, TermDates, academic_year_bounds
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -54,6 +55,9 @@ class TermDatesForm(CrispyFormMixin, forms.Form):
         for name in TERM_NAMES:
             self.fields[f"{name}_start"] = forms.DateField(label=f"{name.capitalize()} term starts", widget=DATE_WIDGET)
             self.fields[f"{name}_end"] = forms.DateField(label=f"{name.capitalize()} term ends", widget=DATE_WIDGET)
+        # Rendered inside one <form> with the closures below.
+        self.helper.form_tag = False
+        self.helper.inputs = []
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -86,6 +90,66 @@ class TermDatesForm(CrispyFormMixin, forms.Form):
         return [
             TermDates(self.academic_year, n, data[f"{n}_start"], data[f"{n}_end"]) for n in TERM_NAMES
         ]
+
+
+class ClosureForm(forms.Form):
+    """One closure inside the terms: a half-term, an INSET day or another closure."""
+
+    start_date = forms.DateField(label="From", widget=forms.DateInput(
+        attrs={"type": "date", "class": "form-control form-control-sm"}, format="%Y-%m-%d"))
+    end_date = forms.DateField(label="To (the same day for one day)", widget=forms.DateInput(
+        attrs={"type": "date", "class": "form-control form-control-sm"}, format="%Y-%m-%d"))
+    kind = forms.ChoiceField(choices=CLOSURE_KINDS, label="What",
+                             widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
+    description = forms.CharField(max_length=100, required=False, label="Description",
+                                  widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "The closure must not end before it starts.")
+        return data
+
+
+ClosureFormSet = forms.formset_factory(ClosureForm, extra=3, can_delete=True)
+
+
+def closures_initial(closures: list[ClosureDates]) -> list[dict[str, Any]]:
+    return [{"start_date": c.start, "end_date": c.end, "kind": c.kind, "description": c.description}
+            for c in closures]
+
+
+def closures_inside_terms(
+    academic_year: int, terms: list[TermDates], formset: Any,
+) -> list[ClosureDates] | None:
+    """The closures of a valid formset, each inside one of the terms; None (with errors shown) if not."""
+    closures = []
+    for form in formset.forms:
+        data = form.cleaned_data
+        if not data or data.get("DELETE"):
+            continue
+        start, end = data["start_date"], data["end_date"]
+        if not any(t.start <= start and end <= t.end for t in terms):
+            form.add_error("start_date", "A closure must fall inside one of the terms above.")
+            continue
+        closures.append(ClosureDates(academic_year, start, end, data["kind"], data["description"]))
+    return None if any(f.errors for f in formset.forms) else sorted(closures)
+
+
+class CalendarImportForm(CrispyFormMixin, forms.Form):
+    submit_label = "Read the file"
+    file = forms.FileField(
+        label="Term dates (.ics file)",
+        help_text="The iCalendar file your local authority or trust publishes. Nothing is saved until you "
+                  "have checked what was read and confirmed it.",
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError("The file is larger than 1 MB; export one or two years only.")
+        return upload
 
 
 class TwoFactorCodeForm(CrispyFormMixin, forms.Form):

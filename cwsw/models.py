@@ -12,11 +12,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 
 from .terms import (
+    CLOSURE_KINDS,
     TERM_CHOICES,
+    ClosureDates,
     SchoolCalendar,
     TermDates,
     academic_year_bounds,
-    default_terms,
 )
 
 
@@ -101,31 +102,68 @@ class Term(models.Model):
         if self.start_date and self.end_date and self.end_date <= self.start_date:
             raise ValidationError({"end_date": "The term must end after it starts."})
         if self.academic_year and self.start_date and self.end_date:
-            first, last = academic_year_bounds(self.academic_year)
-            # Academies often start in late August; allow a few weeks either side.
-            if self.start_date < first - dt.timedelta(days=31) or self.end_date > last:
-                raise ValidationError(
-                    "The term's dates must fall inside the academic year "
-                    f"({first:%-d %B %Y} to {last:%-d %B %Y})."
-                )
+            _inside_academic_year(self.academic_year, self.start_date, self.end_date)
 
     @classmethod
     def terms_for(cls, academic_year: int) -> list[TermDates]:
         """Return the year's three terms: the school's dates where entered, else defaults."""
-        return cls.calendar(academic_year, academic_year).terms
+        return cls.calendar(academic_year, academic_year).terms_of(academic_year)
 
     @classmethod
-    def calendar(cls, first_year: int, last_year: int) -> SchoolCalendar:
-        """Return the school calendar for academic years first_year..last_year, in one query."""
-        entered = {
-            (t.academic_year, t.name): t.dates
-            for t in cls.objects.filter(academic_year__range=(first_year, last_year))
-        }
-        return SchoolCalendar([
-            entered.get((year, d.name), d)
-            for year in range(first_year, last_year + 1)
-            for d in default_terms(year)
-        ])
+    def calendar(cls, first_year: int | None = None, last_year: int | None = None) -> SchoolCalendar:
+        """Return the school calendar, in two queries; it answers for any date.
+
+        Every year the school entered is loaded (a few rows a year); the years asked for
+        are only those the caller expects to use, and any other year still gets an answer.
+        """
+        return SchoolCalendar(
+            [t.dates for t in cls.objects.all()],
+            [c.dates for c in Closure.objects.all()],
+        )
+
+
+def _inside_academic_year(academic_year: int, start: dt.date, end: dt.date) -> None:
+    first, last = academic_year_bounds(academic_year)
+    # Academies often start in late August; allow a few weeks either side.
+    if start < first - dt.timedelta(days=31) or end > last:
+        raise ValidationError(
+            "The dates must fall inside the academic year "
+            f"({first:%-d %B %Y} to {last:%-d %B %Y})."
+        )
+
+
+class Closure(models.Model):
+    """Days inside a term when the school is closed: a half-term, an INSET day or another closure."""
+
+    academic_year = models.PositiveSmallIntegerField(
+        help_text="The calendar year of the September the academic year starts in.",
+    )
+    start_date = models.DateField()
+    end_date = models.DateField()
+    kind = models.CharField(max_length=9, choices=CLOSURE_KINDS)
+    description = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["academic_year", "start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")), name="closure_ends_on_or_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.start_date:%-d %b %Y} to {self.end_date:%-d %b %Y}"
+
+    @property
+    def dates(self) -> ClosureDates:
+        return ClosureDates(self.academic_year, self.start_date, self.end_date, self.kind, self.description)
+
+    def clean(self) -> None:
+        if self.start_date and self.end_date:
+            if self.end_date < self.start_date:
+                raise ValidationError({"end_date": "The closure must not end before it starts."})
+            if self.academic_year:
+                _inside_academic_year(self.academic_year, self.start_date, self.end_date)
 
 
 class AccessLogQuerySet(models.QuerySet):

@@ -4,8 +4,9 @@ from typing import Any
 
 from django.db import transaction
 
-from .models import SchoolProfile, Term
-from .terms import TermDates
+from .ics import YearImport
+from .models import Closure, SchoolProfile, Term
+from .terms import ClosureDates, TermDates
 
 
 def school_profile_save(*, profile: SchoolProfile, by: Any) -> SchoolProfile:
@@ -16,11 +17,21 @@ def school_profile_save(*, profile: SchoolProfile, by: Any) -> SchoolProfile:
 
 
 @transaction.atomic
-def terms_save(*, academic_year: int, terms: list[TermDates]) -> None:
-    """Store the year's term dates, replacing any entered before."""
+def calendar_year_save(
+    *, academic_year: int, terms: list[TermDates], closures: list[ClosureDates], by: Any,
+) -> None:
+    """Store a year's term dates and closures, replacing whatever was entered for it before."""
+    Term.objects.filter(academic_year=academic_year).delete()
+    Closure.objects.filter(academic_year=academic_year).delete()
     for term in terms:
-        Term.objects.update_or_create(
-            academic_year=academic_year,
-            name=term.name,
-            defaults={"start_date": term.start, "end_date": term.end},
-        )
+        Term(academic_year=academic_year, name=term.name, start_date=term.start, end_date=term.end).save()
+    for closure in closures:
+        Closure(academic_year=academic_year, start_date=closure.start, end_date=closure.end, kind=closure.kind,
+                description=closure.description[:100]).save()
+
+
+@transaction.atomic
+def calendar_import_save(*, years: list[YearImport], by: Any) -> None:
+    """Save every year read from an .ics file, each replacing that year's dates."""
+    for year in years:
+        calendar_year_save(academic_year=year.academic_year, terms=year.terms, closures=year.closures, by=by)

@@ -9,6 +9,7 @@ school_patterns = [
     path("", views.school_profile, name="school"),
     path("terms/", views.term_dates, name="terms"),
     path("terms/<int:year>/", views.term_dates, name="terms_year"),
+    path("terms/import/", views.term_import, name="terms_import"),
 ]
 
 urlpatterns = [

@@ -9,10 +9,19 @@ from django_otp import DEVICE_ID_SESSION_KEY
 
 from . import roles, twofactor
 from .decorators import role_required
-from .forms import SchoolProfileForm, TermDatesForm, TwoFactorCodeForm
+from .forms import (
+    CalendarImportForm,
+    ClosureFormSet,
+    SchoolProfileForm,
+    TermDatesForm,
+    TwoFactorCodeForm,
+    closures_initial,
+    closures_inside_terms,
+)
+from .ics import calendar_import_read, years_from_json, years_to_json
 from .middleware import two_factor_exempt
 from .models import SchoolProfile, Term
-from .services import school_profile_save, terms_save
+from .services import calendar_import_save, calendar_year_save, school_profile_save
 from .terms import academic_year_label, academic_year_of, year_in_range
 
 
@@ -29,27 +38,62 @@ def school_profile(request: HttpRequest) -> HttpResponse:
 
 @role_required(roles.can_manage_school)
 def term_dates(request: HttpRequest, year: int | None = None) -> HttpResponse:
+    """Enter a year's term dates and the closures inside them (half-terms, INSET days)."""
     current = academic_year_of(timezone.localdate())
     year = current if year is None else year_in_range(year, current=current)
     if year is None:
         messages.error(request, "Choose an academic year within ten years of this one.")
         return redirect("cwsw:terms")
-    entered = Term.objects.filter(academic_year=year).exists()
-    form = TermDatesForm(
-        request.POST or None, academic_year=year, initial_terms=Term.terms_for(year)
-    )
-    if request.method == "POST" and form.is_valid():
-        terms_save(academic_year=year, terms=form.terms())
-        messages.success(request, f"Term dates for {academic_year_label(year)} are saved.")
-        return redirect("cwsw:terms_year", year=year)
+    calendar = Term.calendar()
+    dates = calendar.year(year)
+    data = request.POST if request.method == "POST" else None
+    form = TermDatesForm(data, academic_year=year, initial_terms=dates.terms)
+    # A form posted without the closures section (an older page) means no closures.
+    with_closures = data is None or "closures-TOTAL_FORMS" in data
+    closures = ClosureFormSet(data if with_closures else None, prefix="closures",
+                              initial=closures_initial(dates.closures))
+    if data is not None and form.is_valid() and (not with_closures or closures.is_valid()):
+        kept = closures_inside_terms(year, form.terms(), closures) if with_closures else []
+        if kept is not None:
+            calendar_year_save(academic_year=year, terms=form.terms(), closures=kept, by=request.user)
+            messages.success(request, f"Term dates for {academic_year_label(year)} are saved.")
+            return redirect("cwsw:terms_year", year=year)
     context = {
         "form": form,
+        "closures": closures,
         "year": year,
         "year_label": academic_year_label(year),
-        "entered": entered,
+        "entered": not dates.on_defaults,
         "years": [(y, academic_year_label(y)) for y in range(current - 1, current + 2)],
     }
     return render(request, "cwsw/term_dates.html", context)
+
+
+IMPORT_SESSION_KEY = "cwsw_calendar_import"
+
+
+@role_required(roles.can_manage_school)
+def term_import(request: HttpRequest) -> HttpResponse:
+    """Read an .ics file, show what it says, and save its years only once the user confirms."""
+    form = CalendarImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and request.POST.get("confirm"):
+        years = request.session.pop(IMPORT_SESSION_KEY, None)
+        if not years:
+            messages.error(request, "There is nothing to import: read the file again.")
+            return redirect("cwsw:terms_import")
+        calendar_import_save(years=years_from_json(years), by=request.user)
+        labels = ", ".join(academic_year_label(int(y)) for y in years)
+        messages.success(request, f"Term dates imported for {labels}.")
+        return redirect("cwsw:terms_year", year=int(min(years)))
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = calendar_import_read(form.cleaned_data["file"].read())
+        if result.ok:
+            request.session[IMPORT_SESSION_KEY] = years_to_json(result.years)
+    replaces = {y.academic_year for y in result.years} & set(
+        Term.objects.values_list("academic_year", flat=True)) if result and result.ok else set()
+    context = {"form": form, "result": result, "replaces": sorted(academic_year_label(y) for y in replaces)}
+    return render(request, "cwsw/term_import.html", context)
 
 
 def _next_url(request: HttpRequest) -> str:

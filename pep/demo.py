@@ -44,6 +44,7 @@ def seed_demo_casework(*, seed: int = 2026, as_of: dt.date | None = None) -> dic
     fy = financial_year_of(today)
     rate = PpPlusRate.rate_for(fy) or Decimal("2630.00")
     dt_user = get_user_model().objects.filter(username="dt").first()
+    calendar = Term.calendar()
     terms = [t for t in Term.terms_for(year) if t.end < today] + [
         t for t in Term.terms_for(year) if t.start <= today <= t.end
     ]
@@ -78,8 +79,9 @@ def seed_demo_casework(*, seed: int = 2026, as_of: dt.date | None = None) -> dic
                 late = roll > 0.92
                 day = term.end + dt.timedelta(days=3) if late else term.start + dt.timedelta(days=rng.randint(10, 40))
                 day = min(day, today) if held else today + dt.timedelta(days=rng.randint(3, 20))
+                counts_for = calendar.term_for_meeting(day) or term
                 peps.append(PepMeeting(
-                    pupil=pupil, academic_year=year, term=term.name, meeting_date=day,
+                    pupil=pupil, academic_year=counts_for.academic_year, term=counts_for.name, meeting_date=day,
                     status=("complete" if roll < 0.8 else "held") if held else "planned",
                     attendees=["child", "carer", "social_worker", "dt"],
                     child_views="Enjoys art and football; finds mornings hard." if held else "",
@@ -102,7 +104,9 @@ def seed_demo_casework(*, seed: int = 2026, as_of: dt.date | None = None) -> dic
                 pupil=pupil, incident_date=incident, incident="Demo incident: refused to follow instructions",
                 proposed_action="suspension", consulted_on=incident, vs_adviser="Demo Adviser",
                 vs_advice="Consider a reduced timetable first", decision="suspension", decision_date=incident,
-                first_day=incident + dt.timedelta(days=1), days=Decimal(rng.choice(["0.5", "1", "2", "6"])),
+                pla_parent_consent=True,  # consulted with the parents' consent where the child was adopted
+                first_day=calendar.next_school_day(incident + dt.timedelta(days=1)),
+                days=Decimal(rng.choice(["0.5", "1", "2", "6"])),
                 social_worker_notified_on=incident if rng.random() < 0.7 else None,
             ))
     bulk_create_with_history(attendance, AttendanceRecord, batch_size=2000)

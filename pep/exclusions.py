@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from cwsw.terms import SchoolCalendar
+from cwsw.terms import SchoolCalendar, TermDates
 from pupils import cohort
 
 from .models import (
@@ -21,6 +20,8 @@ from .models import (
 )
 
 HAS_SOCIAL_WORKER = (cohort.CLA, cohort.CWSW)
+# SEN support (K) or an EHC plan (E): suspending such a pupil calls for a warning.
+SEN_WARNING_CODES = ("K", "E")
 
 
 @dataclass
@@ -28,10 +29,15 @@ class ExclusionFlags:
     consult_first: bool = False
     reinstatement_review: bool = False
     alternative_provision: bool = False
+    # A looked-after child: agree provision with the Virtual School from the first day.
+    agree_provision_with_virtual_school: bool = False
     different_intervention: bool = False
+    sen_warning: bool = False
     notifications_due: list[str] = field(default_factory=list)
     term_days: Decimal = Decimal("0")
     last_day: dt.date | None = None
+    # Days served in each term (a suspension over a holiday is served in two terms or years).
+    days_by_term: list[tuple[TermDates, Decimal]] = field(default_factory=list)
 
     def awaiting_action(self, *, consults: bool) -> bool:
         """Waiting for the Virtual School consultation (for those who consult) or for notifications."""
@@ -40,7 +46,19 @@ class ExclusionFlags:
     @property
     def any(self) -> bool:
         return bool(self.consult_first or self.reinstatement_review or self.alternative_provision
-                    or self.different_intervention or self.notifications_due)
+                    or self.different_intervention or self.notifications_due
+                    or self.agree_provision_with_virtual_school)
+
+
+def _run_lengths(days: list[dt.date], calendar: SchoolCalendar) -> dict[dt.date, int]:
+    """For each day served, the length of the run of consecutive school days it is in."""
+    runs: list[list[dt.date]] = []
+    for day in sorted(set(days)):
+        if runs and calendar.add_school_days(runs[-1][-1], 1) == day:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return {day: len(run) for run in runs for day in run}
 
 
 def exclusion_flags(
@@ -49,38 +67,59 @@ def exclusion_flags(
     pupil_exclusions: Iterable[ExclusionConsultation],
     category: str | None,
     calendar: SchoolCalendar,
+    sen_status: str = "",
 ) -> ExclusionFlags:
-    """Work out what needs doing about one exclusion, given the pupil's others and category."""
+    """Work out what needs doing about one exclusion, given the pupil's others and category.
+
+    Days are counted where they are served, on the school calendar; whatever dates are
+    stored, this answers (a date far away simply has no school days near it).
+    """
     flags = ExclusionFlags()
     if not exclusion.decision:
         flags.consult_first = category == cohort.CLA and exclusion.consulted_on is None
         return flags
     if exclusion.decision not in EXCLUDING:
         return flags
-    day = exclusion.first_day or exclusion.decision_date
-    term = calendar.term_of(day)
-    if term:
-        in_term = [
-            e for e in pupil_exclusions
-            if e.decision == SUSPENSION and term.start <= (e.first_day or e.decision_date) <= term.end
+    suspensions = [e for e in pupil_exclusions if e.decision == SUSPENSION]
+    served = {e.pk: e.served_days(calendar) for e in suspensions}
+    mine = exclusion.served_days(calendar) if exclusion.pk not in served else served[exclusion.pk]
+    by_term: dict[TermDates, Decimal] = {}
+    for other in suspensions:
+        for day, part in served[other.pk]:
+            term = calendar.term_of(day)
+            if term is not None:
+                by_term[term] = by_term.get(term, Decimal("0")) + part
+    my_terms: dict[TermDates, Decimal] = {}
+    for day, part in mine:
+        term = calendar.term_of(day)
+        if term is not None:
+            my_terms[term] = my_terms.get(term, Decimal("0")) + part
+    flags.days_by_term = sorted(my_terms.items(), key=lambda item: item[0].start)
+    first_term = calendar.term_of(mine[0][0] if mine else (exclusion.first_day or exclusion.decision_date))
+    if first_term is not None:
+        flags.term_days = by_term.get(first_term, Decimal("0"))
+        earlier = [
+            e for e in suspensions
+            if (e.decision_date, e.pk or 0) < (exclusion.decision_date, exclusion.pk or 0)
+            and served[e.pk] and calendar.term_of(served[e.pk][0][0]) == first_term
         ]
-        flags.term_days = sum((e.days or Decimal("0") for e in in_term), Decimal("0"))
-        earlier = [e for e in in_term if (e.decision_date, e.pk) < (exclusion.decision_date, exclusion.pk)]
         flags.different_intervention = exclusion.decision == SUSPENSION and bool(earlier)
     flags.reinstatement_review = (
         exclusion.decision == PERMANENT_EXCLUSION
-        or flags.term_days > REINSTATEMENT_TERM_DAYS
+        or any(by_term.get(term, Decimal("0")) > REINSTATEMENT_TERM_DAYS for term in my_terms)
         or exclusion.public_exam_missed
     )
-    flags.alternative_provision = exclusion.decision == PERMANENT_EXCLUSION or (
-        exclusion.days is not None and exclusion.days > ALTERNATIVE_PROVISION_FROM_DAY - 1
+    # Back-to-back suspensions count as one run of days out of school.
+    runs = _run_lengths([day for days in served.values() for day, _ in days] + [d for d, _ in mine], calendar)
+    flags.alternative_provision = exclusion.decision == PERMANENT_EXCLUSION or any(
+        runs.get(day, 0) >= ALTERNATIVE_PROVISION_FROM_DAY for day, _ in mine
     )
+    flags.agree_provision_with_virtual_school = category == cohort.CLA
+    flags.sen_warning = sen_status in SEN_WARNING_CODES
     if category in HAS_SOCIAL_WORKER and not exclusion.social_worker_notified_on:
         flags.notifications_due.append("social worker")
     if category == cohort.CLA and not exclusion.vsh_notified_on:
         flags.notifications_due.append("Virtual School Head")
-    if exclusion.decision == SUSPENSION and exclusion.first_day and exclusion.days:
-        whole_days = math.ceil(exclusion.days)
-        start = exclusion.first_day
-        flags.last_day = start if whole_days <= 1 else calendar.add_school_days(start, whole_days - 1)
+    if mine:
+        flags.last_day = mine[-1][0]
     return flags

@@ -5,9 +5,6 @@ from django.utils import timezone
 
 from cwsw.forms import DATE_WIDGET, CrispyFormMixin
 from cwsw.terms import (
-    TERM_CHOICES,
-    academic_year_label,
-    academic_year_of,
     financial_year_label,
     financial_year_of,
 )
@@ -25,11 +22,6 @@ from .models import (
 )
 
 
-def academic_year_choices() -> list[tuple[int, str]]:
-    this = academic_year_of(timezone.localdate())
-    return [(y, academic_year_label(y)) for y in range(this + 1, this - 3, -1)]
-
-
 def financial_year_choices() -> list[tuple[int, str]]:
     this = financial_year_of(timezone.localdate())
     return [(y, financial_year_label(y)) for y in range(this + 1, this - 4, -1)]
@@ -37,14 +29,13 @@ def financial_year_choices() -> list[tuple[int, str]]:
 
 class PepPlanForm(CrispyFormMixin, forms.ModelForm):
     submit_label = "Plan PEP"
-    academic_year = forms.TypedChoiceField(coerce=int, choices=academic_year_choices, label="Academic year")
-    term = forms.ChoiceField(choices=TERM_CHOICES, label="For the term")
 
     class Meta:
         model = PepMeeting
-        fields = ["academic_year", "term", "is_initial", "meeting_date"]
+        fields = ["meeting_date", "is_initial"]
         widgets = {"meeting_date": DATE_WIDGET}
         labels = {"meeting_date": "Meeting date"}
+        help_texts = {"meeting_date": "The PEP counts for the term this date falls in."}
 
 
 class PepHoldForm(CrispyFormMixin, forms.ModelForm):
@@ -157,7 +148,7 @@ class ExclusionForm(CrispyFormMixin, forms.ModelForm):
         fields = [
             "incident_date", "incident", "proposed_action",
             "consulted_on", "vs_adviser", "vs_advice", "alternatives_considered",
-            "decision", "decision_date", "first_day", "days", "public_exam_missed",
+            "pla_parent_consent", "decision", "decision_date", "first_day", "days", "public_exam_missed",
             "social_worker_notified_on", "vsh_notified_on", "reintegration_meeting_on",
         ]
         widgets = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from decimal import Decimal
 
 from django.conf import settings
@@ -14,9 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from cwsw.models import Term
 from cwsw.terms import (
     TERM_CHOICES,
-    academic_year_bounds,
+    SchoolCalendar,
     academic_year_label,
     academic_year_of,
     financial_year_bounds,
@@ -131,6 +133,17 @@ class PepMeeting(models.Model):
         unknown = set(self.attendees or []) - {a for a, _ in ATTENDEES}
         if unknown:
             raise ValidationError({"attendees": "Choose attendees from the list."})
+        if self.meeting_date and self.pupil_id and self.pupil.cohort_category(self.meeting_date) != cohort.CLA:
+            raise ValidationError({"meeting_date": (
+                f"This pupil is not looked after on {self.meeting_date:%-d %B %Y}: a PEP is for a looked-after "
+                "child, on a date they are in care."
+            )})
+
+    def count_for_term_of_meeting(self, calendar: SchoolCalendar) -> None:
+        """Set the academic year and term this PEP counts for: those of its meeting date."""
+        term = calendar.term_for_meeting(self.meeting_date)
+        if term is not None:
+            self.academic_year, self.term = term.academic_year, term.name
 
 
 class PepTargetQuerySet(models.QuerySet):
@@ -362,6 +375,10 @@ class ExclusionConsultation(models.Model):
         help_text="Halves allowed: a lunchtime suspension is half a day.",
     )
     public_exam_missed = models.BooleanField(default=False)
+    pla_parent_consent = models.BooleanField(
+        "parents agreed to the Virtual School being consulted", default=False,
+        help_text="Previously looked-after children only: the Virtual School is consulted with the parents' consent.",
+    )
 
     social_worker_notified_on = models.DateField(null=True, blank=True)
     vsh_notified_on = models.DateField("Virtual School Head notified on", null=True, blank=True)
@@ -385,6 +402,24 @@ class ExclusionConsultation(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("pep:exclusion_edit", args=[self.pk])
+
+    def served_days(self, calendar: SchoolCalendar) -> list[tuple[dt.date, Decimal]]:
+        """The school days a suspension covers, each with the part of a day served (a lunchtime is half).
+
+        The first n school days from its first day (the decision date if none is given).
+        A permanent exclusion has no count of days.
+        """
+        if self.decision != SUSPENSION or not self.days:
+            return []
+        start = self.first_day or self.decision_date
+        if start is None:
+            return []
+        whole = math.ceil(self.days)
+        days = calendar.school_days_from(start, whole)
+        served = [(day, Decimal("1")) for day in days]
+        if served and len(served) == whole and self.days != whole:
+            served[-1] = (served[-1][0], self.days - (whole - 1))
+        return served
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
@@ -413,8 +448,19 @@ class ExclusionConsultation(models.Model):
             errors["days"] = "Only a suspension has a number of days."
         if self.days and (self.days * 2) % 1:
             errors["days"] = "Days are whole or half days (e.g. 1 or 0.5)."
-        if self.decision in EXCLUDING and self.first_day and self.decision_date and self.first_day < self.decision_date:
-            errors["first_day"] = "The suspension cannot start before the decision."
+        calendar = None
+        if self.decision in EXCLUDING and self.first_day and self.decision_date:
+            if self.first_day < self.decision_date:
+                errors["first_day"] = "The suspension cannot start before the decision."
+            elif self.first_day > self.decision_date + dt.timedelta(days=365):
+                errors["first_day"] = "The first day must be within a year of the decision."
+            else:
+                calendar = Term.calendar()
+                if not calendar.is_school_day(self.first_day):
+                    errors["first_day"] = (
+                        f"{self.first_day:%-d %B %Y} is not a school day (a weekend, holiday, closure or bank "
+                        f"holiday); the next school day is {calendar.next_school_day(self.first_day):%-d %B %Y}."
+                    )
         if self.decision_date:
             for name in ("social_worker_notified_on", "vsh_notified_on"):
                 value = getattr(self, name)
@@ -423,13 +469,19 @@ class ExclusionConsultation(models.Model):
         if not errors and self.decision in EXCLUDING and self.pupil_id and self.decision_date:
             self._check_consultation(errors)
         if not errors and self.decision == SUSPENSION and self.pupil_id:
-            self._check_yearly_cap(errors)
+            self._check_yearly_cap(errors, calendar or Term.calendar())
         if errors:
             raise ValidationError(errors)
 
     def _check_consultation(self, errors: dict[str, str]) -> None:
         """A looked-after child's suspension or exclusion needs the Virtual School consulted first."""
-        if self.pupil.cohort_category(self.decision_date) != cohort.CLA:
+        category = self.pupil.cohort_category(self.decision_date)
+        if category == cohort.PLA and self.consulted_on and not self.pla_parent_consent:
+            errors["pla_parent_consent"] = (
+                "This pupil was previously looked after: the Virtual School is consulted only with the parents' "
+                "consent. Tick to record that they agreed, or leave the consultation date empty."
+            )
+        if category != cohort.CLA:
             return
         if not self.consulted_on:
             errors["consulted_on"] = (
@@ -439,19 +491,29 @@ class ExclusionConsultation(models.Model):
         elif self.consulted_on > self.decision_date:
             errors["consulted_on"] = "The Virtual School must be consulted on or before the decision date."
 
-    def _check_yearly_cap(self, errors: dict[str, str]) -> None:
-        start_year = academic_year_of(self.decision_date)
-        first, last = academic_year_bounds(start_year)
-        others = (
-            ExclusionConsultation.objects.suspensions()
-            .filter(pupil_id=self.pupil_id, decision_date__range=(first, last))
-            .exclude(pk=self.pk)
-            .aggregate(total=Sum("days"))["total"] or Decimal("0")
-        )
-        if others + self.days > MAX_SUSPENSION_DAYS_A_YEAR:
-            left = MAX_SUSPENSION_DAYS_A_YEAR - others
-            errors["days"] = (
-                f"A pupil can be suspended for at most 45 school days in an academic year. "
-                f"{others.normalize():f} days are already recorded for {academic_year_label(start_year)}, "
-                f"so at most {max(left, Decimal('0')).normalize():f} more."
-            )
+    def _check_yearly_cap(self, errors: dict[str, str], calendar: SchoolCalendar) -> None:
+        """At most 45 days of suspension served in an academic year, counted where each day is served."""
+        mine = days_by_academic_year(self.served_days(calendar))
+        if not mine:
+            return
+        others = ExclusionConsultation.objects.suspensions().filter(pupil_id=self.pupil_id).exclude(pk=self.pk)
+        served = days_by_academic_year([d for other in others for d in other.served_days(calendar)])
+        for year in sorted(mine):
+            already = served.get(year, Decimal("0"))
+            if already + mine[year] > MAX_SUSPENSION_DAYS_A_YEAR:
+                left = max(MAX_SUSPENSION_DAYS_A_YEAR - already, Decimal("0"))
+                errors["days"] = (
+                    f"A pupil can be suspended for at most 45 school days in an academic year. "
+                    f"{already.normalize():f} days are already served in {academic_year_label(year)}, "
+                    f"so at most {left.normalize():f} more can be served in it."
+                )
+                return
+
+
+def days_by_academic_year(served: list[tuple[dt.date, Decimal]]) -> dict[int, Decimal]:
+    """Add up days served by the academic year each day falls in."""
+    totals: dict[int, Decimal] = {}
+    for day, part in served:
+        year = academic_year_of(day)
+        totals[year] = totals.get(year, Decimal("0")) + part
+    return totals

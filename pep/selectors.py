@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, Sum
+from django.db.models import Count, Max, Prefetch, Sum
 
 from cwsw.models import SchoolProfile, Term
-from cwsw.terms import academic_year_bounds, financial_year_label
+from cwsw.terms import academic_year_bounds, academic_year_of, financial_year_label
 from pupils import cohort
 from pupils.models import CareEpisode, Pupil
 
@@ -72,29 +72,89 @@ class Grid:
     counts: list
 
 
-def compliance_grid(*, user: Any, academic_year: int, today: dt.date) -> Grid:
+def compliance_grid(*, user: Any, academic_year: int, today: dt.date, overdue_only: bool = False) -> Grid:
     """Every looked-after child on roll in the year (that the user may see), by term."""
-    return school_compliance_grid(pupils=Pupil.objects.visible_to(user), academic_year=academic_year, today=today)
+    return school_compliance_grid(pupils=Pupil.objects.visible_to(user), academic_year=academic_year, today=today,
+                                  overdue_only=overdue_only)
 
 
-def school_compliance_grid(*, pupils: Any, academic_year: int, today: dt.date) -> Grid:
-    """The compliance grid over the given pupils: on time, late, missing, due soon (4 queries)."""
-    first, last = academic_year_bounds(academic_year)
-    calendar = Term.calendar(academic_year - 1, academic_year + 1)
-    terms = [t for t in calendar.terms if t.academic_year == academic_year]
-    school_days = SchoolProfile.load().initial_pep_school_days
-    looked_after = pupils.looked_after_during(first, last)
-    ids = looked_after.values("pk")
+def _pep_window(academic_year: int) -> tuple[dt.date, dt.date]:
+    """Meeting dates that can count for the year's terms (a meeting in the summer holiday counts for autumn)."""
+    return dt.date(academic_year, 7, 1), dt.date(academic_year + 1, 8, 31)
+
+
+def _care_periods(ids: Any) -> dict[int, list[compliance.Period]]:
     periods: dict[int, list[compliance.Period]] = defaultdict(list)
     for pupil_id, start, end in (
         CareEpisode.objects.filter(kind=cohort.CLA, pupil__in=ids).order_by("start_date")
         .values_list("pupil_id", "start_date", "end_date")
     ):
         periods[pupil_id].append(compliance.Period(start, end))
+    return periods
+
+
+def _latest_held(ids: Any) -> dict[int, dt.date]:
+    """Each pupil's latest PEP held, in any year (one query)."""
+    return dict(
+        PepMeeting.objects.filter(pupil__in=ids, status__in=[HELD, COMPLETE]).values("pupil")
+        .annotate(latest=Max("meeting_date")).values_list("pupil", "latest").order_by()
+    )
+
+
+@dataclass(frozen=True)
+class _HeldOn:
+    meeting_date: dt.date
+    status: str = HELD
+
+
+def overdue_peps(*, pupils: Any, today: dt.date) -> dict[int, tuple[PupilRef, compliance.Slot]]:
+    """The oldest overdue PEP of each child looked after and on roll today, from any academic year.
+
+    Only a due date after the child's latest PEP can be overdue, so the search starts at
+    the later of that PEP, the care period's start and the admission (a few terms).
+    """
+    calendar = Term.calendar()
+    school_days = SchoolProfile.load().initial_pep_school_days
+    now = pupils.looked_after_during(today, today)
+    ids = now.values("pk")
+    periods, latest = _care_periods(ids), _latest_held(ids)
+    found = {}
+    for pk, first_name, last_name, admitted, left in now.order_by("last_name", "first_name", "pk").values_list(
+        "pk", "first_name", "last_name", "admission_date", "leaving_date"
+    ):
+        current = next((p for p in reversed(compliance.care_periods(periods[pk])) if p.covers(today)), None)
+        if current is None:
+            continue
+        held = latest.get(pk)
+        since = max(d for d in (current.start, admitted, held) if d is not None)
+        for year in range(academic_year_of(since) - 1, academic_year_of(today) + 1):
+            slots = compliance.pep_slots(
+                cla_periods=periods[pk], on_roll=_on_roll(admitted, left), terms=calendar.terms_of(year),
+                peps=[_HeldOn(held)] if held else [], school_days=school_days, calendar=calendar, today=today,
+                latest_held=held,
+            )
+            overdue = next((slot for slot in slots if slot.overdue), None)
+            if overdue is not None:
+                found[pk] = (PupilRef(pk, first_name, last_name), overdue)
+                break
+    return found
+
+
+def school_compliance_grid(*, pupils: Any, academic_year: int, today: dt.date, overdue_only: bool = False) -> Grid:
+    """The compliance grid over the given pupils: on time, late, missing, due soon (a fixed number of queries)."""
+    first, last = academic_year_bounds(academic_year)
+    calendar = Term.calendar()
+    terms = calendar.terms_of(academic_year)
+    school_days = SchoolProfile.load().initial_pep_school_days
+    looked_after = pupils.looked_after_during(first, last)
+    if overdue_only:
+        looked_after = looked_after.filter(pk__in=list(overdue_peps(pupils=pupils, today=today)))
+    ids = looked_after.values("pk")
+    periods, latest = _care_periods(ids), _latest_held(ids)
     peps: dict[int, list[PepRef]] = defaultdict(list)
     for pk, pupil_id, term, status, meeting_date in (
-        PepMeeting.objects.filter(academic_year=academic_year, pupil__in=ids).order_by("meeting_date")
-        .values_list("pk", "pupil_id", "term", "status", "meeting_date")
+        PepMeeting.objects.filter(meeting_date__range=_pep_window(academic_year), pupil__in=ids)
+        .order_by("meeting_date").values_list("pk", "pupil_id", "term", "status", "meeting_date")
     ):
         peps[pupil_id].append(PepRef(pk, academic_year, term, status, meeting_date))
     rows = []
@@ -102,24 +162,24 @@ def school_compliance_grid(*, pupils: Any, academic_year: int, today: dt.date) -
         "pk", "first_name", "last_name", "admission_date", "leaving_date"
     ):
         slots = compliance.pep_slots(
-            cla_periods=periods[pk],
-            on_roll=_on_roll(admitted, left),
-            terms=terms, peps=peps[pk], school_days=school_days, calendar=calendar, today=today,
+            cla_periods=periods[pk], on_roll=_on_roll(admitted, left), terms=terms, peps=peps[pk],
+            school_days=school_days, calendar=calendar, today=today, latest_held=latest.get(pk),
         )
-        held = sum(1 for p in peps[pk] if p.status in (HELD, COMPLETE))
+        held = sum(1 for s in slots if s.status in (compliance.ON_TIME, compliance.LATE))
         rows.append(GridRow(PupilRef(pk, first_name, last_name), slots, held))
     return Grid(academic_year, terms, rows, compliance.term_counts([r.slots for r in rows], terms))
 
 
 def pupil_slots(*, pupil: Pupil, academic_year: int, today: dt.date) -> list[compliance.Slot]:
-    calendar = Term.calendar(academic_year - 1, academic_year + 1)
-    terms = [t for t in calendar.terms if t.academic_year == academic_year]
+    calendar = Term.calendar()
     periods = [compliance.Period(start, end) for start, end in (
         pupil.episodes.filter(kind=cohort.CLA).order_by("start_date").values_list("start_date", "end_date"))]
     return compliance.pep_slots(
-        cla_periods=periods, on_roll=_on_roll(pupil.admission_date, pupil.leaving_date), terms=terms,
-        peps=list(pupil.peps.filter(academic_year=academic_year)),
+        cla_periods=periods, on_roll=_on_roll(pupil.admission_date, pupil.leaving_date),
+        terms=calendar.terms_of(academic_year),
+        peps=list(pupil.peps.filter(meeting_date__range=_pep_window(academic_year))),
         school_days=SchoolProfile.load().initial_pep_school_days, calendar=calendar, today=today,
+        latest_held=_latest_held([pupil.pk]).get(pupil.pk),
     )
 
 
@@ -134,7 +194,7 @@ class ExclusionRow:
 
 def _exclusion_rows(
     exclusions: list[ExclusionConsultation], episodes: list[CareEpisode], *, calendar: Any, today: dt.date,
-    shown: Any = lambda e: True,
+    sen_status: str, shown: Any = lambda e: True,
 ) -> list[ExclusionRow]:
     """Rows for one pupil's exclusions (all of them are needed to work out each one's flags)."""
     rows = []
@@ -142,7 +202,8 @@ def _exclusion_rows(
         if shown(e):
             category = cohort.category_from_episodes(episodes, e.decision_date or today)
             rows.append(ExclusionRow(e, category, exclusion_flags(
-                e, pupil_exclusions=exclusions, calendar=calendar, category=category)))
+                e, pupil_exclusions=exclusions, calendar=calendar, category=category,
+                sen_status=sen_status)))
     return rows
 
 
@@ -150,9 +211,9 @@ def pupil_exclusions(*, pupil: Pupil, today: dt.date) -> list[ExclusionRow]:
     exclusions = list(pupil.exclusions.all())
     if not exclusions:
         return []
-    years = [e.incident_date.year for e in exclusions]
-    calendar = Term.calendar(min(years) - 1, max(years) + 1)
-    return _exclusion_rows(exclusions, list(pupil.episodes.all()), calendar=calendar, today=today)
+    calendar = Term.calendar()
+    return _exclusion_rows(exclusions, list(pupil.episodes.all()), calendar=calendar, today=today,
+                           sen_status=pupil.sen_status)
 
 
 @dataclass
@@ -207,12 +268,12 @@ def exclusions_overview(*, user: Any, academic_year: int, today: dt.date) -> lis
         .filter(exclusions__incident_date__range=(first, last)).distinct()
         .prefetch_related("exclusions", "episodes")
     )
-    calendar = Term.calendar(academic_year - 1, academic_year + 1)
+    calendar = Term.calendar()
     rows = []
     for pupil in pupils:
         rows += _exclusion_rows(
             list(pupil.exclusions.all()), list(pupil.episodes.all()), calendar=calendar, today=today,
-            shown=lambda e: first <= e.incident_date <= last,
+            sen_status=pupil.sen_status, shown=lambda e: first <= e.incident_date <= last,
         )
     rows.sort(key=lambda r: (r.exclusion.incident_date, r.exclusion.pk), reverse=True)
     return rows

@@ -12,7 +12,8 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from cwsw.models import AccessLog
+from cwsw.models import AccessLog, Term
+from pupils.models import Pupil
 
 from .models import (
     CARRIED_FORWARD,
@@ -58,7 +59,8 @@ def previous_pep(pep: PepMeeting) -> PepMeeting | None:
 
 @transaction.atomic
 def pep_plan(*, pep: PepMeeting, by: Any) -> PepMeeting:
-    """Plan a PEP meeting for a pupil."""
+    """Plan a PEP meeting for a pupil looked after on its date; it counts for that date's term."""
+    pep.count_for_term_of_meeting(Term.calendar())
     _save(pep, pupil=pep.pupil, by=by, detail="PEP planned")
     return pep
 
@@ -69,6 +71,7 @@ def pep_hold(*, pep: PepMeeting, by: Any) -> PepMeeting:
     pep.refuse_if_locked()
     if pep.status == PLANNED:
         pep.status = HELD
+    pep.count_for_term_of_meeting(Term.calendar())
     _save(pep, pupil=pep.pupil, by=by, detail="PEP held")
     return pep
 
@@ -188,6 +191,11 @@ def spend_record(*, spend: PpPlusSpend, by: Any) -> PpPlusSpend:
 
 @transaction.atomic
 def exclusion_save(*, exclusion: ExclusionConsultation, by: Any) -> ExclusionConsultation:
-    """Record an incident, the Virtual School consultation, the decision and the notifications."""
+    """Record an incident, the Virtual School consultation, the decision and the notifications.
+
+    The pupil's row is locked first, so two suspensions saved at once are checked against
+    the 45-day cap one after the other.
+    """
+    Pupil.objects.select_for_update().filter(pk=exclusion.pupil_id).first()
     _save(exclusion, pupil=exclusion.pupil, by=by, detail="Exclusion record")
     return exclusion

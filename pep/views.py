@@ -112,7 +112,7 @@ def pupil_summary(request: HttpRequest, pk: int) -> HttpResponse:
 def pep_add(request: HttpRequest, pk: int) -> HttpResponse:
     pupil = get_pupil_for(request.user, pk)
     today = timezone.localdate()
-    form = PepPlanForm(request.POST or None, initial={"academic_year": academic_year_of(today), "meeting_date": today})
+    form = PepPlanForm(request.POST or None, initial={"meeting_date": today})
     form.instance.pupil = pupil
     if request.method == "POST" and form.is_valid():
         pep = services.pep_plan(pep=form.instance, by=request.user)

@@ -23,6 +23,7 @@ EXPECTED = {
     "cwsw:school":          dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
     "cwsw:terms":           dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
     "cwsw:terms_year":      dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
+    "cwsw:terms_import":    dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
     "pupils:access_log":      dict(head=200, dt_user=403, dsl=403, governor=403, staff=403, norole=403),
     "pupils:list":          dict(head=200, dt_user=200, dsl=200, governor=403, staff=200, norole=403),
     "pupils:add":           dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),

@@ -56,8 +56,10 @@ def test_it_counts_a_review_held_by_the_end_of_term_as_on_time():
     assert (autumn.status, autumn.due, autumn.is_initial) == (ON_TIME, D(2025, 12, 19), False)
 
 
-def test_it_counts_a_review_held_after_the_end_of_term_as_late():
-    assert slots([pep("autumn", D(2026, 1, 6))])[0].status == LATE
+def test_it_counts_a_review_held_after_the_end_of_term_for_the_next_term():
+    # A PEP counts for the term its meeting falls in: autumn is missed, spring is on time.
+    autumn, spring, _ = slots([pep("autumn", D(2026, 1, 6))])
+    assert (autumn.status, spring.status) == (MISSING, ON_TIME)
 
 
 def test_it_counts_a_term_with_no_pep_after_its_end_as_missing():

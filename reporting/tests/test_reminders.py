@@ -33,7 +33,8 @@ def casework(dsl):
                        flagged_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC))  # new flag
     leaving = CareEpisodeFactory(kind="CIN", start_date=dt.date(2019, 1, 1), end_date=dt.date(2020, 3, 20),
                                  pupil__date_of_birth=dt.date(2012, 1, 1)).pupil
-    return {"pupils": [pupil, leaving]}
+    never_had_a_pep = looked_after_pupil()  # looked after since January 2024: overdue ever since
+    return {"pupils": [pupil, leaving, never_had_a_pep]}
 
 
 def counts(user):
@@ -43,7 +44,8 @@ def counts(user):
 def test_it_lists_casework_in_the_dt_digest(casework, dt_user):
     items = counts(dt_user)
     assert items["PEPs held but not signed off, or rated red"] == 1
-    assert items["PEPs due in the next 14 days or overdue"] == 1  # autumn missing; spring held
+    # The first pupil's missing autumn PEP is missed, not overdue: a PEP was held since (spring).
+    assert items["PEPs due in the next 14 days or overdue"] == 1
     assert items["PP+ allocations not fully spent, with the financial year ending within 60 days"] == 1
     assert items["Suspensions awaiting the Virtual School consultation or notifications"] == 1
     assert items["New social-worker flags from the DSL you have not opened yet"] == 1
