@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 
 from pupils.models import Pupil
 
-from .models import ExclusionConsultation, PepMeeting, PepTarget, PpPlusAllocation
+from .models import ExclusionConsultation, PepMeeting, PepTarget, PpPlusAllocation, PpPlusSpend
 
 
 def get_pep_for(user: Any, pk: int) -> PepMeeting:
@@ -30,4 +30,11 @@ def get_exclusion_for(user: Any, pk: int) -> ExclusionConsultation:
     visible = Pupil.objects.visible_to(user)
     return get_object_or_404(
         ExclusionConsultation.objects.select_related("pupil").filter(pupil__in=visible), pk=pk
+    )
+
+
+def get_spend_for(user: Any, pk: int) -> PpPlusSpend:
+    visible = Pupil.objects.visible_to(user)
+    return get_object_or_404(
+        PpPlusSpend.objects.select_related("allocation__pupil").filter(allocation__pupil__in=visible), pk=pk
     )

@@ -124,6 +124,27 @@ class AllocationForm(CrispyFormMixin, forms.ModelForm):
         widgets = {"received_on": DATE_WIDGET}
 
 
+REASON_HELP = "Why it was wrong. The history keeps this with the figures as they were."
+
+
+class AllocationCorrectForm(AllocationForm):
+    submit_label = "Save the correction"
+    reason = forms.CharField(label="Reason for the correction", max_length=500, help_text=REASON_HELP,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WithdrawForm(CrispyFormMixin, forms.Form):
+    submit_label = "Withdraw"
+    reason = forms.CharField(
+        label="Reason for withdrawing", max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="E.g. 'Entered twice'. It stays on file, marked withdrawn, and counts in no total.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper.inputs[0].field_classes = "btn btn-danger"
+
+
 class SpendForm(CrispyFormMixin, forms.ModelForm):
     submit_label = "Record spend"
 
@@ -166,3 +187,9 @@ class ExclusionForm(CrispyFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.instance.pupil = pupil
         self.fields["days"].widget.attrs["step"] = "0.5"
+
+
+class SpendCorrectForm(SpendForm):
+    submit_label = "Save the correction"
+    reason = forms.CharField(label="Reason for the correction", max_length=500, help_text=REASON_HELP,
+                             widget=forms.Textarea(attrs={"rows": 2}))

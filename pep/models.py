@@ -237,11 +237,30 @@ SOURCES = [(VIRTUAL_SCHOOL, "Virtual School (looked after)"), (DIRECT, "Paid to 
 
 
 class AllocationQuerySet(models.QuerySet):
+    def live(self) -> AllocationQuerySet:
+        """Allocations not withdrawn (a withdrawn one stays on file, with its reason)."""
+        return self.filter(withdrawn_at__isnull=True)
+
     def with_spent(self) -> AllocationQuerySet:
-        return self.annotate(spent=models.functions.Coalesce(Sum("spends__amount"), ZERO))
+        return self.annotate(spent=models.functions.Coalesce(
+            Sum("spends__amount", filter=Q(spends__withdrawn_at__isnull=True)), ZERO))
 
 
-class PpPlusAllocation(models.Model):
+class Withdrawable(models.Model):
+    """A money record that is corrected or withdrawn with a reason, never deleted."""
+
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.TextField("reason for withdrawing", blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+
+class PpPlusAllocation(Withdrawable):
     pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="pp_allocations")
     financial_year = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(2010), MaxValueValidator(2100)],
@@ -277,11 +296,33 @@ class PpPlusAllocation(models.Model):
                 raise ValidationError({"received_on": "The date received cannot be in the future."})
             if self.received_on < financial_year_bounds(self.financial_year - 1)[0]:
                 raise ValidationError({"received_on": "That is long before the financial year starts."})
+        if self.financial_year and self.pupil_id:
+            first, last = financial_year_bounds(self.financial_year)
+            if cohort.category_during(self.pupil.episodes.all(), first, last) not in (cohort.CLA, cohort.PLA):
+                raise ValidationError({"financial_year": (
+                    f"This pupil was neither looked after nor previously looked after in "
+                    f"{financial_year_label(self.financial_year)}: PP+ is only for them."
+                )})
+        if self.pk and self.amount is not None and not self.is_withdrawn:
+            spent = self.spends.live().aggregate(total=Sum("amount"))["total"] or ZERO
+            if self.amount < spent:
+                raise ValidationError({"amount": (
+                    f"£{spent:,.2f} is already spent from this allocation; it cannot be less than that."
+                )})
+
+    @property
+    def default_source(self) -> str:
+        """Where PP+ comes from: the Virtual School for a looked-after child, else paid to the school."""
+        if self.financial_year and self.pupil_id:
+            first, last = financial_year_bounds(self.financial_year)
+            if cohort.category_during(self.pupil.episodes.all(), first, last) == cohort.CLA:
+                return VIRTUAL_SCHOOL
+        return DIRECT
 
     def spent_total(self) -> Decimal:
         spent = getattr(self, "spent", None)
         if spent is None:
-            spent = self.spends.aggregate(total=Sum("amount"))["total"] or ZERO
+            spent = self.spends.live().aggregate(total=Sum("amount"))["total"] or ZERO
         return spent
 
     def remaining(self) -> Decimal:
@@ -300,7 +341,13 @@ SPEND_CATEGORIES = [
 ]
 
 
-class PpPlusSpend(models.Model):
+class SpendQuerySet(models.QuerySet):
+    def live(self) -> SpendQuerySet:
+        """Spends not withdrawn, from allocations not withdrawn."""
+        return self.filter(withdrawn_at__isnull=True, allocation__withdrawn_at__isnull=True)
+
+
+class PpPlusSpend(Withdrawable):
     allocation = models.ForeignKey(PpPlusAllocation, on_delete=models.PROTECT, related_name="spends")
     spent_on = models.DateField()
     amount = models.DecimalField(
@@ -315,6 +362,7 @@ class PpPlusSpend(models.Model):
     impact = models.TextField(blank=True)
 
     history = HistoricalRecords()
+    objects = SpendQuerySet.as_manager()
 
     class Meta:
         ordering = ["spent_on", "id"]
@@ -322,6 +370,12 @@ class PpPlusSpend(models.Model):
 
     def __str__(self) -> str:
         return f"£{self.amount:,} on {self.spent_on:%d/%m/%Y}: {self.description[:40]}"
+
+    @property
+    def carried_forward(self) -> bool:
+        """Spent after its allocation's financial year ended (the money was carried forward)."""
+        return bool(self.spent_on and self.allocation_id
+                    and self.spent_on > financial_year_bounds(self.allocation.financial_year)[1])
 
     def clean(self) -> None:
         if self.spent_on:
@@ -331,6 +385,21 @@ class PpPlusSpend(models.Model):
                 raise ValidationError(
                     {"spent_on": "The spend is dated before this allocation's financial year starts."}
                 )
+        if self.allocation_id and self.amount is not None and not self.is_withdrawn:
+            self._check_overspend()
+
+    def _check_overspend(self) -> None:
+        """A spend may not take its allocation below zero (spend_record also locks the allocation)."""
+        allocation = self.allocation
+        if allocation.is_withdrawn:
+            raise ValidationError("This allocation was withdrawn; nothing can be spent from it.")
+        spent = allocation.spends.live().exclude(pk=self.pk).aggregate(total=Sum("amount"))["total"] or ZERO
+        remaining = allocation.amount - spent
+        if self.amount > remaining:
+            raise ValidationError({"amount": (
+                f"This would overspend the allocation: £{remaining:,.2f} of £{allocation.amount:,.2f} "
+                f"remains, and this spend is £{self.amount:,.2f}."
+            )})
 
 
 # --- Suspensions, exclusions and the consultation ----------------------------------

@@ -235,8 +235,8 @@ class PpSummary:
 
 def pp_summary(*, financial_year: int, pupil: Pupil | None = None) -> PpSummary:
     """Allocated, spent and spent by category in a financial year, for the school or one pupil."""
-    allocations = PpPlusAllocation.objects.filter(financial_year=financial_year)
-    spends = PpPlusSpend.objects.filter(allocation__financial_year=financial_year)
+    allocations = PpPlusAllocation.objects.live().filter(financial_year=financial_year)
+    spends = PpPlusSpend.objects.live().filter(allocation__financial_year=financial_year)
     if pupil is not None:
         allocations = allocations.filter(pupil=pupil)
         spends = spends.filter(allocation__pupil=pupil)

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from cwsw.models import AccessLog, Term
@@ -21,7 +20,6 @@ from .models import (
     HELD,
     PLANNED,
     RED,
-    ZERO,
     ExclusionConsultation,
     PepMeeting,
     PepReopening,
@@ -32,8 +30,8 @@ from .models import (
 )
 
 
-def _log(by: Any, pep: PepMeeting, detail: str) -> None:
-    AccessLog.record(user=by, action=AccessLog.CHANGE, pupils=[pep.pupil], detail=detail)
+def _log(by: Any, record: PepMeeting | PpPlusAllocation, detail: str) -> None:
+    AccessLog.record(user=by, action=AccessLog.CHANGE, pupils=[record.pupil], detail=detail)
 
 
 def _save(record: Any, *, pupil: Any, by: Any, detail: str) -> None:
@@ -172,20 +170,62 @@ def allocation_record(*, allocation: PpPlusAllocation, by: Any) -> PpPlusAllocat
 def spend_record(*, spend: PpPlusSpend, by: Any) -> PpPlusSpend:
     """Save a PP+ spend unless it would take its allocation below zero.
 
-    The allocation row is locked first, so two spends saved at once are checked one
-    after the other and cannot overspend it together.
+    The allocation row is locked first, so two spends saved at once are checked (by the
+    spend's own validation) one after the other and cannot overspend it together.
     """
     with transaction.atomic():
-        allocation = PpPlusAllocation.objects.select_for_update().get(pk=spend.allocation_id)
-        spent = allocation.spends.exclude(pk=spend.pk).aggregate(total=Sum("amount"))["total"] or ZERO
-        remaining = allocation.amount - spent
-        if spend.amount > remaining:
-            raise ValidationError({"amount": (
-                f"This would overspend the allocation: £{remaining:,.2f} of £{allocation.amount:,.2f} "
-                f"remains, and this spend is £{spend.amount:,.2f}."
-            )})
-        spend.allocation = allocation
-        _save(spend, pupil=allocation.pupil, by=by, detail="PP+ spend")
+        spend.allocation = PpPlusAllocation.objects.select_for_update().get(pk=spend.allocation_id)
+        _save(spend, pupil=spend.allocation.pupil, by=by, detail="PP+ spend")
+    return spend
+
+
+def _reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why: the history keeps it with the old figures."})
+    return reason
+
+
+@transaction.atomic
+def allocation_correct(*, allocation: PpPlusAllocation, reason: str, by: Any) -> PpPlusAllocation:
+    """Correct a wrong allocation; the history keeps what it was and why it changed."""
+    allocation._change_reason = _reason(reason)
+    PpPlusAllocation.objects.select_for_update().filter(pk=allocation.pk).first()
+    _save(allocation, pupil=allocation.pupil, by=by, detail="PP+ allocation corrected")
+    return allocation
+
+
+@transaction.atomic
+def allocation_withdraw(*, allocation: PpPlusAllocation, reason: str, by: Any) -> PpPlusAllocation:
+    """Withdraw an allocation recorded in error (kept on file, left out of every total)."""
+    allocation = PpPlusAllocation.objects.select_for_update().select_related("pupil").get(pk=allocation.pk)
+    if allocation.is_withdrawn:
+        raise ValidationError("This allocation is already withdrawn.")
+    if allocation.spends.live().exists():
+        raise ValidationError("Withdraw or move the spends from this allocation first.")
+    allocation.withdrawn_reason = allocation._change_reason = _reason(reason)
+    allocation.withdrawn_at = timezone.now()
+    allocation.save()
+    _log(by, allocation, "PP+ allocation withdrawn")
+    return allocation
+
+
+def spend_correct(*, spend: PpPlusSpend, reason: str, by: Any) -> PpPlusSpend:
+    """Correct a wrong spend (still refused if it would overspend); the history keeps what it was."""
+    spend._change_reason = _reason(reason)
+    return spend_record(spend=spend, by=by)
+
+
+@transaction.atomic
+def spend_withdraw(*, spend: PpPlusSpend, reason: str, by: Any) -> PpPlusSpend:
+    """Withdraw a spend recorded in error (kept on file, left out of every total)."""
+    spend = PpPlusSpend.objects.select_for_update().select_related("allocation__pupil").get(pk=spend.pk)
+    if spend.is_withdrawn:
+        raise ValidationError("This spend is already withdrawn.")
+    spend.withdrawn_reason = spend._change_reason = _reason(reason)
+    spend.withdrawn_at = timezone.now()
+    spend.save()
+    _log(by, spend.allocation, "PP+ spend withdrawn")
     return spend
 
 

@@ -22,6 +22,10 @@ urlpatterns = [
     path("pupils/<int:pk>/exclusions/add/", views.exclusion_add, name="exclusion_add"),
     path("pp-plus/", views.pp_school, name="pp_school"),
     path("pp-plus/allocations/<int:pk>/spend/", views.spend_add, name="spend_add"),
+    path("pp-plus/allocations/<int:pk>/correct/", views.allocation_edit, name="allocation_edit"),
+    path("pp-plus/allocations/<int:pk>/withdraw/", views.allocation_withdraw, name="allocation_withdraw"),
+    path("pp-plus/spends/<int:pk>/correct/", views.spend_edit, name="spend_edit"),
+    path("pp-plus/spends/<int:pk>/withdraw/", views.spend_withdraw, name="spend_withdraw"),
     path("exclusions/", views.exclusions, name="exclusions"),
     path("exclusions/<int:pk>/", views.exclusion_edit, name="exclusion_edit"),
 ]

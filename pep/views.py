@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -15,13 +17,13 @@ from cwsw.terms import (
     financial_year_of,
     year_in_range,
 )
-from pupils import cohort
 from pupils.access import get_pupil_for
 
 from . import selectors, services
-from .access import get_allocation_for, get_exclusion_for, get_pep_for, get_target_for
+from .access import get_allocation_for, get_exclusion_for, get_pep_for, get_spend_for, get_target_for
 from .compliance import STATUS_LABELS
 from .forms import (
+    AllocationCorrectForm,
     AllocationForm,
     ExclusionForm,
     PepHoldForm,
@@ -30,10 +32,12 @@ from .forms import (
     PepTargetForm,
     RateForm,
     ReopenForm,
+    SpendCorrectForm,
     SpendForm,
     TargetReviewForm,
+    WithdrawForm,
 )
-from .models import DIRECT, PLANNED, VIRTUAL_SCHOOL, PepMeeting, PpPlusRate
+from .models import PLANNED, PepMeeting, PpPlusAllocation, PpPlusRate
 from .pdf import render_pep
 
 
@@ -58,8 +62,12 @@ def _locked(request: HttpRequest, pep: PepMeeting, to: str) -> HttpResponse | No
 def grid(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     year = _year_param(request, academic_year_of(today))
+    overdue_only = request.GET.get("overdue") == "1"
     context = {
-        "grid": selectors.compliance_grid(user=request.user, academic_year=year, today=today),
+        "grid": selectors.compliance_grid(user=request.user, academic_year=year, today=today,
+                                          overdue_only=overdue_only),
+        "year": year,
+        "overdue_only": overdue_only,
         "year_label": academic_year_label(year),
         "previous_year": year - 1,
         "next_year": year + 1,
@@ -283,7 +291,7 @@ def allocation_add(request: HttpRequest, pk: int) -> HttpResponse:
     pupil = get_pupil_for(request.user, pk)
     today = timezone.localdate()
     fy = financial_year_of(today)
-    source = VIRTUAL_SCHOOL if pupil.cohort_category(today) == cohort.CLA else DIRECT
+    source = PpPlusAllocation(pupil=pupil, financial_year=fy).default_source
     form = AllocationForm(request.POST or None, initial={
         "financial_year": fy, "amount": PpPlusRate.rate_for(fy), "source": source, "received_on": today,
     })
@@ -314,7 +322,76 @@ def spend_add(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "pep/form.html", context)
 
 
-def _add_errors(form: SpendForm, error: ValidationError) -> None:
+@role_required(roles.can_do_casework)
+def allocation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct an allocation recorded wrongly, with the reason."""
+    allocation = get_allocation_for(request.user, pk)
+    form = AllocationCorrectForm(request.POST or None, instance=allocation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.allocation_correct(allocation=form.instance, reason=form.cleaned_data["reason"],
+                                        by=request.user)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "The allocation is corrected; the history keeps what it was.")
+            return redirect("pep:pupil", pk=allocation.pupil_id)
+    return render(request, "pep/form.html", {"form": form, "title": f"Correct {allocation}",
+                                             "pupil": allocation.pupil})
+
+
+@role_required(roles.can_do_casework)
+def allocation_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """Withdraw an allocation recorded in error: it stays on file and counts in no total."""
+    allocation = get_allocation_for(request.user, pk)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.allocation_withdraw(allocation=allocation, reason=form.cleaned_data["reason"], by=request.user)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "The allocation is withdrawn.")
+            return redirect("pep:pupil", pk=allocation.pupil_id)
+    return render(request, "pep/form.html", {"form": form, "title": f"Withdraw {allocation}",
+                                             "pupil": allocation.pupil})
+
+
+@role_required(roles.can_do_casework)
+def spend_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a spend recorded wrongly, with the reason."""
+    spend = get_spend_for(request.user, pk)
+    form = SpendCorrectForm(request.POST or None, instance=spend, allocation=spend.allocation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.spend_correct(spend=form.instance, reason=form.cleaned_data["reason"], by=request.user)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "The spend is corrected; the history keeps what it was.")
+            return redirect("pep:pupil", pk=spend.allocation.pupil_id)
+    return render(request, "pep/form.html", {"form": form, "title": f"Correct the spend {spend}",
+                                             "pupil": spend.allocation.pupil})
+
+
+@role_required(roles.can_do_casework)
+def spend_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """Withdraw a spend recorded in error: it stays on file and counts in no total."""
+    spend = get_spend_for(request.user, pk)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.spend_withdraw(spend=spend, reason=form.cleaned_data["reason"], by=request.user)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "The spend is withdrawn.")
+            return redirect("pep:pupil", pk=spend.allocation.pupil_id)
+    return render(request, "pep/form.html", {"form": form, "title": f"Withdraw the spend {spend}",
+                                             "pupil": spend.allocation.pupil})
+
+
+def _add_errors(form: Any, error: ValidationError) -> None:
     """Show a service's refusal next to the field it concerns."""
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)

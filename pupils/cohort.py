@@ -87,6 +87,31 @@ def category_from_episodes(episodes: Iterable[Episode], as_of: dt.date) -> str |
     return None
 
 
+def category_during(episodes: Iterable[Episode], first: dt.date, last: dt.date) -> str | None:
+    """The highest category (CLA first) the pupil had on any day from first to last, or None."""
+    episodes = list(episodes)
+    if last < first:
+        return None
+
+    def overlaps(e: Episode) -> bool:
+        return e.start_date <= last and (e.end_date is None or e.end_date >= first)
+
+    if any(e.kind == CLA and overlaps(e) for e in episodes):
+        return CLA
+    if any(e.kind == PLA and e.start_date <= last for e in episodes):
+        return PLA
+    if any(e.kind in (CIN, CP) and overlaps(e) for e in episodes):
+        return CWSW
+    # Some day D from first to last with end < D <= end + 6 years.
+    if any(
+        e.kind in PREVIOUS_KINDS and e.end_date is not None and e.end_date < last
+        and previous_window_end(e.end_date) >= first
+        for e in episodes
+    ):
+        return CWSW_PREV
+    return None
+
+
 def labelled(counts: dict[str, object]) -> list[tuple[str, str, object]]:
     """Return (category, label, count) rows in the register's order, for templates."""
     return [(c, CATEGORY_LABELS[c], counts[c]) for c in CATEGORIES]

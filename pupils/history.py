@@ -87,6 +87,8 @@ class Change:
     record: str
     kind: str
     fields: list[FieldChange] = field(default_factory=list)
+    # Why it was changed, where the change said (a correction or withdrawal of PP+).
+    reason: str = ""
 
     @property
     def kind_label(self) -> str:
@@ -147,7 +149,7 @@ def pupil_history(pupil: Any, user: Any) -> list[Change]:
             change = Change(
                 at=row.history_date, by=_person(row.history_user), section=section.title,
                 record=section.title if section.model == "pupils.Pupil" else names.record(section.model, row.id),
-                kind=row.history_type,
+                kind=row.history_type, reason=row.history_change_reason or "",
             )
             if row.history_type == "+":
                 change.fields = [

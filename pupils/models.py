@@ -127,6 +127,26 @@ class PupilQuerySet(models.QuerySet):
             Q(leaving_date__isnull=True) | Q(leaving_date__gt=first)
         )
 
+    def cohort_during(self, first: dt.date, last: dt.date) -> dict[int, str]:
+        """Every pupil on roll and in the cohort at some time from first to last, leavers included,
+        with the highest category they had while on roll then (pupil id -> category).
+
+        The database narrows the pupils to those on roll then with an episode begun by the end;
+        the cohort rules (cohort.category_during) decide over the days each was on roll.
+        """
+        candidates = (
+            self.filter(admission_date__lte=last).filter(Q(leaving_date__isnull=True) | Q(leaving_date__gt=first))
+            .filter(Exists(CareEpisode.objects.filter(pupil=OuterRef("pk"), start_date__lte=last)))
+            .prefetch_related("episodes")
+        )
+        found = {}
+        for pupil in candidates:
+            on_roll_last = min(last, pupil.leaving_date - dt.timedelta(days=1)) if pupil.leaving_date else last
+            category = cohort.category_during(pupil.episodes.all(), max(first, pupil.admission_date), on_roll_last)
+            if category:
+                found[pupil.pk] = category
+        return found
+
     def leaving_window(self, as_of: dt.date | None = None, days: int = 30) -> PupilQuerySet:
         """Pupils in CWSW_PREV today who leave the six-year window within `days` days."""
         day = as_of or timezone.localdate()
@@ -384,7 +404,8 @@ class TermRecord(models.Model):
         return f"{self.get_term_display()} {academic_year_label(self.academic_year)}"
 
 
-PERSISTENT_ABSENCE_BELOW = Decimal("90.0")
+# Persistent absence (the DfE measure): missing 10% or more of possible sessions.
+PERSISTENT_ABSENCE_MISSED_PERCENT = 10
 
 
 def attendance_percentage(*, attended: int, possible: int) -> Decimal | None:
@@ -395,9 +416,11 @@ def attendance_percentage(*, attended: int, possible: int) -> Decimal | None:
 
 
 def is_persistently_absent(*, attended: int, possible: int) -> bool:
-    """The one rule for persistent absence, on the percentage as shown."""
-    pct = attendance_percentage(attended=attended, possible=possible)
-    return pct is not None and pct < PERSISTENT_ABSENCE_BELOW
+    """The one rule for persistent absence: 10% or more of sessions missed (attendance of 90.0% or lower).
+
+    Worked in whole numbers, so 126 of 140 sessions (exactly 90.0%) counts and rounding cannot move it.
+    """
+    return bool(possible) and (possible - attended) * 100 >= PERSISTENT_ABSENCE_MISSED_PERCENT * possible
 
 
 class AttendanceRecord(TermRecord):

@@ -69,7 +69,7 @@ def _pp_plus_unspent(user: Any, today: dt.date, with_rows: bool) -> tuple[int, l
     if (financial_year_bounds(fy)[1] - today).days > PP_PLUS_WARNING_DAYS:
         return 0, []
     count = (
-        PpPlusAllocation.objects.filter(pupil__in=Pupil.objects.visible_to(user), financial_year=fy)
+        PpPlusAllocation.objects.live().filter(pupil__in=Pupil.objects.visible_to(user), financial_year=fy)
         .with_spent().filter(amount__gt=F("spent")).count()
     )
     return count, []

@@ -56,22 +56,23 @@ def _key_stage_case(as_of: dt.date) -> Case:
     return Case(*whens, default=Value("Other"), output_field=CharField())
 
 
-def cohort_section(as_of: dt.date) -> dict[str, Any]:
-    """Counts by category, key stage, SEN and FSM, in one query."""
+def cohort_section(year_cohort: dict[int, str], as_of: dt.date) -> dict[str, Any]:
+    """Counts by category, key stage, SEN and FSM of the year's cohort."""
     rows = (
-        Pupil.objects.on_roll(as_of).in_cohort(as_of).annotate(key_stage=_key_stage_case(as_of))
-        .values("category", "key_stage", "sen_status", "fsm_eligible").annotate(n=Count("pk")).order_by()
+        Pupil.objects.filter(pk__in=list(year_cohort)).annotate(key_stage=_key_stage_case(as_of))
+        .values_list("pk", "key_stage", "sen_status", "fsm_eligible")
     )
     by_category: Counter = Counter()
     by_stage: dict[str, Counter] = defaultdict(Counter)
     sen: dict[str, Counter] = defaultdict(Counter)
     fsm: Counter = Counter()
-    for row in rows:
-        by_category[row["category"]] += row["n"]
-        by_stage[row["key_stage"]][row["category"]] += row["n"]
-        sen[row["category"]][row["sen_status"]] += row["n"]
-        if row["fsm_eligible"]:
-            fsm[row["category"]] += row["n"]
+    for pk, key_stage, sen_status, fsm_eligible in rows:
+        category = year_cohort[pk]
+        by_category[category] += 1
+        by_stage[key_stage][category] += 1
+        sen[category][sen_status] += 1
+        if fsm_eligible:
+            fsm[category] += 1
     cells, total = suppress_counts({c: by_category[c] for c in cohort.CATEGORIES})
     stages = []
     for stage in [*years.KEY_STAGES, "Other"]:
@@ -89,8 +90,9 @@ def cohort_section(as_of: dt.date) -> dict[str, Any]:
             "stages": stages, "overlap": overlap, "chart": chart}
 
 
-def pep_section(academic_year: int, today: dt.date) -> dict[str, Any]:
-    grid = school_compliance_grid(pupils=Pupil.objects.all(), academic_year=academic_year, today=today)
+def pep_section(year_cohort: dict[int, str], academic_year: int, today: dt.date) -> dict[str, Any]:
+    grid = school_compliance_grid(pupils=Pupil.objects.filter(pk__in=list(year_cohort)),
+                                  academic_year=academic_year, today=today)
     terms = []
     for term, counts in zip(grid.terms, grid.counts, strict=True):
         statuses = {s: counts[s] for s in (compliance.ON_TIME, compliance.LATE, compliance.MISSING)}
@@ -98,7 +100,7 @@ def pep_section(academic_year: int, today: dt.date) -> dict[str, Any]:
         terms.append((term.name.capitalize(), cells[compliance.ON_TIME], cells[compliance.LATE],
                       cells[compliance.MISSING], total))
     ratings = dict(
-        PepMeeting.objects.filter(academic_year=academic_year).exclude(vs_rating="")
+        PepMeeting.objects.filter(academic_year=academic_year, pupil__in=list(year_cohort)).exclude(vs_rating="")
         .values_list("vs_rating").annotate(n=Count("pk")).order_by()
     )
     rating_cells, _ = suppress_counts({r: ratings.get(r, 0) for r, _ in RATINGS})
@@ -107,8 +109,8 @@ def pep_section(academic_year: int, today: dt.date) -> dict[str, Any]:
 
 
 def pp_section(financial_year: int) -> dict[str, Any]:
-    allocations = PpPlusAllocation.objects.filter(financial_year=financial_year)
-    spends = PpPlusSpend.objects.filter(allocation__financial_year=financial_year)
+    allocations = PpPlusAllocation.objects.live().filter(financial_year=financial_year)
+    spends = PpPlusSpend.objects.live().filter(allocation__financial_year=financial_year)
     totals = allocations.aggregate(total=Sum("amount"), pupils=Count("pupil", distinct=True))
     spent = spends.aggregate(total=Sum("amount"), n=Count("pk"), with_impact=Count("pk", filter=~Q(impact="")))
     by_category = dict(spends.values_list("category").annotate(total=Sum("amount")).order_by())
@@ -131,8 +133,8 @@ def pp_section(financial_year: int) -> dict[str, Any]:
     }
 
 
-def attendance_section(academic_year: int, as_of: dt.date, school: list[SchoolFigures]) -> dict[str, Any]:
-    cohort_ids = Pupil.objects.on_roll(as_of).in_cohort(as_of).values("pk")
+def attendance_section(year_cohort: dict[int, str], academic_year: int, school: list[SchoolFigures]) -> dict[str, Any]:
+    cohort_ids = list(year_cohort)
     per_pupil = (
         AttendanceRecord.objects.filter(academic_year=academic_year, pupil__in=cohort_ids)
         .values("pupil").annotate(possible=Sum("possible_sessions"), attended=Sum("attended_sessions")).order_by()
@@ -161,11 +163,9 @@ def _mean(values: list[Decimal]) -> Decimal | None:
     return (sum(values) / len(values)).quantize(Decimal("0.1")) if values else None
 
 
-def exclusions_section(academic_year: int, as_of: dt.date, school: list[SchoolFigures]) -> dict[str, Any]:
+def exclusions_section(year_cohort: dict[int, str], academic_year: int, school: list[SchoolFigures]) -> dict[str, Any]:
     first, last = academic_year_bounds(academic_year)
-    in_year = ExclusionConsultation.objects.filter(
-        decision_date__range=(first, last), pupil__in=Pupil.objects.in_cohort(as_of).values("pk"),
-    )
+    in_year = ExclusionConsultation.objects.filter(decision_date__range=(first, last), pupil__in=list(year_cohort))
     figures = in_year.aggregate(
         suspensions=Count("pk", filter=Q(decision=SUSPENSION)),
         days=Sum("days", filter=Q(decision=SUSPENSION)),
@@ -183,8 +183,8 @@ def exclusions_section(academic_year: int, as_of: dt.date, school: list[SchoolFi
     }
 
 
-def attainment_section(academic_year: int, as_of: dt.date, school: list[SchoolFigures]) -> dict[str, Any]:
-    cohort_ids = Pupil.objects.on_roll(as_of).in_cohort(as_of).values("pk")
+def attainment_section(year_cohort: dict[int, str], academic_year: int, school: list[SchoolFigures]) -> dict[str, Any]:
+    cohort_ids = list(year_cohort)
     latest: dict[int, AttainmentRecord] = {}
     order = {name: i for i, name in enumerate(TERM_NAMES)}
     for record in AttainmentRecord.objects.filter(academic_year=academic_year, pupil__in=cohort_ids):
@@ -213,16 +213,18 @@ def report_data(*, academic_year: int, today: dt.date, progress: Progress | None
     as_of = min(today, last)
     school = list(SchoolFigures.objects.filter(academic_year=academic_year))
     step(10, "Counting the cohort")
-    data: dict[str, Any] = {"cohort": cohort_section(as_of)}
+    # Every section counts these children: on roll and in the cohort at any time in the year, leavers included.
+    year_cohort = Pupil.objects.cohort_during(first, as_of)
+    data: dict[str, Any] = {"cohort": cohort_section(year_cohort, as_of)}
     step(30, "Checking PEP compliance")
-    data["peps"] = pep_section(academic_year, today)
+    data["peps"] = pep_section(year_cohort, academic_year, today)
     step(45, "Adding up Pupil Premium Plus")
     data["pp"] = pp_section(academic_year)
     step(55, "Attendance and suspensions")
-    data["attendance"] = attendance_section(academic_year, as_of, school)
-    data["exclusions"] = exclusions_section(academic_year, as_of, school)
+    data["attendance"] = attendance_section(year_cohort, academic_year, school)
+    data["exclusions"] = exclusions_section(year_cohort, academic_year, school)
     step(65, "Attainment, training and the narrative")
-    data["attainment"] = attainment_section(academic_year, as_of, school)
+    data["attainment"] = attainment_section(year_cohort, academic_year, school)
     data["training"] = [
         (label, list(TrainingRecord.objects.filter(attended_by=code, date__range=(first, last))))
         for code, label in TrainingRecord.AUDIENCES

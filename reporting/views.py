@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from cwsw import roles
 from cwsw.decorators import role_required
-from cwsw.models import TaskFailure
+from cwsw.models import TaskFailure, Term
 from cwsw.terms import academic_year_label, academic_year_of, financial_year_of, year_in_range
 from pep import selectors
 from pupils import cohort
@@ -53,6 +53,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context["due_counts_only"] = [item for item in due if item.count and item.key in COUNTS_ONLY]
     if roles.can_do_casework(user):
         context["pp"] = selectors.pp_summary(financial_year=financial_year_of(today))
+    if roles.can_manage_school(user):
+        calendar = Term.calendar()
+        this_year = academic_year_of(today)
+        context["years_on_defaults"] = [
+            academic_year_label(y) for y in (this_year, this_year + 1) if calendar.on_defaults(y)]
     if roles.can_see_task_failures(user):
         # Background work that failed in the last 30 days, so nobody relies on an e-mail never sent.
         failures = TaskFailure.objects.filter(at__gte=timezone.now() - dt.timedelta(days=30))

@@ -156,6 +156,7 @@ PAGES_WITH_FORMS = {
     "pupils:detail", "pupils:edit", "pupils:episode_add", "pupils:episode_edit", "pupils:episode_end",
     "pupils:records", "pupils:records_import", "pep:pep_add", "pep:pep_hold", "pep:pp_school",
     "pep:pep_reopen", "pep:pep_rate", "pep:target_add", "pep:target_edit", "pep:allocation_add", "pep:spend_add",
+    "pep:allocation_edit", "pep:allocation_withdraw", "pep:spend_edit", "pep:spend_withdraw",
     "pep:exclusion_add", "pep:exclusion_edit", "reporting:governor_report_list", "reporting:narrative",
     "reporting:narrative_year", "reporting:school_figures", "reporting:school_figures_year", "reporting:training",
     "password_change", "two_factor", "two_factor_enrol",

@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cwsw.tests.auth import sign_in
-from pep.models import ExclusionConsultation, PepMeeting, PepTarget, PpPlusAllocation
+from pep.models import ExclusionConsultation, PepMeeting, PepTarget, PpPlusAllocation, PpPlusSpend
 from pupils.tests.factories import CareEpisodeFactory, PupilFactory
 from reporting.models import GovernorReport
 
@@ -56,6 +56,10 @@ EXPECTED = {
     "pep:target_review":    dict(head=405, dt_user=405, dsl=403, governor=403, staff=403, norole=403),
     "pep:allocation_add":   dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
     "pep:spend_add":        dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
+    "pep:allocation_edit":     dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
+    "pep:allocation_withdraw":     dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
+    "pep:spend_edit":     dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
+    "pep:spend_withdraw":     dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
     "pep:pp_school":        dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
     "pep:exclusions":       dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pep:exclusion_add":    dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
@@ -102,8 +106,10 @@ def casework_for(pupil):
                                                  source="virtual_school", received_on=dt.date(2025, 5, 1))
     exclusion = ExclusionConsultation.objects.create(pupil=pupil, incident_date=dt.date(2025, 10, 2),
                                                      incident="Demo incident", proposed_action="suspension")
+    spend = PpPlusSpend.objects.create(allocation=allocation, spent_on=dt.date(2025, 6, 1), amount=Decimal("100"),
+                                       category="tuition", description="Demo tuition")
     return {"pupil": pupil, "episode": episode, "pep": pep, "target": target, "allocation": allocation,
-            "exclusion": exclusion}
+            "exclusion": exclusion, "spend": spend}
 
 
 @pytest.fixture
@@ -124,6 +130,8 @@ ARGUMENT = {
     "pep:exclusion_add": "pupil", "pep:pep_detail": "pep", "pep:pep_hold": "pep", "pep:pep_complete": "pep",
     "pep:pep_reopen": "pep", "pep:pep_rate": "pep", "pep:pep_pdf": "pep", "pep:target_add": "pep",
     "pep:target_edit": "target", "pep:spend_add": "allocation", "pep:exclusion_edit": "exclusion",
+    "pep:allocation_edit": "allocation", "pep:allocation_withdraw": "allocation", "pep:spend_edit": "spend",
+    "pep:spend_withdraw": "spend",
     "reporting:governor_report": "report", "reporting:governor_report_download": "report",
 }
 

@@ -22,7 +22,19 @@ def test_it_derives_attendance_and_persistent_absence():
     record = AttendanceRecord(possible_sessions=120, attended_sessions=107)
     assert record.percentage == Decimal("89.2")
     assert record.persistently_absent
-    assert not AttendanceRecord(possible_sessions=100, attended_sessions=90).persistently_absent
+    assert not AttendanceRecord(possible_sessions=100, attended_sessions=91).persistently_absent
+
+
+def test_it_counts_exactly_90_per_cent_as_persistent_absence():
+    # Missing 10% or more is persistent absence: 126 of 140 sessions is 90.0%.
+    assert AttendanceRecord(possible_sessions=140, attended_sessions=126).persistently_absent
+    assert AttendanceRecord(possible_sessions=100, attended_sessions=90).persistently_absent
+
+
+def test_it_does_not_round_a_pupil_into_or_out_of_persistent_absence():
+    # 9,001 of 10,000 (90.01%) shows as 90.0% but missed under 10%; 8,999 (89.99%) missed over 10%.
+    assert not AttendanceRecord(possible_sessions=10000, attended_sessions=9001).persistently_absent
+    assert AttendanceRecord(possible_sessions=10000, attended_sessions=8999).persistently_absent
 
 
 def enter(client, pupil, which, **fields):
