@@ -129,6 +129,7 @@ def calendar_import_read(data: bytes) -> CalendarImport:
 
     starts: dict[tuple[int, str], list[dt.date]] = {}
     ends: dict[tuple[int, str], list[dt.date]] = {}
+    loose_ends: list[tuple[str, dt.date]] = []
     closures: list[tuple[_Event, str]] = []
     holidays: list[_Event] = []
     for event in events:
@@ -147,7 +148,7 @@ def calendar_import_read(data: bytes) -> CalendarImport:
             if any(w in text for w in STARTS):
                 starts.setdefault((_year_of_term(event.first), name), []).append(event.first)
             elif any(w in text for w in ENDS):
-                ends.setdefault((academic_year_of(event.last), name), []).append(event.last)
+                loose_ends.append((name, event.last))
             elif event.last > event.first:
                 starts.setdefault((_year_of_term(event.first), name), []).append(event.first)
                 ends.setdefault((_year_of_term(event.first), name), []).append(event.last)
@@ -158,6 +159,10 @@ def calendar_import_read(data: bytes) -> CalendarImport:
         else:
             result.not_understood.append(event.describe())
 
+    # An end belongs to the same term's latest start before it (a summer term may end in September).
+    for name, day in loose_ends:
+        years_started = [year for (year, n), days in starts.items() if n == name and min(days) <= day]
+        ends.setdefault((max(years_started) if years_started else academic_year_of(day), name), []).append(day)
     years = sorted({year for year, _ in starts} | {year for year, _ in ends})
     all_terms: list[TermDates] = []
     for year in years:

@@ -50,15 +50,15 @@ class ExclusionFlags:
                     or self.agree_provision_with_virtual_school)
 
 
-def _run_lengths(days: list[dt.date], calendar: SchoolCalendar) -> dict[dt.date, int]:
-    """For each day served, the length of the run of consecutive school days it is in."""
-    runs: list[list[dt.date]] = []
+def _run_positions(days: list[dt.date], calendar: SchoolCalendar) -> dict[dt.date, int]:
+    """For each day served, which day it is (1, 2, ...) of its run of consecutive school days out."""
+    positions: dict[dt.date, int] = {}
+    previous = None
     for day in sorted(set(days)):
-        if runs and calendar.add_school_days(runs[-1][-1], 1) == day:
-            runs[-1].append(day)
-        else:
-            runs.append([day])
-    return {day: len(run) for run in runs for day in run}
+        run_on = previous is not None and calendar.add_school_days(previous, 1) == day
+        positions[day] = positions[previous] + 1 if run_on else 1
+        previous = day
+    return positions
 
 
 def exclusion_flags(
@@ -110,7 +110,8 @@ def exclusion_flags(
         or exclusion.public_exam_missed
     )
     # Back-to-back suspensions count as one run of days out of school.
-    runs = _run_lengths([day for days in served.values() for day, _ in days] + [d for d, _ in mine], calendar)
+    # The duty starts on the sixth consecutive day: the suspension that day falls in carries the flag.
+    runs = _run_positions([day for days in served.values() for day, _ in days] + [d for d, _ in mine], calendar)
     flags.alternative_provision = exclusion.decision == PERMANENT_EXCLUSION or any(
         runs.get(day, 0) >= ALTERNATIVE_PROVISION_FROM_DAY for day, _ in mine
     )

@@ -566,7 +566,14 @@ class ExclusionConsultation(models.Model):
         if not mine:
             return
         others = ExclusionConsultation.objects.suspensions().filter(pupil_id=self.pupil_id).exclude(pk=self.pk)
-        served = days_by_academic_year([d for other in others for d in other.served_days(calendar)])
+        others_days = [d for other in others for d in other.served_days(calendar)]
+        clash = sorted({day for day, _ in others_days} & {day for day, _ in self.served_days(calendar)})
+        if clash:
+            errors["first_day"] = (
+                f"This pupil is already suspended on {clash[0]:%-d %B %Y}: a day can be served only once."
+            )
+            return
+        served = days_by_academic_year(others_days)
         for year in sorted(mine):
             already = served.get(year, Decimal("0"))
             if already + mine[year] > MAX_SUSPENSION_DAYS_A_YEAR:

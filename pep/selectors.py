@@ -58,6 +58,8 @@ class GridRow:
     pupil: PupilRef
     slots: list[compliance.Slot]
     held: int
+    # The child's oldest overdue PEP, from any academic year.
+    overdue: compliance.Slot | None = None
 
     @property
     def fewer_than_expected(self) -> bool:
@@ -147,8 +149,9 @@ def school_compliance_grid(*, pupils: Any, academic_year: int, today: dt.date, o
     terms = calendar.terms_of(academic_year)
     school_days = SchoolProfile.load().initial_pep_school_days
     looked_after = pupils.looked_after_during(first, last)
+    overdue = overdue_peps(pupils=pupils, today=today)
     if overdue_only:
-        looked_after = looked_after.filter(pk__in=list(overdue_peps(pupils=pupils, today=today)))
+        looked_after = looked_after.filter(pk__in=list(overdue))
     ids = looked_after.values("pk")
     periods, latest = _care_periods(ids), _latest_held(ids)
     peps: dict[int, list[PepRef]] = defaultdict(list)
@@ -166,7 +169,8 @@ def school_compliance_grid(*, pupils: Any, academic_year: int, today: dt.date, o
             school_days=school_days, calendar=calendar, today=today, latest_held=latest.get(pk),
         )
         held = sum(1 for s in slots if s.status in (compliance.ON_TIME, compliance.LATE))
-        rows.append(GridRow(PupilRef(pk, first_name, last_name), slots, held))
+        rows.append(GridRow(PupilRef(pk, first_name, last_name), slots, held,
+                            overdue[pk][1] if pk in overdue else None))
     return Grid(academic_year, terms, rows, compliance.term_counts([r.slots for r in rows], terms))
 
 

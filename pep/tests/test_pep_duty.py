@@ -1,0 +1,137 @@
+"""The PEP duty across a real school year: it follows care and roll, counts the meeting's term,
+and an overdue PEP stays overdue, whatever year it fell in, until one is held."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from cwsw.models import Closure, Term
+from pep import selectors, services
+from pep.compliance import LEFT_CARE, LEFT_SCHOOL, MISSING, NOT_REQUIRED, ON_TIME
+from pep.models import PepMeeting
+from pep.tests.factories import PepFactory, looked_after_pupil
+from pupils.tests.factories import CareEpisodeFactory, PupilFactory
+from reporting.reminders import digest_for
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+PEPS_DUE = "PEPs due in the next 14 days or overdue"
+
+
+@pytest.fixture
+def entered_2025():
+    """Term dates of 3 Sep-19 Dec 2025 (half-term 27-31 Oct), 5 Jan-27 Mar and 13 Apr-22 Jul 2026."""
+    for name, start, end in (("autumn", D(2025, 9, 3), D(2025, 12, 19)), ("spring", D(2026, 1, 5), D(2026, 3, 27)),
+                             ("summer", D(2026, 4, 13), D(2026, 7, 22))):
+        Term.objects.create(academic_year=2025, name=name, start_date=start, end_date=end)
+    Closure.objects.create(academic_year=2025, start_date=D(2025, 10, 27), end_date=D(2025, 10, 31),
+                           kind="half_term")
+
+
+def cla(start, end=None, **pupil):
+    return CareEpisodeFactory(kind="CLA", start_date=start, end_date=end,
+                              **{f"pupil__{k}": v for k, v in pupil.items()}).pupil
+
+
+def autumn_2025(pupil, today=D(2025, 12, 1)):
+    return selectors.pupil_slots(pupil=pupil, academic_year=2025, today=today)[0]
+
+
+def test_it_counts_the_half_term_out_of_the_initial_pep_due_date(entered_2025):
+    assert autumn_2025(cla(D(2025, 10, 13))).due == D(2025, 11, 17)
+
+
+def test_it_keeps_the_initial_pep_out_of_the_summer_holiday_on_the_defaults():
+    slots = selectors.pupil_slots(pupil=cla(D(2025, 7, 14)), academic_year=2025, today=D(2025, 9, 1))
+    assert (slots[0].is_initial, slots[0].due) == (True, D(2025, 9, 18))
+
+
+def test_it_needs_no_autumn_pep_for_a_child_who_left_the_school_on_5_september():
+    pupil = cla(D(2024, 1, 8), admission_date=D(2023, 9, 4), leaving_date=D(2025, 9, 5))
+    slot = autumn_2025(pupil)
+    assert (slot.status, slot.reason) == (NOT_REQUIRED, LEFT_SCHOOL)
+
+
+def test_it_needs_no_autumn_pep_for_a_child_adopted_on_10_september():
+    pupil = cla(D(2024, 1, 8), end=D(2025, 9, 9))
+    CareEpisodeFactory(pupil=pupil, kind="PLA", start_date=D(2025, 9, 10))
+    slot = autumn_2025(pupil)
+    assert (slot.status, slot.reason, slot.label) == (NOT_REQUIRED, LEFT_CARE, "Not needed (left care)")
+
+
+def test_it_asks_for_a_new_initial_pep_when_a_child_comes_back_into_care():
+    pupil = cla(D(2024, 1, 8), end=D(2025, 9, 30))
+    CareEpisodeFactory(pupil=pupil, kind="CLA", start_date=D(2025, 11, 3))
+    slot = autumn_2025(pupil, today=D(2025, 12, 10))
+    assert (slot.is_initial, slot.due) == (True, D(2025, 12, 1))
+
+
+def test_it_treats_a_change_of_legal_status_as_the_same_time_in_care():
+    pupil = cla(D(2024, 1, 8), end=D(2025, 10, 31))
+    CareEpisodeFactory(pupil=pupil, kind="CLA", start_date=D(2025, 11, 1))  # the next day: one care period
+    slot = autumn_2025(pupil)
+    assert (slot.is_initial, slot.due) == (False, D(2025, 12, 31))
+
+
+def test_it_counts_a_pep_for_the_term_of_its_meeting_date(dt_user):
+    pupil = looked_after_pupil()
+    pep = services.pep_plan(pep=PepMeeting(pupil=pupil, academic_year=2025, term="spring",
+                                           meeting_date=D(2025, 9, 20)), by=dt_user)
+    assert (pep.academic_year, pep.term) == (2025, "autumn")
+    PepMeeting.objects.filter(pk=pep.pk).update(status="held", term="spring")  # even if stored wrongly
+    autumn, spring, _ = selectors.pupil_slots(pupil=pupil, academic_year=2025, today=D(2026, 4, 30))
+    assert (autumn.status, spring.status) == (ON_TIME, MISSING)
+
+
+def test_it_refuses_a_pep_for_a_pupil_not_looked_after(login, dt_user, time_machine):
+    time_machine.move_to(dt.datetime(2025, 11, 20, 12, 0))
+    pupil = CareEpisodeFactory(kind="CIN").pupil
+    response = login(dt_user).post(reverse("pep:pep_add", args=[pupil.pk]), {"meeting_date": "2025-11-25"})
+    assert "is not looked after on 25 November 2025" in str(response.context["form"].errors["meeting_date"])
+    assert not PepMeeting.objects.exists()
+
+
+def test_it_refuses_a_pep_dated_before_the_child_came_into_care():
+    pupil = cla(D(2025, 10, 1))
+    with pytest.raises(ValidationError, match="not looked after on 15 September 2025"):
+        PepMeeting(pupil=pupil, academic_year=2025, term="autumn", meeting_date=D(2025, 9, 15)).full_clean()
+
+
+def test_it_keeps_an_overdue_pep_of_an_earlier_year_in_the_digest(dt_user):
+    cla(D(2025, 1, 6))  # in care since January 2025, no PEP ever
+    assert digest_for(dt_user, today=D(2025, 8, 31))[0].label == PEPS_DUE
+    items = {item.label: item.count for item in digest_for(dt_user, today=D(2025, 9, 1))}
+    assert items[PEPS_DUE] == 1
+
+
+def test_it_shows_the_oldest_overdue_pep_once_per_child(dt_user):
+    pupil = cla(D(2025, 1, 6))
+    overdue = selectors.overdue_peps(pupils=PupilFactory._meta.model.objects.all(), today=D(2025, 11, 1))
+    assert list(overdue) == [pupil.pk]
+    assert overdue[pupil.pk][1].is_initial and overdue[pupil.pk][1].due == D(2025, 2, 3)
+
+
+def test_it_counts_a_missing_pep_as_missed_once_a_later_one_is_held():
+    pupil = cla(D(2024, 1, 8))
+    PepFactory(pupil=pupil, academic_year=2025, term="spring", meeting_date=D(2026, 1, 20))
+    autumn = autumn_2025(pupil, today=D(2026, 2, 1))
+    assert (autumn.status, autumn.overdue, autumn.label) == (MISSING, False, "Missed")
+    assert selectors.overdue_peps(pupils=PupilFactory._meta.model.objects.all(), today=D(2026, 2, 1)) == {}
+
+
+def test_it_stops_an_overdue_pep_when_the_child_leaves_care():
+    pupil = cla(D(2025, 1, 6), end=D(2025, 10, 1))
+    assert selectors.overdue_peps(pupils=PupilFactory._meta.model.objects.all(), today=D(2025, 11, 1)) == {}
+    assert not autumn_2025(pupil).overdue
+
+
+def test_it_filters_the_grid_to_overdue_pep(login, dt_user, time_machine):
+    time_machine.move_to(dt.datetime(2025, 11, 20, 12, 0))
+    late = cla(D(2025, 1, 6), last_name="Overdue-Testington")
+    on_track = looked_after_pupil(last_name="Ontrack-Testington")
+    PepFactory(pupil=on_track, meeting_date=D(2025, 10, 15))
+    body = login(dt_user).get(reverse("pep:grid"), {"overdue": "1"}).content.decode()
+    assert late.last_name in body and on_track.last_name not in body
+    assert "initial PEP due 3 Feb 2025" in body  # overdue from the year before, shown on this year's grid

@@ -1,0 +1,57 @@
+"""The report's cohort for a year: everyone on roll and in the cohort at any time in it, leavers included."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from pep.tests.factories import PepFactory
+from pupils.models import AttainmentRecord, AttendanceRecord, Pupil
+from pupils.tests.factories import CareEpisodeFactory, PupilFactory
+from reporting import figures
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+
+
+@pytest.fixture
+def year_2024():
+    """Six looked-after Year 6 pupils who left in July 2025, and one who joined after the year ended."""
+    leavers = []
+    for i in range(6):
+        pupil = CareEpisodeFactory(kind="CLA", start_date=D(2023, 1, 9), pupil__leaving_date=D(2025, 7, 22),
+                                   pupil__date_of_birth=D(2013, 10, 1), pupil__last_name=f"Leaver-{i}").pupil
+        AttendanceRecord.objects.create(pupil=pupil, academic_year=2024, term="summer", possible_sessions=140,
+                                        attended_sessions=126)
+        AttainmentRecord.objects.create(pupil=pupil, academic_year=2024, term="summer", reading="exp",
+                                        writing="exp", maths="gds")
+        PepFactory(pupil=pupil, academic_year=2024, term="summer", meeting_date=D(2025, 5, 6))
+        leavers.append(pupil)
+    CareEpisodeFactory(kind="CLA", start_date=D(2025, 9, 8), pupil__admission_date=D(2025, 9, 8))
+    return leavers
+
+
+def test_it_keeps_the_july_leavers_in_every_section_of_the_report_built_in_september(year_2024):
+    data = figures.report_data(academic_year=2024, today=D(2025, 9, 15))
+    assert dict(data["cohort"]["cells"])["Looked after (CLA)"] == 6
+    assert data["attendance"]["pupils"] == 6
+    assert data["attendance"]["persistent"] == Decimal("100.0")  # 126 of 140 is persistent absence
+    assert data["attainment"]["rows"][0][1] == 6
+    assert data["peps"]["children"] == 6
+
+
+def test_it_leaves_out_a_pupil_who_joined_after_the_year():
+    CareEpisodeFactory(kind="CLA", start_date=D(2025, 9, 8), pupil__admission_date=D(2025, 9, 8))
+    assert Pupil.objects.cohort_during(D(2024, 9, 1), D(2025, 8, 31)) == {}
+
+
+def test_it_leaves_out_a_pupil_whose_care_began_after_they_left():
+    pupil = PupilFactory(admission_date=D(2020, 9, 2), leaving_date=D(2024, 10, 1))
+    CareEpisodeFactory(pupil=pupil, kind="CLA", start_date=D(2025, 3, 3))
+    assert Pupil.objects.cohort_during(D(2024, 9, 1), D(2025, 8, 31)) == {}
+
+
+def test_it_counts_a_child_adopted_during_the_year_as_looked_after():
+    pupil = CareEpisodeFactory(kind="CLA", start_date=D(2022, 1, 10), end_date=D(2025, 2, 1)).pupil
+    CareEpisodeFactory(pupil=pupil, kind="PLA", start_date=D(2025, 2, 2))
+    assert Pupil.objects.cohort_during(D(2024, 9, 1), D(2025, 8, 31)) == {pupil.pk: "CLA"}
