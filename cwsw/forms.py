@@ -99,7 +99,8 @@ class ClosureForm(forms.Form):
         attrs={"type": "date", "class": "form-control form-control-sm"}, format="%Y-%m-%d"))
     end_date = forms.DateField(label="To (the same day for one day)", widget=forms.DateInput(
         attrs={"type": "date", "class": "form-control form-control-sm"}, format="%Y-%m-%d"))
-    kind = forms.ChoiceField(choices=CLOSURE_KINDS, label="What",
+    # A blank first choice, so a row left empty is not taken for a half-term with no dates.
+    kind = forms.ChoiceField(choices=[("", "Choose…"), *CLOSURE_KINDS], label="What",
                              widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
     description = forms.CharField(max_length=100, required=False, label="Description",
                                   widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))

@@ -142,6 +142,12 @@ def overdue_peps(*, pupils: Any, today: dt.date) -> dict[int, tuple[PupilRef, co
     return found
 
 
+def pupil_overdue(*, pupil: Pupil, today: dt.date) -> compliance.Slot | None:
+    """The pupil's oldest overdue PEP, from any year, or None."""
+    found = overdue_peps(pupils=Pupil.objects.filter(pk=pupil.pk), today=today).get(pupil.pk)
+    return found[1] if found else None
+
+
 def school_compliance_grid(*, pupils: Any, academic_year: int, today: dt.date, overdue_only: bool = False) -> Grid:
     """The compliance grid over the given pupils: on time, late, missing, due soon (a fixed number of queries)."""
     first, last = academic_year_bounds(academic_year)

@@ -87,6 +87,7 @@ def pupil_casework(request: HttpRequest, pk: int) -> HttpResponse:
         "pupil": pupil,
         "category": pupil.cohort_category(today),
         "slots": selectors.pupil_slots(pupil=pupil, academic_year=year, today=today),
+        "overdue": selectors.pupil_overdue(pupil=pupil, today=today),
         "year_label": academic_year_label(year),
         "peps": pupil.peps.order_by("-meeting_date"),
         "allocations": selectors.pupil_allocations(pupil=pupil),
@@ -110,6 +111,7 @@ def pupil_summary(request: HttpRequest, pk: int) -> HttpResponse:
         "pupil": pupil,
         "next_slot": next((s for s in slots if s.due and s.status in ("missing", "due_soon", "planned", "upcoming")),
                           None),
+        "overdue": selectors.pupil_overdue(pupil=pupil, today=today),
         "pp": selectors.pp_summary(financial_year=financial_year_of(today), pupil=pupil),
         "flags": [row for row in selectors.pupil_exclusions(pupil=pupil, today=today) if row.flags.any],
     }

@@ -67,11 +67,12 @@ def test_it_takes_the_category_on_the_decision_date():
 
 def test_it_allows_45_days_in_a_year_and_refuses_more():
     pupil = PupilFactory()
-    record(pupil, days=Decimal("44.5"))
-    assert record(pupil, decision_date=D(2025, 11, 3), first_day=D(2025, 11, 4), days=Decimal("0.5")).pk
+    record(pupil, days=Decimal("44.5"))  # served from 8 October to mid-December
+    # Later days, after that one is served (a day cannot be served twice).
+    assert record(pupil, decision_date=D(2025, 11, 3), first_day=D(2026, 1, 6), days=Decimal("0.5")).pk
     refusal = "at most 45 school days .* 45 days are already served in 2025/26, so at most 0"
     with pytest.raises(ValidationError, match=refusal):
-        record(pupil, decision_date=D(2025, 11, 10), first_day=D(2025, 11, 11), days=Decimal("0.5"))
+        record(pupil, decision_date=D(2025, 11, 10), first_day=D(2026, 1, 7), days=Decimal("0.5"))
 
 
 def test_it_starts_the_cap_again_each_academic_year():

@@ -123,3 +123,10 @@ def test_it_keeps_every_page_working_whatever_dates_are_stored(login, head, dt_u
                 reverse("pep:pupil_summary", args=[pupil.pk])):
         assert client.get(url).status_code == 200, url
     assert digest_for(dt_user, today=D(2026, 1, 20)) is not None
+
+
+def test_it_refuses_a_suspension_on_days_already_served():
+    pupil = PupilFactory()
+    suspend(pupil, D(2025, 11, 3), D(2025, 11, 4), "3")
+    with pytest.raises(ValidationError, match="already suspended on 6 November 2025"):
+        suspend(pupil, D(2025, 11, 5), D(2025, 11, 6), "1")

@@ -4,6 +4,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
+import time
 from io import BytesIO
 from pathlib import Path
 
@@ -96,6 +97,10 @@ def test_it_retries_a_failing_task_then_records_it(start_worker):
 
     with pytest.raises(ConnectionRefusedError):
         send_reminder_digests.delay().get(timeout=120)
+    # Celery stores the failed result before its task_failure signal records the failure: wait for it.
+    deadline = time.monotonic() + 10
+    while not TaskFailure.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
     failure = TaskFailure.objects.get()
     assert (failure.task, failure.stage, failure.retries) == ("reporting.tasks.send_reminder_digests", "run", 3)
     assert "ConnectionRefusedError" in failure.error
