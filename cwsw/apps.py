@@ -7,7 +7,10 @@ class CwswConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
+        from django.db.backends.signals import connection_created
 
+        from .dbguard import sqlite_register_guard
         from .twofactor import on_login
 
         user_logged_in.connect(on_login, dispatch_uid="cwsw.two_factor_on_login")
+        connection_created.connect(sqlite_register_guard, dispatch_uid="cwsw.sqlite_access_log_guard")

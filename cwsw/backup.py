@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import tarfile
 import tempfile
@@ -92,7 +93,11 @@ def backup_write(output_dir: Path) -> BackupResult:
         "files": [str(p.relative_to(media_root)) for p in files],
     }
     partial = path.with_suffix(".partial")
-    with tarfile.open(partial, "w:gz") as archive:
+    # Readable by its owner only, from the moment it exists: it holds every record, password
+    # hashes and two-factor secrets.
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # O_CREAT's mode is narrowed by the umask, never widened; be explicit
+    with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as archive:
         _add_bytes(archive, f"{name}/manifest.json", json.dumps(manifest, indent=2).encode())
         _add_bytes(archive, f"{name}/data.json", data.getvalue().encode())
         for p in files:

@@ -1,4 +1,4 @@
-"""Middleware of our own: two-factor login."""
+"""Middleware of our own: two-factor login, and no caching of anything a signed-in user sees."""
 
 from collections.abc import Callable
 from typing import Any
@@ -6,6 +6,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 
 from . import twofactor
@@ -42,3 +43,20 @@ class TwoFactorMiddleware:
             return None
         query = urlencode({"next": request.get_full_path()}) if request.method == "GET" else ""
         return redirect(f"{reverse(TWO_FACTOR_VIEWS[step])}{'?' + query if query else ''}")
+
+
+class NoStoreMiddleware:
+    """Tell browsers and proxies to keep no copy of any page or file a signed-in user is sent.
+
+    Pupils' data is on almost every such page, CSV export and PDF; static files are served
+    before this runs (WhiteNoise) and keep their long caching.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if getattr(request, "user", None) is not None and request.user.is_authenticated:
+            add_never_cache_headers(response)  # no-cache, no-store, must-revalidate, private
+        return response

@@ -230,12 +230,15 @@ class AccessLog(models.Model):
         A pupil is given as the record or its id (an id outlives a deleted record);
         [None] is a download that names no pupil.
         """
+        from .accesslog import pupils_logged
+
         rows = [
             cls(user=user, pupil_id=p if p is None or isinstance(p, int) else p.pk, action=action,
                 detail=detail[:200])
             for p in pupils
         ]
         cls.objects.bulk_create(rows)
+        pupils_logged(row.pupil_id for row in rows)
 
 
 class TaskFailure(models.Model):

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "cwsw.middleware.TwoFactorMiddleware",
+    "cwsw.middleware.NoStoreMiddleware",
+    "cwsw.accesslog.AccessLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -158,6 +160,8 @@ CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker dies is put back on the queue, not lost (acknowledged only when done).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -196,14 +200,19 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Lockout (django-axes): after AXES_FAILURE_LIMIT wrong passwords for a username, that
-# username cannot log in until an administrator unlocks it or LOCKOUT_MINUTES pass.
-# Locking by username, not address: a school's staff share one public address.
+# Lockout (django-axes): after AXES_FAILURE_LIMIT wrong passwords for a username from one
+# address, that username cannot log in from that address until an administrator unlocks it
+# or LOCKOUT_MINUTES pass. Counted per username and address together, so a stranger
+# elsewhere cannot lock a member of staff out of the school's own network.
 AXES_FAILURE_LIMIT = env.int("LOCKOUT_FAILURES", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOCKOUT_MINUTES", default=30))
-AXES_LOCKOUT_PARAMETERS = ["username"]
-# axes.W006 warns that user-agent or cookie lockouts can be dodged; ours is by username,
-# which a guesser cannot rotate without guessing a different account.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Behind a reverse proxy the client's address is in X-Forwarded-For: say how many proxies.
+AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0) or None
+if AXES_IPWARE_PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# axes.W006 warns that user-agent or cookie lockouts can be dodged; ours is by username
+# and address.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"

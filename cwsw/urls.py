@@ -22,6 +22,13 @@ urlpatterns = [
     path("account/two-factor/remove/", views.two_factor_remove, name="two_factor_remove"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    # Forgotten passwords: the same answer whether or not the address has an account, and after
+    # setting a new password the user logs in again, two-factor code and all.
+    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("school/", include((school_patterns, "cwsw"))),
     path("pupils/", include("pupils.urls")),
     path("casework/", include("pep.urls")),

@@ -133,7 +133,8 @@ class AccessLogFilter(django_filters.FilterSet):
     action = django_filters.ChoiceFilter(choices=AccessLog.ACTIONS, label="Action", empty_label="Any action")
     q = django_filters.CharFilter(method="filter_pupil_search", label="Pupil name or UPN")
     # Set by the link from a pupil's page; kept when the pupil's record is gone.
-    pupil = django_filters.NumberFilter(field_name="pupil_id", widget=forms.HiddenInput)
+    pupil = django_filters.NumberFilter(field_name="pupil_id", widget=forms.HiddenInput, min_value=1,
+                                        max_value=2**63 - 1)
 
     class Meta:
         model = AccessLog

@@ -1,5 +1,6 @@
 from typing import Any
 
+from crispy_forms.layout import Layout
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -90,9 +91,10 @@ class FlagForm(CrispyFormMixin, forms.ModelForm):
     """The DSL's flag: a CIN or CP plan for an existing pupil or a new one."""
 
     submit_label = "Flag pupil"
+    # Chosen by searching (name or UPN): the page never lists every pupil, only those searched for.
     pupil = forms.ModelChoiceField(
-        queryset=Pupil.objects.none(), required=False, label="Existing pupil",
-        help_text="Leave empty to add a new pupil below.",
+        queryset=Pupil.objects.none(), required=False, label="Existing pupil", widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "That pupil is not on the register you can see; search again."},
     )
     kind = forms.ChoiceField(
         choices=[(cohort.CIN, "Child in Need plan (s17)"), (cohort.CP, "Child Protection plan")],
@@ -109,12 +111,21 @@ class FlagForm(CrispyFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.new_pupil = new_pupil
         self.new_pupil_entered = new_pupil_entered
-        self.fields["pupil"].queryset = Pupil.objects.visible_to(user).order_by("last_name", "first_name")
-        self.fields["pupil"].label_from_instance = lambda p: f"{p.last_name}, {p.first_name} ({p.upn})"
+        self.fields["pupil"].queryset = Pupil.objects.visible_to(user)
         self.fields["responsible_authority"].label = "Local authority"
         self.order_fields(["pupil", "kind"])
         self.helper.form_tag = False
         self.helper.inputs = []
+        # The pupil is chosen above the plan (the search), not rendered with it.
+        self.helper.layout = Layout(*[name for name in self.fields if name != "pupil"])
+
+    def chosen_pupil(self) -> Pupil | None:
+        """The pupil picked so far (posted, or passed in the link), if the user may see them."""
+        value = self["pupil"].value()
+        try:
+            return self.fields["pupil"].queryset.filter(pk=int(value)).first() if value else None
+        except (TypeError, ValueError, OverflowError):
+            return None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

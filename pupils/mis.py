@@ -7,15 +7,16 @@ every row or none, with one access-log row per pupil imported.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -87,19 +88,48 @@ class RowReader:
     duplicate: Callable[[Any, int], str]
 
 
-def _read_rows(data: bytes, headers: dict[str, str]) -> tuple[list[str], Iterable[tuple[int, Row]]]:
+def _decode(data: bytes) -> str:
+    """The file's text: UTF-16 (with its byte-order mark, or by its pattern of NULs), UTF-8 or Windows-1252."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    elif len(data) >= 4 and data[1:20:2].count(0) > 4 and 0 not in data[0:20:2]:
+        encoding = "utf-16-le"
+    elif len(data) >= 4 and data[0:20:2].count(0) > 4 and 0 not in data[1:20:2]:
+        encoding = "utf-16-be"
+    else:
+        encoding = "utf-8-sig"
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(encoding)
     except UnicodeDecodeError:
+        if encoding.startswith("utf-16"):
+            raise ValidationError("The file looks like UTF-16 text but cannot be read as it; save it as CSV "
+                                  "(UTF-8) from the spreadsheet.") from None
         text = data.decode("cp1252", errors="replace")
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, [])
-    columns = [headers.get(h.strip().lower(), "") for h in header]
-    rows = (
-        (line, {c: v for c, v in zip(columns, values, strict=False) if c})
-        for line, values in enumerate(reader, start=2)
-        if any(v.strip() for v in values)
-    )
+    if "\x00" in text:
+        raise ValidationError("The file has NUL characters in it, so it is not a CSV export: save it as CSV "
+                              "(UTF-8) from the MIS or spreadsheet.")
+    return text
+
+
+def _read_rows(data: bytes, headers: dict[str, str]) -> tuple[list[str], list[tuple[int, Row]]]:
+    """The header's columns and every row that has anything in it; a ValidationError says what is wrong."""
+    reader = csv.reader(io.StringIO(_decode(data)))
+    try:
+        header = next(reader, [])
+        columns = [headers.get(h.strip().lower(), "") for h in header]
+        rows = []
+        for values in reader:
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) != len(header):
+                many = "fewer" if len(values) < len(header) else "more"
+                raise ValidationError(
+                    f"Line {reader.line_num} has {many} cells ({len(values)}) than the header ({len(header)}): "
+                    "a cell may be missing, or a quote (\") left open."
+                )
+            rows.append((reader.line_num, {c: v for c, v in zip(columns, values, strict=True) if c}))
+    except csv.Error as error:
+        raise ValidationError(f"Line {reader.line_num} cannot be read as CSV ({error}).") from None
     return columns, rows
 
 
@@ -120,13 +150,16 @@ def _import(
 ) -> ImportResult:
     """Check every row of a CSV export, then save every row's records, or none if any is bad."""
     result = ImportResult()
-    columns, rows = _read_rows(data, headers)
+    try:
+        columns, rows = _read_rows(data, headers)
+    except ValidationError as error:
+        result.errors.append((1, " ".join(error.messages)))
+        return result
     missing = [c for c in required if c not in columns]
     if missing:
         names = ", ".join(c.replace("_", " ") for c in missing)
         result.errors.append((1, f"The header row has no column for: {names}."))
         return result
-    rows = list(rows)
     if not rows:
         result.errors.append((2, empty))
         return result
@@ -145,15 +178,20 @@ def _import(
             result.errors.append((line, _messages(error)))
     if result.errors:
         return result
-    with transaction.atomic():
-        for record in to_save:
-            if record.pk is None:
-                result.created += 1
-            else:
-                result.updated += 1
-            record.save()
-        pupils = {pupil_of(r).pk: pupil_of(r) for r in to_save}
-        AccessLog.record(user=by, action=AccessLog.IMPORT, pupils=pupils.values(), detail=detail)
+    try:
+        with transaction.atomic():
+            for record in to_save:
+                if record.pk is None:
+                    result.created += 1
+                else:
+                    result.updated += 1
+                record.save()
+            pupils = {pupil_of(r).pk: pupil_of(r) for r in to_save}
+            AccessLog.record(user=by, action=AccessLog.IMPORT, pupils=pupils.values(), detail=detail)
+    except IntegrityError:
+        # Another import (or a colleague) saved one of these records at the same moment.
+        return ImportResult(errors=[(1, "Someone else saved some of these records at the same moment, so nothing "
+                                        "from this file was saved. Import it again: it will update them.")])
     return result
 
 

@@ -7,14 +7,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
 from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from cwsw import roles
+from cwsw import accesslog, roles
 from cwsw.terms import TERM_CHOICES, academic_year_label
 
 from . import cohort, years
@@ -52,7 +52,24 @@ EPISODE_KINDS = [
 ]
 
 
+# Reading any of these is reading a pupil's data: the access log must hear of it.
+PERSONAL_FIELDS = frozenset({"first_name", "last_name", "upn", "date_of_birth"})
+
+
 class PupilQuerySet(models.QuerySet):
+    def _fetch_all(self) -> None:
+        """Tell the access log which pupils' names a values() or values_list() read."""
+        super()._fetch_all()
+        fields = self._fields or ()
+        if not accesslog.collecting() or not PERSONAL_FIELDS & set(fields):
+            return
+        key = next((f for f in ("pk", "id") if f in fields), None)
+        if key is None:
+            raise ImproperlyConfigured("Read pupils' names with their pk, so the access log can record them.")
+        index = fields.index(key)
+        for row in self._result_cache:
+            accesslog.pupil_shown(row[key] if isinstance(row, dict) else row[index])
+
     def visible_to(self, user: Any) -> PupilQuerySet:
         """Return the pupils this user may see: all, their key pupils, or none."""
         if roles.can_see_whole_register(user):
@@ -205,6 +222,13 @@ class Pupil(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("pupils:detail", args=[self.pk])
+
+    @classmethod
+    def from_db(cls, db: str, field_names: Any, values: Any) -> Pupil:
+        """Every pupil read from the database while answering a request is in its access log."""
+        pupil = super().from_db(db, field_names, values)
+        accesslog.pupil_shown(pupil.pk)
+        return pupil
 
     def clean(self) -> None:
         if self.upn:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.pupil_list, name="list"),
     path("add/", views.pupil_add, name="add"),
     path("flag/", views.pupil_flag, name="flag"),
+    path("flag/search/", views.pupil_search, name="search"),
     path("export.csv", views.pupil_export, name="export"),
     path("import/", views.pupil_import, name="import"),
     path("import/records/", views.records_import, name="records_import"),

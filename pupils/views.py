@@ -232,7 +232,30 @@ def pupil_flag(request: HttpRequest) -> HttpResponse:
         # Runs after the new-flag e-mail is queued (or not), when the request's transaction commits.
         transaction.on_commit(lambda: _warn_if_notice_unqueued(request, episode))
         return redirect(episode.pupil)
-    return render(request, "pupils/pupil_flag.html", {"form": form, "new_form": new_form})
+    query = request.GET.get("q", "").strip()
+    context = {
+        "form": form, "new_form": new_form, "chosen": form.chosen_pupil(), "q": query,
+        "results": _search(request, query),
+    }
+    return render(request, "pupils/pupil_flag.html", context)
+
+
+SEARCH_RESULTS = 10
+
+
+def _search(request: HttpRequest, query: str) -> list[Pupil]:
+    """Pupils this user may see whose name or UPN matches (at least two characters; at most ten)."""
+    if len(query) < 2:
+        return []
+    return list(Pupil.objects.visible_to(request.user).search(query).order_by("last_name", "first_name", "pk")
+                [:SEARCH_RESULTS])
+
+
+@role_required(roles.can_flag)
+def pupil_search(request: HttpRequest) -> HttpResponse:
+    """The pupils matching a search, to choose one in the flag form (htmx partial)."""
+    query = request.GET.get("q", "").strip()
+    return render(request, "pupils/_pupil_choices.html", {"results": _search(request, query), "q": query})
 
 
 def _warn_if_notice_unqueued(request: HttpRequest, episode: Any) -> None:

@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 
 
 def _set_progress(report_id: int, percent: int, stage: str) -> None:
-    GovernorReport.objects.filter(pk=report_id).update(progress=percent, stage=stage)
+    GovernorReport.objects.filter(pk=report_id).update(progress=percent, stage=stage, progress_at=timezone.now())
 
 
 def report_build(*, report_id: int, on_failure_final: bool = True, today: dt.date | None = None) -> str:
@@ -25,7 +25,8 @@ def report_build(*, report_id: int, on_failure_final: bool = True, today: dt.dat
     report = GovernorReport.objects.filter(pk=report_id).first()
     if report is None or report.status == GovernorReport.READY:
         return "skipped"
-    GovernorReport.objects.filter(pk=report_id).update(status=GovernorReport.BUILDING, error="")
+    GovernorReport.objects.filter(pk=report_id).update(status=GovernorReport.BUILDING, error="",
+                                                       progress_at=timezone.now())
     try:
         started = time.perf_counter()
         data = report_data(academic_year=report.academic_year, today=today or timezone.localdate(),

@@ -19,6 +19,16 @@ PERCENT = {"max_digits": 4, "decimal_places": 1,
            "validators": [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]}
 
 
+# A build that has not moved for this long has lost its worker: it is marked failed and can be asked for again.
+STALLED_AFTER = dt.timedelta(minutes=10)
+
+
+class GovernorReportQuerySet(models.QuerySet):
+    def stalled(self, now: dt.datetime | None = None) -> GovernorReportQuerySet:
+        cutoff = (now or timezone.now()) - STALLED_AFTER
+        return self.filter(status__in=["queued", "building"], progress_at__lt=cutoff)
+
+
 class GovernorReport(models.Model):
     """One academic year's anonymised report, built as a PDF by a Celery task."""
 
@@ -34,6 +44,9 @@ class GovernorReport(models.Model):
     requested_at = models.DateTimeField(default=timezone.now)
     built_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=300, blank=True)
+    progress_at = models.DateTimeField(default=timezone.now, help_text="When the build last moved on.")
+
+    objects = GovernorReportQuerySet.as_manager()
 
     class Meta:
         ordering = ["-academic_year"]

@@ -13,17 +13,33 @@ from cwsw.models import AccessLog, TaskFailure
 from .models import GovernorReport, ReportNarrative, SchoolFigures, TrainingRecord
 from .tasks import build_governor_report
 
+STALLED_MESSAGE = ("The build stopped: nothing moved for 10 minutes (its worker may have been stopped). "
+                   "Ask for the report again.")
+
+
+def reports_mark_stalled() -> int:
+    """Mark failed every build that has not moved for 10 minutes, so it can be asked for again."""
+    return GovernorReport.objects.stalled().update(status=GovernorReport.FAILED, stage="Failed",
+                                                   error=STALLED_MESSAGE)
+
 
 def report_request(*, academic_year: int, by: Any) -> GovernorReport:
-    """Queue the year's report to be (re)built once the request's transaction commits."""
+    """Queue the year's report to be (re)built once the request's transaction commits.
+
+    A build already running is left alone: the report comes back with `was_queued` False.
+    """
+    reports_mark_stalled()
     report, created = GovernorReport.objects.get_or_create(
         academic_year=academic_year, defaults={"requested_by": by},
     )
     if not created and report.is_running:
+        report.was_queued = False
         return report
     report.status, report.progress, report.stage, report.error = GovernorReport.QUEUED, 0, "Queued", ""
     report.requested_by, report.requested_at = by, timezone.now()
+    report.progress_at = report.requested_at
     report.save()
+    report.was_queued = True
 
     def enqueue() -> None:
         try:

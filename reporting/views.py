@@ -80,14 +80,20 @@ def governor_report_list(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied
         if form.is_valid():
             report = services.report_request(academic_year=form.cleaned_data["academic_year"], by=request.user)
-            messages.success(request, f"{report} is being built.")
+            if report.was_queued:
+                messages.success(request, f"{report} is being built.")
+            else:
+                messages.info(request, f"{report} is already being built (asked for at "
+                                       f"{timezone.localtime(report.requested_at):%H:%M}); its progress is below.")
             return redirect(report)
+    services.reports_mark_stalled()
     context = {"reports": GovernorReport.objects.all(), "form": form}
     return render(request, "reporting/governor_report_list.html", context)
 
 
 @role_required(roles.can_read_governor_report)
 def governor_report(request: HttpRequest, pk: int) -> HttpResponse:
+    services.reports_mark_stalled()
     report = get_object_or_404(GovernorReport, pk=pk)
     template = "reporting/_report_progress.html" if request.htmx else "reporting/governor_report.html"
     return render(request, template, {"report": report})

@@ -98,3 +98,16 @@ def test_it_reads_one_snapshot_on_postgresql(school, tmp_path):
     statements = [q["sql"] for q in queries.captured_queries if q["sql"] != "BEGIN"]
     # Before any table is read, so that every read sees the same snapshot.
     assert statements[0] == "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"
+
+
+@pytest.mark.django_db
+def test_it_writes_the_backup_readable_by_its_owner_only(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o000)  # even where the umask would let everyone read it
+    try:
+        result = backup_write(tmp_path / "backups")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(result.path.stat().st_mode) == 0o600

@@ -13,8 +13,8 @@ from conftest import PASSWORD
 pytestmark = pytest.mark.django_db
 
 
-def attempt(username: str, password: str) -> tuple[Client, object]:
-    client = Client()
+def attempt(username: str, password: str, address: str = "127.0.0.1") -> tuple[Client, object]:
+    client = Client(REMOTE_ADDR=address)
     return client, client.post(reverse("login"), {"username": username, "password": password})
 
 
@@ -84,3 +84,11 @@ def test_it_ends_a_session_after_the_idle_period_but_not_while_in_use(governor, 
     response = client.get(reverse("dashboard"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
+
+
+def test_it_does_not_let_a_stranger_elsewhere_lock_the_head_out(head):
+    for _ in range(settings.AXES_FAILURE_LIMIT * 3):
+        attempt("head", "guessing", address="203.0.113.9")  # somewhere on the internet
+    assert attempt("head", "guessing-again", address="203.0.113.9")[1].status_code == 429
+    _, response = attempt("head", PASSWORD, address="198.51.100.20")  # the school's own address
+    assert response.status_code == 302

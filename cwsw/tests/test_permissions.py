@@ -28,6 +28,7 @@ EXPECTED = {
     "pupils:list":          dict(head=200, dt_user=200, dsl=200, governor=403, staff=200, norole=403),
     "pupils:add":           dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pupils:flag":          dict(head=200, dt_user=403, dsl=200, governor=403, staff=403, norole=403),
+    "pupils:search":        dict(head=200, dt_user=403, dsl=200, governor=403, staff=403, norole=403),
     "pupils:export":        dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pupils:import":        dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pupils:detail":        dict(head=200, dt_user=200, dsl=200, governor=403, staff=200, norole=403),
@@ -82,7 +83,9 @@ EXPECTED = {
     "two_factor_remove":    dict(head=405, dt_user=405, dsl=405, governor=405, staff=405, norole=405),
 }
 # Not the app's own pages: Django's and the IT administrator's.
-OUTSIDE = {"login", "logout", "admin"}
+# The forgotten-password pages are for someone not logged in (tested in test_password_reset.py).
+OUTSIDE = {"login", "logout", "admin", "password_reset", "password_reset_done", "password_reset_confirm",
+           "password_reset_complete"}
 
 
 def all_url_names(resolver=None, prefix=""):
@@ -194,3 +197,26 @@ def test_it_shows_nothing_to_a_casework_role_before_the_code(name, role, objects
     else:
         assert response.status_code == 302
         assert response.url.startswith(reverse("two_factor_enrol"))
+
+
+def body_of(response) -> str:
+    return b"".join(response.streaming_content if response.streaming else [response.content]).decode("latin-1")
+
+
+@pytest.mark.parametrize("role", ROLES[1:])
+def test_it_logs_every_pupil_a_page_shows(role, objects, request, client):
+    """Walk every URL with real ids: a response naming a pupil has an access-log row for them."""
+    from cwsw.models import AccessLog
+
+    user = request.getfixturevalue(role)
+    sign_in(client, user)
+    pupils = [objects["own"]["pupil"], objects["other"]["pupil"]]
+    unlogged = []
+    for name in sorted(EXPECTED):
+        for which in ("own", "other"):
+            last = AccessLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+            body = body_of(client.get(url_for(name, objects, which)))
+            written = set(AccessLog.objects.filter(pk__gt=last, user=user).values_list("pupil_id", flat=True))
+            unlogged += [(name, which, p.last_name) for p in pupils
+                         if (p.last_name in body or p.upn in body) and p.pk not in written]
+    assert unlogged == []

@@ -71,3 +71,26 @@ def test_it_prefills_the_pupil_from_the_pupil_page(login, dsl):
     pupil = PupilFactory()
     response = login(dsl).get(URL, {"pupil": pupil.pk})
     assert response.context["form"]["pupil"].value() == str(pupil.pk)
+
+
+def test_it_lists_no_pupils_until_the_dsl_searches(login, dsl):
+    pupils = PupilFactory.create_batch(3)
+    body = login(dsl).get(URL).content.decode()
+    assert not any(p.last_name in body or p.upn in body for p in pupils)
+
+
+def test_it_shows_and_logs_only_the_pupils_searched_for(login, dsl):
+    wanted, other = PupilFactory(last_name="Findable-Crumpet"), PupilFactory(last_name="Hidden-Muffin")
+    body = login(dsl).get(reverse("pupils:search"), {"q": "findable"}).content.decode()
+    assert wanted.last_name in body and other.last_name not in body
+    assert set(AccessLog.objects.filter(user=dsl).values_list("pupil_id", flat=True)) == {wanted.pk}
+
+
+def test_it_finds_pupils_without_javascript_too(login, dsl):
+    wanted = PupilFactory(last_name="Findable-Crumpet")
+    assert f'value="{wanted.pk}"' in login(dsl).get(URL, {"q": wanted.upn}).content.decode()
+
+
+def test_it_refuses_a_pupil_the_user_may_not_see(login, dsl):
+    response = login(dsl).post(URL, {**PLAN, "pupil": "99999999999999999999"})
+    assert response.status_code == 200 and not CareEpisode.objects.exists()

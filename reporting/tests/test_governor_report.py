@@ -193,3 +193,33 @@ def test_it_corrects_a_term_entered_again(login, dt_user):
     client.post(reverse("reporting:school_figures_year", args=[2025]), data)
     client.post(reverse("reporting:school_figures_year", args=[2025]), {**data, "attendance_percent": "95.5"})
     assert SchoolFigures.objects.get().attendance_percent == Decimal("95.5")
+
+
+def test_it_lets_a_report_whose_build_stalled_be_asked_for_again(head, django_capture_on_commit_callbacks,
+                                                                  time_machine, monkeypatch):
+    queued = []
+    monkeypatch.setattr("reporting.services.build_governor_report.delay", lambda pk: queued.append(pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        report = services.report_request(academic_year=2025, by=head)
+    assert report.was_queued and queued == [report.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        again = services.report_request(academic_year=2025, by=head)
+    assert not again.was_queued and queued == [report.pk]  # one is running: asking again is refused
+    time_machine.move_to(dt.datetime(2026, 7, 15, 12, 11))  # the worker died: nothing for 11 minutes
+    with django_capture_on_commit_callbacks(execute=True):
+        retried = services.report_request(academic_year=2025, by=head)
+    assert retried.was_queued and queued == [report.pk, report.pk]
+
+
+def test_it_marks_a_stalled_build_failed_and_says_so(login, head, time_machine):
+    GovernorReport.objects.create(academic_year=2025, status="building", requested_by=head)
+    time_machine.move_to(dt.datetime(2026, 7, 15, 12, 11))
+    body = login(head).get(reverse("reporting:governor_report", args=[GovernorReport.objects.get().pk])).content
+    assert "nothing moved for 10 minutes" in body.decode()
+    assert GovernorReport.objects.get().status == "failed"
+
+
+def test_it_tells_the_user_a_build_is_already_running(login, dt_user, head):
+    GovernorReport.objects.create(academic_year=2025, status="building", requested_by=head)
+    response = login(dt_user).post(reverse("reporting:governor_report_list"), {"academic_year": "2025"}, follow=True)
+    assert "is already being built" in response.content.decode()

@@ -1,0 +1,51 @@
+"""A forgotten password: reset by e-mail that never says whether an account exists; the code still asked after."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from cwsw.tests.auth import totp_device
+
+pytestmark = pytest.mark.django_db
+NEW_PASSWORD = "a-brand-new-long-password-77"
+
+
+def ask(email):
+    return Client().post(reverse("password_reset"), {"email": email}, follow=True)
+
+
+def test_it_answers_the_same_whether_or_not_the_address_has_an_account(dt_user):
+    known, unknown = ask(dt_user.email), ask("nobody@school.invalid")
+    assert known.redirect_chain == unknown.redirect_chain == [(reverse("password_reset_done"), 302)]
+    assert known.content == unknown.content.replace(b"nobody@school.invalid", dt_user.email.encode())
+    assert b'data-testid="reset-sent"' in known.content
+    assert [m.to for m in mail.outbox] == [[dt_user.email]]
+
+
+def test_it_sets_a_new_password_and_still_asks_the_dt_for_a_code(dt_user):
+    totp_device(dt_user)
+    ask(dt_user.email)
+    link = re.search(r"https?://[^/]+(/password/reset/\S+/)", mail.outbox[0].body).group(1)
+    client = Client()
+    form_page = client.get(link, follow=True)
+    client.post(form_page.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert "Your new password is set" in client.get(reverse("password_reset_complete")).content.decode()
+    client.post(reverse("login"), {"username": "dt", "password": NEW_PASSWORD})
+    assert client.get(reverse("pupils:list")).url.startswith(reverse("two_factor_verify"))
+
+
+def test_it_refuses_a_link_used_twice(dt_user):
+    ask(dt_user.email)
+    link = re.search(r"https?://[^/]+(/password/reset/\S+/)", mail.outbox[0].body).group(1)
+    client = Client()
+    set_page = client.get(link, follow=True).redirect_chain[-1][0]
+    client.post(set_page, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert 'data-testid="reset-link-invalid"' in Client().get(link, follow=True).content.decode()
+
+
+def test_it_sends_no_pupil_data_in_the_email(dt_user):
+    ask(dt_user.email)
+    assert "pupil" not in mail.outbox[0].body.lower()
