@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -36,10 +37,9 @@ from . import charts
 from .models import ReportNarrative, SchoolFigures, TrainingRecord
 from .suppression import (
     SUPPRESSED,
+    Linked,
     is_small,
     more_than_threshold,
-    suppress,
-    suppress_counts,
     suppress_percentage,
     threshold,
 )
@@ -56,8 +56,27 @@ def _key_stage_case(as_of: dt.date) -> Case:
     return Case(*whens, default=Value("Other"), output_field=CharField())
 
 
-def cohort_section(year_cohort: dict[int, str], as_of: dt.date) -> dict[str, Any]:
-    """Counts by category, key stage, SEN and FSM of the year's cohort."""
+@dataclass(frozen=True)
+class Ref:
+    """A count in the report, shown (or hidden as "c") once the whole report is suppressed as one."""
+
+    name: str
+
+
+def _resolve(value: Any, linked: Linked) -> Any:
+    """Put each count's shown value (or "c") where the sections left a Ref."""
+    if isinstance(value, Ref):
+        return linked.shown(value.name)
+    if isinstance(value, dict):
+        return {k: _resolve(v, linked) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_resolve(v, linked) for v in value)
+    return value
+
+
+def cohort_section(year_cohort: dict[int, str], as_of: dt.date, linked: Linked) -> dict[str, Any]:
+    """Counts by category, key stage, SEN and FSM of the year's cohort, linked: the key stages add up
+    to the categories, and the SEN and FSM figures are parts of them."""
     rows = (
         Pupil.objects.filter(pk__in=list(year_cohort)).annotate(key_stage=_key_stage_case(as_of))
         .values_list("pk", "key_stage", "sen_status", "fsm_eligible")
@@ -73,42 +92,65 @@ def cohort_section(year_cohort: dict[int, str], as_of: dt.date) -> dict[str, Any
         sen[category][sen_status] += 1
         if fsm_eligible:
             fsm[category] += 1
-    cells, total = suppress_counts({c: by_category[c] for c in cohort.CATEGORIES})
-    stages = []
-    for stage in [*years.KEY_STAGES, "Other"]:
-        if by_stage.get(stage):
-            stage_cells, stage_total = suppress_counts({c: by_stage[stage][c] for c in cohort.CATEGORIES})
-            stages.append((stage, [stage_cells[c] for c in cohort.CATEGORIES], stage_total))
-    overlap = [
-        (cohort.CATEGORY_LABELS[c], suppress(sen[c]["K"] + sen[c]["E"]), suppress(sen[c]["E"]), suppress(fsm[c]))
-        for c in cohort.CATEGORIES
-    ]
-    chart = charts.bar_chart(
-        [(c, by_category[c], cells[c]) for c in cohort.CATEGORIES], title="Pupils in the cohort"
-    )
-    return {"cells": [(cohort.CATEGORY_LABELS[c], cells[c]) for c in cohort.CATEGORIES], "total": total,
-            "stages": stages, "overlap": overlap, "chart": chart}
+    for c in cohort.CATEGORIES:
+        linked.count(f"cohort:{c}", by_category[c])
+    linked.total("cohort:total", [f"cohort:{c}" for c in cohort.CATEGORIES])
+    present = [stage for stage in [*years.KEY_STAGES, "Other"] if by_stage.get(stage)]
+    for stage in present:
+        for c in cohort.CATEGORIES:
+            linked.count(f"stage:{stage}:{c}", by_stage[stage][c])
+        linked.total(f"stage:{stage}:total", [f"stage:{stage}:{c}" for c in cohort.CATEGORIES])
+    if present:
+        # The key-stage table's columns add up to the category counts above it: one linked table.
+        for c in cohort.CATEGORIES:
+            linked.total(f"cohort:{c}", [f"stage:{stage}:{c}" for stage in present])
+        linked.total("cohort:total", [f"stage:{stage}:total" for stage in present])
+    for c in cohort.CATEGORIES:
+        linked.count(f"sen:{c}", sen[c]["K"] + sen[c]["E"])
+        linked.count(f"ehcp:{c}", sen[c]["E"])
+        linked.count(f"fsm:{c}", fsm[c])
+        linked.subset(f"ehcp:{c}", f"sen:{c}")
+        linked.subset(f"sen:{c}", f"cohort:{c}")
+        linked.subset(f"fsm:{c}", f"cohort:{c}")
+    return {
+        "cells": [(cohort.CATEGORY_LABELS[c], Ref(f"cohort:{c}")) for c in cohort.CATEGORIES],
+        "total": Ref("cohort:total"),
+        "stages": [(stage, [Ref(f"stage:{stage}:{c}") for c in cohort.CATEGORIES], Ref(f"stage:{stage}:total"))
+                   for stage in present],
+        "overlap": [(cohort.CATEGORY_LABELS[c], Ref(f"sen:{c}"), Ref(f"ehcp:{c}"), Ref(f"fsm:{c}"))
+                    for c in cohort.CATEGORIES],
+    }
 
 
-def pep_section(year_cohort: dict[int, str], academic_year: int, today: dt.date) -> dict[str, Any]:
-    grid = school_compliance_grid(pupils=Pupil.objects.filter(pk__in=list(year_cohort)),
+def cohort_chart(cells: list[tuple[str, int | str]], title: str = "Pupils in the cohort") -> str:
+    """The cohort as bars; a hidden count is drawn as no bar, so its height gives nothing away."""
+    return charts.bar_chart([(label, value if isinstance(value, int) else 0, value) for label, value in cells],
+                            title=title)
+
+
+def pep_section(year_cohort: dict[int, str], academic_year: int, today: dt.date, linked: Linked) -> dict[str, Any]:
+    looked_after = [pk for pk, category in year_cohort.items() if category == cohort.CLA]
+    grid = school_compliance_grid(pupils=Pupil.objects.filter(pk__in=looked_after),
                                   academic_year=academic_year, today=today)
     terms = []
     for term, counts in zip(grid.terms, grid.counts, strict=True):
-        statuses = {s: counts[s] for s in (compliance.ON_TIME, compliance.LATE, compliance.MISSING)}
-        cells, total = suppress_counts(statuses)
-        terms.append((term.name.capitalize(), cells[compliance.ON_TIME], cells[compliance.LATE],
-                      cells[compliance.MISSING], total))
+        names = [linked.count(f"pep:{term.name}:{s}", counts[s])
+                 for s in (compliance.ON_TIME, compliance.LATE, compliance.MISSING)]
+        total = linked.total(f"pep:{term.name}:total", names)
+        linked.subset(total, f"cohort:{cohort.CLA}")
+        terms.append((term.name.capitalize(), *[Ref(n) for n in names], Ref(total)))
     ratings = dict(
-        PepMeeting.objects.filter(academic_year=academic_year, pupil__in=list(year_cohort)).exclude(vs_rating="")
+        PepMeeting.objects.filter(academic_year=academic_year, pupil__in=looked_after).exclude(vs_rating="")
         .values_list("vs_rating").annotate(n=Count("pk")).order_by()
     )
-    rating_cells, _ = suppress_counts({r: ratings.get(r, 0) for r, _ in RATINGS})
-    return {"terms": terms, "ratings": [(label, rating_cells[r]) for r, label in RATINGS],
-            "children": suppress(len(grid.rows))}
+    for r, _ in RATINGS:
+        linked.count(f"rating:{r}", ratings.get(r, 0))
+    # The children the PEP duty covers are the cohort's looked-after children: the same count.
+    return {"terms": terms, "ratings": [(label, Ref(f"rating:{r}")) for r, label in RATINGS],
+            "children": Ref(f"cohort:{cohort.CLA}")}
 
 
-def pp_section(financial_year: int) -> dict[str, Any]:
+def pp_section(financial_year: int, linked: Linked) -> dict[str, Any]:
     allocations = PpPlusAllocation.objects.live().filter(financial_year=financial_year)
     spends = PpPlusSpend.objects.live().filter(allocation__financial_year=financial_year)
     totals = allocations.aggregate(total=Sum("amount"), pupils=Count("pupil", distinct=True))
@@ -117,15 +159,19 @@ def pp_section(financial_year: int) -> dict[str, Any]:
     labels = dict(SPEND_CATEGORIES)
     allocated = totals["total"] or ZERO
     spent_total = spent["total"] or ZERO
+    linked.count("pp:pupils", totals["pupils"])
+    linked.count("pp:spends", spent["n"])
+    linked.count("pp:with_impact", spent["with_impact"])
+    linked.subset("pp:with_impact", "pp:spends")
     return {
         "label": financial_year_label(financial_year),
-        "pupils": suppress(totals["pupils"]),
+        "pupils": Ref("pp:pupils"),
         # Money is not suppressed where at least one more than the threshold received it.
         "allocated": None if is_small(totals["pupils"]) else allocated,
         "spent": None if is_small(totals["pupils"]) else spent_total,
         "by_category": [(labels[c], by_category[c]) for c, _ in SPEND_CATEGORIES if c in by_category]
         if more_than_threshold(totals["pupils"]) else [],
-        "impact": (spent["with_impact"], spent["n"]),
+        "impact": (Ref("pp:with_impact"), Ref("pp:spends")),
         "chart": charts.bar_chart(
             [(labels[c], by_category[c], f"£{by_category[c]:,.0f}") for c, _ in SPEND_CATEGORIES
              if c in by_category], title="PP+ spent by category (£)",
@@ -133,7 +179,8 @@ def pp_section(financial_year: int) -> dict[str, Any]:
     }
 
 
-def attendance_section(year_cohort: dict[int, str], academic_year: int, school: list[SchoolFigures]) -> dict[str, Any]:
+def attendance_section(year_cohort: dict[int, str], academic_year: int, school: list[SchoolFigures],
+                       linked: Linked) -> dict[str, Any]:
     cohort_ids = list(year_cohort)
     per_pupil = (
         AttendanceRecord.objects.filter(academic_year=academic_year, pupil__in=cohort_ids)
@@ -155,7 +202,9 @@ def attendance_section(year_cohort: dict[int, str], academic_year: int, school: 
          ("Whole school", school_attendance or 0, school_attendance or "—")],
         title="Attendance (%)", max_value=100,
     )
-    return {"pupils": suppress(len(pupils)), "attendance": cohort_attendance, "persistent": cohort_pa,
+    linked.count("attendance:pupils", len(pupils))
+    linked.subset("attendance:pupils", "cohort:total")
+    return {"pupils": Ref("attendance:pupils"), "attendance": cohort_attendance, "persistent": cohort_pa,
             "school_attendance": school_attendance, "school_persistent": school_pa, "chart": chart}
 
 
@@ -163,7 +212,8 @@ def _mean(values: list[Decimal]) -> Decimal | None:
     return (sum(values) / len(values)).quantize(Decimal("0.1")) if values else None
 
 
-def exclusions_section(year_cohort: dict[int, str], academic_year: int, school: list[SchoolFigures]) -> dict[str, Any]:
+def exclusions_section(year_cohort: dict[int, str], academic_year: int, school: list[SchoolFigures],
+                       linked: Linked) -> dict[str, Any]:
     first, last = academic_year_bounds(academic_year)
     in_year = ExclusionConsultation.objects.filter(decision_date__range=(first, last), pupil__in=list(year_cohort))
     figures = in_year.aggregate(
@@ -172,18 +222,24 @@ def exclusions_section(year_cohort: dict[int, str], academic_year: int, school: 
         pupils=Count("pupil", filter=Q(decision=SUSPENSION), distinct=True),
         permanent=Count("pk", filter=Q(decision=PERMANENT_EXCLUSION)),
     )
+    linked.count("exclusions:suspensions", figures["suspensions"])
+    linked.count("exclusions:pupils", figures["pupils"])
+    linked.count("exclusions:permanent", figures["permanent"])
+    linked.subset("exclusions:pupils", "exclusions:suspensions")
+    linked.subset("exclusions:pupils", "cohort:total")
     return {
-        "suspensions": suppress(figures["suspensions"]),
-        "pupils": suppress(figures["pupils"]),
+        "suspensions": Ref("exclusions:suspensions"),
+        "pupils": Ref("exclusions:pupils"),
         "days": SUPPRESSED if is_small(figures["pupils"]) else (figures["days"] or Decimal("0")),
-        "permanent": suppress(figures["permanent"]),
+        "permanent": Ref("exclusions:permanent"),
         "school_suspensions": sum(f.suspensions for f in school) if school else None,
         "school_days": sum((f.suspension_days for f in school), Decimal("0")) if school else None,
         "school_permanent": sum(f.permanent_exclusions for f in school) if school else None,
     }
 
 
-def attainment_section(year_cohort: dict[int, str], academic_year: int, school: list[SchoolFigures]) -> dict[str, Any]:
+def attainment_section(year_cohort: dict[int, str], academic_year: int, school: list[SchoolFigures],
+                       linked: Linked) -> dict[str, Any]:
     cohort_ids = list(year_cohort)
     latest: dict[int, AttainmentRecord] = {}
     order = {name: i for i, name in enumerate(TERM_NAMES)}
@@ -198,7 +254,9 @@ def attainment_section(year_cohort: dict[int, str], academic_year: int, school: 
         expected = sum(1 for g in graded if g in EXPECTED_OR_ABOVE)
         cohort_pct = suppress_percentage(expected, len(graded))
         school_pct = getattr(latest_school, f"{subject}_expected_percent") if latest_school else None
-        rows.append((subject.capitalize(), suppress(len(graded)), cohort_pct, school_pct))
+        linked.count(f"attainment:{subject}", len(graded))
+        linked.subset(f"attainment:{subject}", "cohort:total")
+        rows.append((subject.capitalize(), Ref(f"attainment:{subject}"), cohort_pct, school_pct))
         bars.append((f"{subject.capitalize()}: cohort", cohort_pct if isinstance(cohort_pct, Decimal) else 0,
                      cohort_pct if cohort_pct is not None else "—"))
         bars.append((f"{subject.capitalize()}: school", school_pct or 0, school_pct if school_pct is not None else "—"))
@@ -215,16 +273,21 @@ def report_data(*, academic_year: int, today: dt.date, progress: Progress | None
     step(10, "Counting the cohort")
     # Every section counts these children: on roll and in the cohort at any time in the year, leavers included.
     year_cohort = Pupil.objects.cohort_during(first, as_of)
-    data: dict[str, Any] = {"cohort": cohort_section(year_cohort, as_of)}
+    # Every count a governor reads, linked where they add up, suppressed together at the end.
+    linked = Linked()
+    data: dict[str, Any] = {"cohort": cohort_section(year_cohort, as_of, linked)}
     step(30, "Checking PEP compliance")
-    data["peps"] = pep_section(year_cohort, academic_year, today)
+    data["peps"] = pep_section(year_cohort, academic_year, today, linked)
     step(45, "Adding up Pupil Premium Plus")
-    data["pp"] = pp_section(academic_year)
+    data["pp"] = pp_section(academic_year, linked)
     step(55, "Attendance and suspensions")
-    data["attendance"] = attendance_section(year_cohort, academic_year, school)
-    data["exclusions"] = exclusions_section(year_cohort, academic_year, school)
+    data["attendance"] = attendance_section(year_cohort, academic_year, school, linked)
+    data["exclusions"] = exclusions_section(year_cohort, academic_year, school, linked)
     step(65, "Attainment, training and the narrative")
-    data["attainment"] = attainment_section(year_cohort, academic_year, school)
+    data["attainment"] = attainment_section(year_cohort, academic_year, school, linked)
+    linked.suppress()
+    data = _resolve(data, linked)
+    data["cohort"]["chart"] = cohort_chart(data["cohort"]["cells"])
     data["training"] = [
         (label, list(TrainingRecord.objects.filter(attended_by=code, date__range=(first, last))))
         for code, label in TrainingRecord.AUDIENCES

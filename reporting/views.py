@@ -14,8 +14,9 @@ from pep import selectors
 from pupils import cohort
 from pupils.models import Pupil
 
-from . import charts, services
+from . import services
 from .due import LIST_SIZE, due_items
+from .figures import cohort_chart
 from .forms import NarrativeForm, ReportRequestForm, SchoolFiguresForm, TrainingForm
 from .models import GovernorReport, ReportNarrative, SchoolFigures, TrainingRecord
 from .reminders import digest_for
@@ -40,8 +41,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         cells, total = suppress_counts(counts)
         context["governor_rows"] = cohort.labelled(cells)
         context["governor_total"] = total
-        context["governor_chart"] = charts.bar_chart(
-            [(cohort.CATEGORY_LABELS[c], counts[c], cells[c]) for c in cohort.CATEGORIES], title="The cohort today")
+        context["governor_chart"] = cohort_chart([(cohort.CATEGORY_LABELS[c], cells[c]) for c in cohort.CATEGORIES],
+                                                 title="The cohort today")
     if roles.can_read_governor_report(user):
         context["reports"] = GovernorReport.objects.filter(status=GovernorReport.READY)[:5]
     # What is due: the same items, computed in the same place, as the reminder e-mail.
