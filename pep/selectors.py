@@ -74,10 +74,11 @@ class Grid:
     counts: list
 
 
-def compliance_grid(*, user: Any, academic_year: int, today: dt.date, overdue_only: bool = False) -> Grid:
+def compliance_grid(*, user: Any, academic_year: int, today: dt.date, overdue_only: bool = False,
+                    with_names: bool = True) -> Grid:
     """Every looked-after child on roll in the year (that the user may see), by term."""
     return school_compliance_grid(pupils=Pupil.objects.visible_to(user), academic_year=academic_year, today=today,
-                                  overdue_only=overdue_only)
+                                  overdue_only=overdue_only, with_names=with_names)
 
 
 def _pep_window(academic_year: int) -> tuple[dt.date, dt.date]:
@@ -121,9 +122,8 @@ def overdue_peps(*, pupils: Any, today: dt.date) -> dict[int, tuple[PupilRef, co
     ids = now.values("pk")
     periods, latest = _care_periods(ids), _latest_held(ids)
     found = {}
-    for pk, first_name, last_name, admitted, left in now.order_by("last_name", "first_name", "pk").values_list(
-        "pk", "first_name", "last_name", "admission_date", "leaving_date"
-    ):
+    # Names are not read here (a caller may show a few of many): see `named`.
+    for pk, admitted, left in now.order_by("pk").values_list("pk", "admission_date", "leaving_date"):
         current = next((p for p in reversed(compliance.care_periods(periods[pk])) if p.covers(today)), None)
         if current is None:
             continue
@@ -137,9 +137,16 @@ def overdue_peps(*, pupils: Any, today: dt.date) -> dict[int, tuple[PupilRef, co
             )
             overdue = next((slot for slot in slots if slot.overdue), None)
             if overdue is not None:
-                found[pk] = (PupilRef(pk, first_name, last_name), overdue)
+                found[pk] = (PupilRef(pk, "", ""), overdue)
                 break
     return found
+
+
+def named(refs: list[PupilRef]) -> list[PupilRef]:
+    """The same pupils with their names, read only for those about to be shown (one query)."""
+    names = {pk: (first, last) for pk, first, last in
+             Pupil.objects.filter(pk__in=[r.pk for r in refs]).values_list("pk", "first_name", "last_name")}
+    return [PupilRef(r.pk, *names.get(r.pk, ("", ""))) for r in refs]
 
 
 def pupil_overdue(*, pupil: Pupil, today: dt.date) -> compliance.Slot | None:
@@ -148,8 +155,12 @@ def pupil_overdue(*, pupil: Pupil, today: dt.date) -> compliance.Slot | None:
     return found[1] if found else None
 
 
-def school_compliance_grid(*, pupils: Any, academic_year: int, today: dt.date, overdue_only: bool = False) -> Grid:
-    """The compliance grid over the given pupils: on time, late, missing, due soon (a fixed number of queries)."""
+def school_compliance_grid(*, pupils: Any, academic_year: int, today: dt.date, overdue_only: bool = False,
+                           with_names: bool = True) -> Grid:
+    """The compliance grid over the given pupils: on time, late, missing, due soon (a fixed number of queries).
+
+    Without names (`with_names=False`) for callers that count or show only a few rows (`named`).
+    """
     first, last = academic_year_bounds(academic_year)
     calendar = Term.calendar()
     terms = calendar.terms_of(academic_year)
@@ -167,9 +178,13 @@ def school_compliance_grid(*, pupils: Any, academic_year: int, today: dt.date, o
     ):
         peps[pupil_id].append(PepRef(pk, academic_year, term, status, meeting_date))
     rows = []
-    for pk, first_name, last_name, admitted, left in looked_after.order_by("last_name", "first_name", "pk").values_list(
-        "pk", "first_name", "last_name", "admission_date", "leaving_date"
-    ):
+    ordered = looked_after.order_by("last_name", "first_name", "pk")
+    pupil_rows = (
+        ordered.values_list("pk", "first_name", "last_name", "admission_date", "leaving_date") if with_names
+        else ((pk, "", "", admitted, left) for pk, admitted, left in
+              ordered.values_list("pk", "admission_date", "leaving_date"))
+    )
+    for pk, first_name, last_name, admitted, left in pupil_rows:
         slots = compliance.pep_slots(
             cla_periods=periods[pk], on_roll=_on_roll(admitted, left), terms=terms, peps=peps[pk],
             school_days=school_days, calendar=calendar, today=today, latest_held=latest.get(pk),

@@ -324,39 +324,40 @@ def spend_add(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "pep/form.html", context)
 
 
+def _correction(request: HttpRequest, *, form: Any, pupil: Any, title: str, act: Any, done: str) -> HttpResponse:
+    """A correction or withdrawal of PP+: the form, then the service, then back to the pupil's casework."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            act(form.cleaned_data["reason"])
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, done)
+            return redirect("pep:pupil", pk=pupil.pk)
+    return render(request, "pep/form.html", {"form": form, "title": title, "pupil": pupil})
+
+
 @role_required(roles.can_do_casework)
 def allocation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct an allocation recorded wrongly, with the reason."""
     allocation = get_allocation_for(request.user, pk)
     form = AllocationCorrectForm(request.POST or None, instance=allocation)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.allocation_correct(allocation=form.instance, reason=form.cleaned_data["reason"],
-                                        by=request.user)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, "The allocation is corrected; the history keeps what it was.")
-            return redirect("pep:pupil", pk=allocation.pupil_id)
-    return render(request, "pep/form.html", {"form": form, "title": f"Correct {allocation}",
-                                             "pupil": allocation.pupil})
+    return _correction(
+        request, form=form, pupil=allocation.pupil, title=f"Correct {allocation}",
+        act=lambda reason: services.allocation_correct(allocation=form.instance, reason=reason, by=request.user),
+        done="The allocation is corrected; the history keeps what it was.",
+    )
 
 
 @role_required(roles.can_do_casework)
 def allocation_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     """Withdraw an allocation recorded in error: it stays on file and counts in no total."""
     allocation = get_allocation_for(request.user, pk)
-    form = WithdrawForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.allocation_withdraw(allocation=allocation, reason=form.cleaned_data["reason"], by=request.user)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, "The allocation is withdrawn.")
-            return redirect("pep:pupil", pk=allocation.pupil_id)
-    return render(request, "pep/form.html", {"form": form, "title": f"Withdraw {allocation}",
-                                             "pupil": allocation.pupil})
+    return _correction(
+        request, form=WithdrawForm(request.POST or None), pupil=allocation.pupil, title=f"Withdraw {allocation}",
+        act=lambda reason: services.allocation_withdraw(allocation=allocation, reason=reason, by=request.user),
+        done="The allocation is withdrawn.",
+    )
 
 
 @role_required(roles.can_do_casework)
@@ -364,33 +365,23 @@ def spend_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct a spend recorded wrongly, with the reason."""
     spend = get_spend_for(request.user, pk)
     form = SpendCorrectForm(request.POST or None, instance=spend, allocation=spend.allocation)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.spend_correct(spend=form.instance, reason=form.cleaned_data["reason"], by=request.user)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, "The spend is corrected; the history keeps what it was.")
-            return redirect("pep:pupil", pk=spend.allocation.pupil_id)
-    return render(request, "pep/form.html", {"form": form, "title": f"Correct the spend {spend}",
-                                             "pupil": spend.allocation.pupil})
+    return _correction(
+        request, form=form, pupil=spend.allocation.pupil, title=f"Correct the spend {spend}",
+        act=lambda reason: services.spend_correct(spend=form.instance, reason=reason, by=request.user),
+        done="The spend is corrected; the history keeps what it was.",
+    )
 
 
 @role_required(roles.can_do_casework)
 def spend_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     """Withdraw a spend recorded in error: it stays on file and counts in no total."""
     spend = get_spend_for(request.user, pk)
-    form = WithdrawForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.spend_withdraw(spend=spend, reason=form.cleaned_data["reason"], by=request.user)
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, "The spend is withdrawn.")
-            return redirect("pep:pupil", pk=spend.allocation.pupil_id)
-    return render(request, "pep/form.html", {"form": form, "title": f"Withdraw the spend {spend}",
-                                             "pupil": spend.allocation.pupil})
+    return _correction(
+        request, form=WithdrawForm(request.POST or None), pupil=spend.allocation.pupil,
+        title=f"Withdraw the spend {spend}",
+        act=lambda reason: services.spend_withdraw(spend=spend, reason=reason, by=request.user),
+        done="The spend is withdrawn.",
+    )
 
 
 def _add_errors(form: Any, error: ValidationError) -> None:

@@ -49,12 +49,15 @@ def _peps_due(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
     # One line per child: the oldest overdue PEP from any academic year, else one due within 14 days
     # (a single meeting settles both).
     overdue = selectors.overdue_peps(pupils=Pupil.objects.visible_to(user), today=today)
-    grid = selectors.compliance_grid(user=user, academic_year=academic_year_of(today), today=today)
+    grid = selectors.compliance_grid(user=user, academic_year=academic_year_of(today), today=today, with_names=False)
     soon = [(row.pupil, slot) for row in grid.rows for slot in row.slots
             if slot.status == compliance.DUE_SOON and row.pupil.pk not in overdue]
     due = list(overdue.values()) + soon
-    rows = sorted(due, key=lambda item: item[1].due)[:LIST_SIZE] if with_rows else []
-    return len(due), rows
+    if not with_rows:
+        return len(due), []
+    # Names are read for the rows shown only: the access log records exactly those.
+    shown = sorted(due, key=lambda item: item[1].due)[:LIST_SIZE]
+    return len(due), list(zip(selectors.named([ref for ref, _ in shown]), [slot for _, slot in shown], strict=True))
 
 
 def _peps_unsigned_or_red(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:

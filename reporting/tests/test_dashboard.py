@@ -87,3 +87,16 @@ def test_it_shows_governors_a_chart_and_the_reports(login, governor, head):
     response = login(governor).get(URL)
     assert "<svg" in response.content.decode()
     assert len(response.context["reports"]) == 1
+
+
+def test_it_logs_only_the_pupils_the_dashboard_names(login, dt_user, time_machine):
+    from cwsw.models import AccessLog
+    from pep.tests.factories import looked_after_pupil
+    from reporting.due import LIST_SIZE
+
+    time_machine.move_to(dt.datetime(2025, 12, 20, 12, 0))
+    pupils = [looked_after_pupil(last_name=f"Dash{i:02d}name") for i in range(LIST_SIZE + 3)]  # all overdue
+    body = login(dt_user).get(URL).content.decode()
+    named = {p.pk for p in pupils if p.last_name in body}
+    logged = set(AccessLog.objects.filter(user=dt_user).values_list("pupil_id", flat=True))
+    assert len(named) == LIST_SIZE and logged == named
