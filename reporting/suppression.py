@@ -14,9 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-import numpy as np
 from django.conf import settings
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 SUPPRESSED = "c"
 
@@ -128,11 +126,16 @@ class Linked:
         return min(totals) if totals else sum(v for n, v in self.values.items() if n not in self.hidden) + threshold()
 
     def _determined(self, name: str) -> bool:
-        return possible_range(self, name)[0] == possible_range(self, name)[1]
+        low, high = possible_range(self, name)
+        return low == high
 
 
 def possible_range(linked: Linked, name: str) -> tuple[int, int]:
     """The least and greatest value a reader could find for a hidden figure (integer programming)."""
+    # Imported here, not at start-up: only a report or a governor's dashboard with hidden cells needs them.
+    import numpy as np
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
     unknowns = sorted(linked.hidden)
     index = {n: i for i, n in enumerate(unknowns)}
     rows, low, high = [], [], []
