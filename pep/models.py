@@ -562,12 +562,13 @@ class ExclusionConsultation(models.Model):
 
     def _check_yearly_cap(self, errors: dict[str, str], calendar: SchoolCalendar) -> None:
         """At most 45 days of suspension served in an academic year, counted where each day is served."""
-        mine = days_by_academic_year(self.served_days(calendar))
+        my_days = self.served_days(calendar)
+        mine = days_by_academic_year(my_days)
         if not mine:
             return
         others = ExclusionConsultation.objects.suspensions().filter(pupil_id=self.pupil_id).exclude(pk=self.pk)
         others_days = [d for other in others for d in other.served_days(calendar)]
-        clash = sorted({day for day, _ in others_days} & {day for day, _ in self.served_days(calendar)})
+        clash = sorted({day for day, _ in others_days} & {day for day, _ in my_days})
         if clash:
             errors["first_day"] = (
                 f"This pupil is already suspended on {clash[0]:%-d %B %Y}: a day can be served only once."
