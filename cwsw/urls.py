@@ -30,6 +30,7 @@ urlpatterns = [
          name="password_reset_confirm"),
     path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("school/", include((school_patterns, "cwsw"))),
+    path("floor/", views.floor, name="floor"),
     path("pupils/", include("pupils.urls")),
     path("casework/", include("pep.urls")),
     path("", include("reporting.dashboard_urls")),

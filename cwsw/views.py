@@ -96,6 +96,15 @@ def term_import(request: HttpRequest) -> HttpResponse:
     return render(request, "cwsw/term_import.html", context)
 
 
+def floor(request: HttpRequest) -> HttpResponse:
+    """The framework floor: a signed-in page with the base template and no data.
+
+    `manage.py benchmark` and `bin/load-test` time every page against this one, so their
+    figures are ratios to what Django, the middleware and the layout cost on this machine.
+    """
+    return render(request, "base.html")
+
+
 def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):

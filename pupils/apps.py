@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class PupilsConfig(AppConfig):
     name = "pupils"
     verbose_name = "Register"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from . import spells
+        from .models import CareEpisode
+
+        post_save.connect(spells.episode_changed, sender=CareEpisode, dispatch_uid="category-spells-save")
+        post_delete.connect(spells.episode_changed, sender=CareEpisode, dispatch_uid="category-spells-delete")

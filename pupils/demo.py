@@ -18,6 +18,7 @@ from cwsw.terms import academic_year_of
 
 from . import cohort
 from .models import LEGAL_STATUSES, PLA_ROUTES, CareEpisode, Pupil
+from .spells import spells_rebuild
 from .validators import upn_check_letter
 
 DEMO_PASSWORD = "cwsw-demo-2026"
@@ -174,6 +175,7 @@ def seed_demo_school(*, pupils: int, seed: int = 2026, as_of: dt.date | None = N
                 pupil.key_adult = users["staff"]
                 pupil.key_strategies = "Meet and greet at the gate. Time-out card. Seat near the door."
     bulk_create_with_history(episodes, CareEpisode, batch_size=1000)
+    spells_rebuild(p.pk for p in created)  # bulk_create sends no signals
     with_adult = [p for p in created if p.key_adult_id]
     Pupil.objects.bulk_update(with_adult, ["key_adult", "key_strategies"], batch_size=1000)
     return DemoResult(pupils=len(created), in_cohort=in_cohort)

@@ -9,7 +9,20 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
-from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -124,6 +137,20 @@ class PupilQuerySet(models.QuerySet):
             )
         )
 
+    def with_stored_category(self, as_of: dt.date | None = None) -> PupilQuerySet:
+        """Annotate `category` from the stored category spells: one indexed join, for any date.
+
+        The same answer as `with_category` (the rules, computed per pupil) while the spells are in
+        step with the episodes, which saving or deleting an episode sees to (spells.py).
+        """
+        day = as_of or timezone.localdate()
+        spell = FilteredRelation(
+            "category_spells",
+            condition=Q(category_spells__start__lte=day)
+            & (Q(category_spells__end__isnull=True) | Q(category_spells__end__gte=day)),
+        )
+        return self.annotate(category_spell=spell).annotate(category=F("category_spell__category"))
+
     def category_counts(self) -> dict[str, int]:
         """Count pupils per category in one query (on a `with_category` queryset)."""
         counts = dict.fromkeys(cohort.CATEGORIES, 0)
@@ -148,27 +175,28 @@ class PupilQuerySet(models.QuerySet):
         """Every pupil on roll and in the cohort at some time from first to last, leavers included,
         with the highest category they had while on roll then (pupil id -> category).
 
-        The database narrows the pupils to those on roll then with an episode begun by the end;
-        the cohort rules (cohort.category_during) decide over the days each was on roll.
+        One query over the stored spells that overlap the days each pupil was on roll; the rule it
+        follows is cohort.category_during, which the tests hold it to.
         """
-        candidates = (
-            self.filter(admission_date__lte=last).filter(Q(leaving_date__isnull=True) | Q(leaving_date__gt=first))
-            .filter(Exists(CareEpisode.objects.filter(pupil=OuterRef("pk"), start_date__lte=last)))
-            .prefetch_related("episodes")
+        on_roll = self.filter(admission_date__lte=last).filter(
+            Q(leaving_date__isnull=True) | Q(leaving_date__gt=first))
+        rank = Case(*[When(category=c, then=Value(i)) for i, c in enumerate(cohort.CATEGORIES)],
+                    output_field=IntegerField())
+        best = (
+            CategorySpell.objects.filter(pupil__in=on_roll.values("pk"), start__lte=last)
+            .filter(Q(pupil__leaving_date__isnull=True) | Q(start__lt=F("pupil__leaving_date")))
+            .filter(Q(end__isnull=True) | (Q(end__gte=first) & Q(end__gte=F("pupil__admission_date"))))
+            .order_by().values("pupil_id").annotate(best=Min(rank)).values_list("pupil_id", "best")
         )
-        found = {}
-        for pupil in candidates:
-            on_roll_last = min(last, pupil.leaving_date - dt.timedelta(days=1)) if pupil.leaving_date else last
-            category = cohort.category_during(pupil.episodes.all(), max(first, pupil.admission_date), on_roll_last)
-            if category:
-                found[pupil.pk] = category
-        return found
+        return {pk: cohort.CATEGORIES[index] for pk, index in best}
 
     def leaving_window(self, as_of: dt.date | None = None, days: int = 30) -> PupilQuerySet:
-        """Pupils in CWSW_PREV today who leave the six-year window within `days` days."""
+        """Pupils in CWSW_PREV today who are in no category `days` + 1 days from now."""
         day = as_of or timezone.localdate()
-        later = Pupil.objects.in_cohort(day + dt.timedelta(days=days + 1)).values("pk")
-        return self.with_category(day).filter(category=cohort.CWSW_PREV).exclude(pk__in=later)
+        after = day + dt.timedelta(days=days + 1)
+        later = CategorySpell.objects.filter(pupil=OuterRef("pk"), start__lte=after).filter(
+            Q(end__isnull=True) | Q(end__gte=after))
+        return self.with_stored_category(day).filter(category=cohort.CWSW_PREV).exclude(Exists(later))
 
     def with_new_flag(self) -> PupilQuerySet:
         """Annotate `has_new_flag`: a DSL's flag the designated teacher has not opened yet."""
@@ -391,6 +419,31 @@ class CareEpisode(models.Model):
     @property
     def is_flag_unseen(self) -> bool:
         return self.flagged_at is not None and self.dt_seen_at is None
+
+
+class CategorySpell(models.Model):
+    """Days on which a pupil had one cohort category, derived from their care episodes (spells.py).
+
+    Kept in step with the episodes and never edited by hand: "the category on day D" is then
+    an indexed range lookup for any day, past or future.
+    """
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="category_spells")
+    category = models.CharField(max_length=9, choices=[(c, cohort.CATEGORY_LABELS[c]) for c in cohort.CATEGORIES])
+    start = models.DateField()
+    end = models.DateField(null=True, blank=True, help_text="The last day; empty when it has no end.")
+
+    class Meta:
+        ordering = ["pupil", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["pupil", "start"], name="one_spell_a_day"),
+            models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gte=models.F("start")),
+                                   name="spell_ends_on_or_after_start"),
+        ]
+        indexes = [models.Index(fields=["start", "end", "category"])]
+
+    def __str__(self) -> str:
+        return f"{self.category} from {self.start:%d/%m/%Y}"
 
 
 class SafeguardingNote(models.Model):

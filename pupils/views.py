@@ -36,7 +36,7 @@ from .models import Pupil
 def _register_queryset(request: HttpRequest) -> RegisterFilter:
     today = timezone.localdate()
     pupils = (
-        Pupil.objects.visible_to(request.user).with_category(today).with_new_flag()
+        Pupil.objects.visible_to(request.user).with_stored_category(today).with_new_flag()
         .select_related("key_adult")
     )
     return RegisterFilter(request.GET, queryset=pupils, request=request)
@@ -56,7 +56,7 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
     }
     if request.htmx:
         return render(request, "pupils/_register_rows.html", context)
-    on_roll = Pupil.objects.visible_to(request.user).on_roll().with_category()
+    on_roll = Pupil.objects.visible_to(request.user).on_roll().with_stored_category()
     context["count_rows"] = cohort.labelled(on_roll.category_counts())
     return render(request, "pupils/pupil_list.html", context)
 

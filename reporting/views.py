@@ -31,7 +31,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
     today = timezone.localdate()
     context: dict = {"today": today}
-    on_roll = Pupil.objects.on_roll(today).with_category(today)
+    on_roll = Pupil.objects.on_roll(today).with_stored_category(today)
     if roles.can_see_whole_register(user):
         counts = on_roll.category_counts()
         context["cohort_rows"] = cohort.labelled(counts)

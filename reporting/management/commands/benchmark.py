@@ -1,18 +1,25 @@
-"""Time the main pages against the current database (seed it with seed_demo --pupils 10000)."""
+"""Time the main pages, the reminder sweep and the report as ratios to the framework floor.
+
+Run it on a seeded school (`seed_demo --pupils 10000`). Every page is timed interleaved with
+the floor (`cwsw:floor`, a signed-in page with the base template and no data) in the same run,
+so the ratios hold on any machine; DESIGN.md "Performance budgets" gives the limits.
+"""
 
 import statistics
 import time
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from weasyprint import HTML
 
 from cwsw import roles
 from cwsw.terms import academic_year_of
@@ -20,82 +27,156 @@ from pep.models import PepMeeting
 from pupils import cohort
 from pupils.models import Pupil
 from reporting.figures import report_data
-from reporting.pdf import render_report
+from reporting.pdf import report_html
+from reporting.tasks import send_reminder_digests
+
+# (user, label, path, budget as a multiple of the floor)
+PAGES = [
+    ("dt", "register, first page", "pupils:list", "", 3),
+    ("dt", "register, filtered", "pupils:list", "?category=CLA&key_stage=KS4&ordering=-dob", 3),
+    ("dt", "PEP compliance grid", "pep:grid", "", 3),
+    ("head", "suspensions", "pep:exclusions", "", 3),
+    ("dt", "pupil page", "pupils:detail", "pupil", 2),
+    ("dt", "pupil casework", "pep:pupil", "pupil", 2),
+    ("dt", "PEP page", "pep:pep_detail", "pep", 2),
+    ("dt", "PP+ school summary", "pep:pp_school", "", 2),
+    ("dt", "dashboard (DT)", "dashboard", "", 2),
+    ("head", "dashboard (head)", "dashboard", "", 2),
+    ("dsl", "dashboard (DSL)", "dashboard", "", 2),
+    ("governor", "dashboard (governor)", "dashboard", "", 2),
+]
+SWEEP_USERS = 30
+SWEEP_BUDGET_SECONDS = 1.0
+REPORT_BUDGET = 1.2
 
 
 class Command(BaseCommand):
-    help = "Time the register, a pupil's page, the dashboard and the casework pages; count their queries."
+    help = "Time the pages, the reminder sweep and the Report to Governors against the framework floor."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--runs", type=int, default=20)
+        parser.add_argument("--runs", type=int, default=20, help="Timings per page (the median is shown).")
+        parser.add_argument("--report-runs", type=int, default=3, help="Builds of the report (the median).")
+        parser.add_argument("--check", action="store_true", help="Fail if any figure is over its budget.")
 
-    @override_settings(ALLOWED_HOSTS=["testserver"], DEBUG=False)
-    def handle(self, *args: Any, runs: int, **options: Any) -> None:
-        users = get_user_model().objects.in_bulk(["dt", "governor"], field_name="username")
-        if len(users) < 2 or not Pupil.objects.exists():
+    @override_settings(ALLOWED_HOSTS=["testserver"], DEBUG=False,
+                       EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
+    def handle(self, *args: Any, runs: int, report_runs: int, check: bool, **options: Any) -> None:
+        names = sorted({user for user, *_ in PAGES})
+        users = get_user_model().objects.in_bulk(names, field_name="username")
+        if len(users) < len(names) or not Pupil.objects.exists():
             raise CommandError("Run seed_demo first (e.g. seed_demo --pupils 10000).")
         pupil = Pupil.objects.on_roll().in_cohort().filter(category=cohort.CLA).first()
         pep = PepMeeting.objects.filter(pupil=pupil).first() or PepMeeting.objects.first()
-        pages = [
-            ("dt", "register, first page", reverse("pupils:list")),
-            ("dt", "register, filtered", reverse("pupils:list") + "?category=CLA&key_stage=KS4&ordering=-dob"),
-            ("dt", "pupil page", reverse("pupils:detail", args=[pupil.pk])),
-            ("dt", "pupil casework", reverse("pep:pupil", args=[pupil.pk])),
-            ("dt", "dashboard (DT)", reverse("dashboard")),
-            ("governor", "dashboard (governor)", reverse("dashboard")),
-            ("dt", "PEP compliance grid", reverse("pep:grid")),
-            ("dt", "PEP page", reverse("pep:pep_detail", args=[pep.pk])),
-            ("dt", "PP+ school summary", reverse("pep:pp_school")),
-            ("dt", "suspensions", reverse("pep:exclusions")),
-        ]
+        args_for = {"": [], "pupil": [pupil.pk], "pep": [pep.pk]}
+        pages = [(user, label, reverse(name, args=args_for.get(extra, [])) + (extra if extra.startswith("?") else ""),
+                  budget) for user, label, name, extra, budget in PAGES]
         self.stdout.write(f"{Pupil.objects.count()} pupils, {Pupil.objects.in_cohort().count()} in the cohort; "
-                          f"median of {runs} runs")
-        # Signed in as each user would be, past the two-factor code: with the user's own app, or with
-        # an app made for the run and removed after it (the demo users' own set-up is left alone).
+                          f"median of {runs} runs, each page timed next to the floor")
+        over = []
         made = []
-        clients = {}
-        for username, user in users.items():
-            clients[username] = Client()
-            clients[username].force_login(user)
-            if roles.requires_two_factor(user):
-                device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-                if device is None:
-                    device = TOTPDevice.objects.create(user=user, name="benchmark (removed after the run)")
-                    made.append(device)
-                session = clients[username].session
-                session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-                session.save()
         try:
-            self._pages(pages, clients, runs)
+            clients = {name: self._signed_in(user, made) for name, user in users.items()}
+            over += self._pages(pages, clients, runs)
         finally:
             for device in made:
                 device.delete()
-        self._report()
+        over += self._sweep()
+        over += self._report(report_runs)
+        if over:
+            message = "Over budget: " + ", ".join(over)
+            if check:
+                raise CommandError(message)
+            self.stdout.write(message)
 
-    def _pages(self, pages: list[tuple[str, str, str]], clients: dict[str, Client], runs: int) -> None:
-        for username, label, url in pages:
-            client = clients[username]
-            client.get(url)  # warm up
-            timings = []
-            for _ in range(runs):
-                with CaptureQueriesContext(connection) as queries:
-                    start = time.perf_counter()
-                    response = client.get(url)
-                    timings.append((time.perf_counter() - start) * 1000)
-                if response.status_code != 200:
-                    raise CommandError(f"{label}: status {response.status_code}")
-            self.stdout.write(f"  {label:<24} {statistics.median(timings):7.1f} ms  {len(queries):3d} queries")
+    @staticmethod
+    def _signed_in(user: Any, made: list) -> Client:
+        """A client signed in as the user, past the two-factor code: with the user's own app, or
+        with an app made for the run and removed after it (the user's own set-up is left alone)."""
+        client = Client()
+        client.force_login(user)
+        if roles.requires_two_factor(user):
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+            if device is None:
+                device = TOTPDevice.objects.create(user=user, name="benchmark (removed after the run)")
+                made.append(device)
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+        return client
 
-    def _report(self) -> None:
-        """Time the Report to Governors: gathering the figures, and WeasyPrint's rendering."""
+    def _pages(self, pages: list[tuple[str, str, str, float]], clients: dict[str, Client], runs: int) -> list[str]:
+        floor = reverse("floor")
+        timings: dict[tuple[str, str], list[float]] = {}
+        queries: dict[str, int] = {}
+
+        def timed(username: str, key: str, url: str) -> None:
+            with CaptureQueriesContext(connection) as captured:
+                start = time.perf_counter()
+                response = clients[username].get(url)
+                timings.setdefault((username, key), []).append((time.perf_counter() - start) * 1000)
+            if response.status_code != 200:
+                raise CommandError(f"{key} as {username}: status {response.status_code}")
+            queries[key] = len(captured)
+
+        for username in clients:  # warm up: templates, URL resolvers, the calendar
+            clients[username].get(floor)
+        for username, label, url, _ in pages:
+            clients[username].get(url)
+        for _ in range(runs):
+            for username, label, url, _ in pages:
+                timed(username, "floor", floor)
+                timed(username, label, url)
+        self.stdout.write(f"  {'page':<24} {'ms':>7} {'floor':>7} {'ratio':>6} {'budget':>6} {'queries':>7}")
+        over = []
+        for username, label, _, budget in pages:
+            page_ms = statistics.median(timings[(username, label)])
+            floor_ms = statistics.median(timings[(username, "floor")])
+            ratio = page_ms / floor_ms
+            mark = "" if ratio <= budget else "  over"
+            if mark:
+                over.append(label)
+            self.stdout.write(f"  {label:<24} {page_ms:7.1f} {floor_ms:7.1f} {ratio:5.1f}x {budget:5.1f}x "
+                              f"{queries[label]:7d}{mark}")
+        return over
+
+    def _sweep(self) -> list[str]:
+        """The daily reminder sweep with SWEEP_USERS casework users, rolled back after (no e-mail leaves)."""
         today = timezone.localdate()
-        with CaptureQueriesContext(connection) as queries:
+        with transaction.atomic():
+            User = get_user_model()
+            groups = list(Group.objects.filter(name__in=roles.CASEWORK_ROLES))
+            have = User.objects.filter(is_active=True, groups__in=groups).exclude(email="").distinct().count()
+            for n in range(max(0, SWEEP_USERS - have)):
+                user = User.objects.create(username=f"benchmark-sweep-{n}", email=f"sweep{n}@school.invalid")
+                user.groups.add(groups[n % len(groups)])
+            with CaptureQueriesContext(connection) as captured:
+                start = time.perf_counter()
+                sent = send_reminder_digests()
+                seconds = time.perf_counter() - start
+            transaction.set_rollback(True)
+        mark = "" if seconds <= SWEEP_BUDGET_SECONDS else "  over"
+        self.stdout.write(f"  Reminder sweep: {seconds:.2f} s for {max(have, SWEEP_USERS)} casework users, "
+                          f"{sent} digests, {len(captured)} queries (budget {SWEEP_BUDGET_SECONDS:.1f} s){mark}")
+        return ["reminder sweep"] if mark else []
+
+    def _report(self, runs: int) -> list[str]:
+        """The whole build of the Report to Governors against WeasyPrint's rendering of the same HTML alone."""
+        today = timezone.localdate()
+        builds, renders = [], []
+        for _ in range(runs):
+            with CaptureQueriesContext(connection) as captured:
+                start = time.perf_counter()
+                html = report_html(report_data(academic_year=academic_year_of(today), today=today))
+                pdf = HTML(string=html).write_pdf()
+                builds.append(time.perf_counter() - start)
             start = time.perf_counter()
-            data = report_data(academic_year=academic_year_of(today), today=today)
-            gathered = time.perf_counter()
-        pdf = render_report(data)
-        rendered = time.perf_counter()
+            HTML(string=html).write_pdf()
+            renders.append(time.perf_counter() - start)
+        build, render = statistics.median(builds), statistics.median(renders)
+        ratio = build / render
+        mark = "" if ratio <= REPORT_BUDGET else "  over"
         self.stdout.write(
-            f"  Report to Governors: figures {gathered - start:.2f} s ({len(queries)} queries), "
-            f"WeasyPrint {rendered - gathered:.2f} s, {len(pdf) // 1024} KB"
+            f"  Report to Governors: build {build:.2f} s, WeasyPrint alone {render:.2f} s, "
+            f"{ratio:.2f}x (budget {REPORT_BUDGET}x), {len(captured)} queries, {len(pdf) // 1024} KB{mark}"
         )
+        return ["report"] if mark else []

@@ -1,0 +1,120 @@
+"""The stored category spells against the cohort rules: the Python rule and the SQL rule."""
+
+import datetime as dt
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pupils import cohort
+from pupils.models import CareEpisode, CategorySpell, Pupil
+from pupils.spells import Spell, spells_from_episodes, spells_rebuild
+from pupils.tests.factories import CareEpisodeFactory, PupilFactory
+
+D = dt.date
+ONE_DAY = dt.timedelta(days=1)
+
+dates = st.dates(min_value=D(2012, 1, 1), max_value=D(2034, 12, 31))
+histories = st.lists(
+    st.tuples(st.sampled_from(["CLA", "PLA", "CIN", "CP"]), dates, st.integers(0, 3000), st.booleans()),
+    max_size=5,
+)
+
+
+def episodes_of(pupil, rows):
+    return [
+        CareEpisode(pupil=pupil, kind=kind, start_date=start,
+                    end_date=None if (open_ or kind == "PLA") else start + dt.timedelta(days=length))
+        for kind, start, length, open_ in rows
+    ]
+
+
+def test_it_splits_a_cin_plan_into_cwsw_then_six_years_of_cwsw_prev():
+    plan = CareEpisode(kind="CIN", start_date=D(2020, 2, 29), end_date=D(2021, 3, 31))
+    assert spells_from_episodes([plan]) == [
+        Spell("CWSW", D(2020, 2, 29), D(2021, 3, 31)),
+        Spell("CWSW_PREV", D(2021, 4, 1), D(2027, 3, 31)),
+    ]
+
+
+def test_it_lets_cla_interrupt_and_pla_close_a_history():
+    episodes = [
+        CareEpisode(kind="CP", start_date=D(2019, 1, 1), end_date=D(2019, 6, 30)),
+        CareEpisode(kind="CLA", start_date=D(2019, 7, 1), end_date=D(2020, 8, 31)),
+        CareEpisode(kind="PLA", start_date=D(2020, 9, 1), end_date=None),
+    ]
+    assert spells_from_episodes(episodes) == [
+        Spell("CWSW", D(2019, 1, 1), D(2019, 6, 30)),
+        Spell("CLA", D(2019, 7, 1), D(2020, 8, 31)),
+        Spell("PLA", D(2020, 9, 1), None),
+    ]
+
+
+def test_it_merges_back_to_back_plans_into_one_spell():
+    episodes = [
+        CareEpisode(kind="CIN", start_date=D(2024, 1, 1), end_date=D(2024, 3, 31)),
+        CareEpisode(kind="CP", start_date=D(2024, 4, 1), end_date=None),
+    ]
+    assert spells_from_episodes(episodes) == [Spell("CWSW", D(2024, 1, 1), None)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=histories)
+def test_it_gives_every_day_the_category_of_the_python_rule(rows):
+    episodes = episodes_of(None, rows)
+    spells = spells_from_episodes(episodes)
+    # Every change day, the day before it and the last day of each spell: where an error would show.
+    days = {d for s in spells for d in (s.start, s.start - ONE_DAY, s.end or s.start) if d}
+    days |= {e.start_date - ONE_DAY for e in episodes} | {D(2012, 1, 1), D(2045, 1, 1)}
+    for day in days:
+        stored = next((s.category for s in spells if s.start <= day and (s.end is None or day <= s.end)), None)
+        assert stored == cohort.category_from_episodes(episodes, day), day
+    # Spells never overlap and never repeat a category back to back.
+    for before, after in zip(spells, spells[1:], strict=False):
+        assert before.end is not None and before.end < after.start
+        assert not (before.category == after.category and before.end + ONE_DAY == after.start)
+
+
+@pytest.mark.django_db
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=histories, as_of=dates, window=st.tuples(dates, st.integers(0, 800)))
+def test_it_agrees_with_the_sql_rule_and_the_period_rule_in_the_database(rows, as_of, window):
+    pupil = PupilFactory(date_of_birth=D(2005, 1, 1), admission_date=D(2012, 1, 1), leaving_date=None)
+    episodes = episodes_of(pupil, rows)
+    CareEpisode.objects.bulk_create(episodes)
+    spells_rebuild([pupil.pk])
+    stored = Pupil.objects.with_stored_category(as_of).get(pk=pupil.pk).category
+    assert stored == Pupil.objects.with_category(as_of).get(pk=pupil.pk).category
+    assert stored == cohort.category_from_episodes(episodes, as_of)
+    first, length = window
+    last = first + dt.timedelta(days=length)
+    assert (Pupil.objects.filter(pk=pupil.pk).cohort_during(first, last).get(pupil.pk)
+            == cohort.category_during(episodes, first, last))
+    pupil.delete()
+
+
+@pytest.mark.django_db
+def test_it_rebuilds_the_spells_when_an_episode_is_saved_ended_or_deleted():
+    pupil = PupilFactory(date_of_birth=D(2012, 1, 1))
+    plan = CareEpisodeFactory(pupil=pupil, kind="CIN", start_date=D(2025, 1, 6), end_date=None)
+    assert list(CategorySpell.objects.values_list("category", "start", "end")) == [("CWSW", D(2025, 1, 6), None)]
+    plan.end_date = D(2025, 7, 18)
+    plan.save()
+    assert list(CategorySpell.objects.values_list("category", "start", "end")) == [
+        ("CWSW", D(2025, 1, 6), D(2025, 7, 18)), ("CWSW_PREV", D(2025, 7, 19), D(2031, 7, 18))]
+    plan.delete()
+    assert not CategorySpell.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_counts_a_pupil_only_for_the_days_on_roll_in_a_period():
+    # Looked after until 31 August, joined on 1 September: on roll only as "had a social worker".
+    pupil = PupilFactory(date_of_birth=D(2012, 1, 1), admission_date=D(2025, 9, 1), leaving_date=None)
+    CareEpisodeFactory(pupil=pupil, kind="CLA", start_date=D(2024, 1, 1), end_date=D(2025, 8, 31),
+                       legal_status="C2")
+    assert Pupil.objects.cohort_during(D(2025, 8, 1), D(2026, 7, 31)) == {pupil.pk: "CWSW_PREV"}
+    # Admitted in June and left on 1 September (the first day off roll): looked after while on roll.
+    pupil.admission_date, pupil.leaving_date = D(2025, 6, 2), D(2025, 9, 1)
+    pupil.save()
+    assert Pupil.objects.cohort_during(D(2025, 8, 1), D(2026, 7, 31)) == {pupil.pk: "CLA"}
+    assert Pupil.objects.cohort_during(D(2025, 9, 1), D(2026, 7, 31)) == {}
