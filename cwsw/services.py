@@ -9,6 +9,7 @@ from .models import Closure, SchoolProfile, Term
 from .terms import ClosureDates, TermDates
 
 
+@transaction.atomic
 def school_profile_save(*, profile: SchoolProfile, by: Any) -> SchoolProfile:
     """Save the school's details (the form has validated them)."""
     profile.full_clean()

@@ -74,11 +74,10 @@ class Grid:
     counts: list
 
 
-def compliance_grid(*, user: Any, academic_year: int, today: dt.date, overdue_only: bool = False,
-                    with_names: bool = True) -> Grid:
+def compliance_grid(*, user: Any, academic_year: int, today: dt.date, overdue_only: bool = False) -> Grid:
     """Every looked-after child on roll in the year (that the user may see), by term."""
     return school_compliance_grid(pupils=Pupil.objects.visible_to(user), academic_year=academic_year, today=today,
-                                  overdue_only=overdue_only, with_names=with_names)
+                                  overdue_only=overdue_only)
 
 
 def _pep_window(academic_year: int) -> tuple[dt.date, dt.date]:
@@ -149,17 +148,24 @@ def named(refs: list[PupilRef]) -> list[PupilRef]:
     return [PupilRef(r.pk, *names.get(r.pk, ("", ""))) for r in refs]
 
 
+def named_rows(rows: list[GridRow]) -> list[GridRow]:
+    """The grid rows about to be shown, with their children's names (one query)."""
+    for row, pupil in zip(rows, named([row.pupil for row in rows]), strict=True):
+        row.pupil = pupil
+    return rows
+
+
 def pupil_overdue(*, pupil: Pupil, today: dt.date) -> compliance.Slot | None:
     """The pupil's oldest overdue PEP, from any year, or None."""
     found = overdue_peps(pupils=Pupil.objects.filter(pk=pupil.pk), today=today).get(pupil.pk)
     return found[1] if found else None
 
 
-def school_compliance_grid(*, pupils: Any, academic_year: int, today: dt.date, overdue_only: bool = False,
-                           with_names: bool = True) -> Grid:
+def school_compliance_grid(*, pupils: Any, academic_year: int, today: dt.date, overdue_only: bool = False) -> Grid:
     """The compliance grid over the given pupils: on time, late, missing, due soon (a fixed number of queries).
 
-    Without names (`with_names=False`) for callers that count or show only a few rows (`named`).
+    The rows are in name order but carry no names: a caller names the few it shows (`named_rows`),
+    so the access log records exactly the children on the page.
     """
     first, last = academic_year_bounds(academic_year)
     calendar = Term.calendar()
@@ -179,18 +185,13 @@ def school_compliance_grid(*, pupils: Any, academic_year: int, today: dt.date, o
         peps[pupil_id].append(PepRef(pk, academic_year, term, status, meeting_date))
     rows = []
     ordered = looked_after.order_by("last_name", "first_name", "pk")
-    pupil_rows = (
-        ordered.values_list("pk", "first_name", "last_name", "admission_date", "leaving_date") if with_names
-        else ((pk, "", "", admitted, left) for pk, admitted, left in
-              ordered.values_list("pk", "admission_date", "leaving_date"))
-    )
-    for pk, first_name, last_name, admitted, left in pupil_rows:
+    for pk, admitted, left in ordered.values_list("pk", "admission_date", "leaving_date"):
         slots = compliance.pep_slots(
             cla_periods=periods[pk], on_roll=_on_roll(admitted, left), terms=terms, peps=peps[pk],
             school_days=school_days, calendar=calendar, today=today, latest_held=latest.get(pk),
         )
         held = sum(1 for s in slots if s.status in (compliance.ON_TIME, compliance.LATE))
-        rows.append(GridRow(PupilRef(pk, first_name, last_name), slots, held,
+        rows.append(GridRow(PupilRef(pk, "", ""), slots, held,
                             overdue[pk][1] if pk in overdue else None))
     return Grid(academic_year, terms, rows, compliance.term_counts([r.slots for r in rows], terms))
 

@@ -153,6 +153,7 @@ def target_save(*, target: PepTarget, by: Any) -> PepTarget:
     return target
 
 
+@transaction.atomic
 def rate_add(*, rate: PpPlusRate, by: Any) -> PpPlusRate:
     """Add a financial year's PP+ rate per pupil to the one table of rates."""
     rate.full_clean()
@@ -167,6 +168,7 @@ def allocation_record(*, allocation: PpPlusAllocation, by: Any) -> PpPlusAllocat
     return allocation
 
 
+@transaction.atomic
 def spend_record(*, spend: PpPlusSpend, by: Any) -> PpPlusSpend:
     """Save a PP+ spend unless it would take its allocation below zero.
 
@@ -210,6 +212,7 @@ def allocation_withdraw(*, allocation: PpPlusAllocation, reason: str, by: Any) -
     return allocation
 
 
+@transaction.atomic
 def spend_correct(*, spend: PpPlusSpend, reason: str, by: Any) -> PpPlusSpend:
     """Correct a wrong spend (still refused if it would overspend); the history keeps what it was."""
     spend._change_reason = _reason(reason)

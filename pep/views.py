@@ -1,7 +1,9 @@
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -63,9 +65,15 @@ def grid(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     year = _year_param(request, academic_year_of(today))
     overdue_only = request.GET.get("overdue") == "1"
+    grid = selectors.compliance_grid(user=request.user, academic_year=year, today=today, overdue_only=overdue_only)
+    page = Paginator(grid.rows, settings.GRID_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.named_rows(page.object_list)
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
-        "grid": selectors.compliance_grid(user=request.user, academic_year=year, today=today,
-                                          overdue_only=overdue_only),
+        "grid": grid,
+        "page": page,
+        "query": query.urlencode(),
         "year": year,
         "overdue_only": overdue_only,
         "year_label": academic_year_label(year),

@@ -37,6 +37,7 @@ def pupil_flag(*, episode: CareEpisode, by: Any) -> CareEpisode:
     return episode
 
 
+@transaction.atomic
 def flags_mark_seen(*, pupil: Pupil, by: Any) -> int:
     """Mark the pupil's new flags as seen when the designated teacher opens the record."""
     if not roles.is_designated_teacher(by):

@@ -91,8 +91,10 @@ def pupil_import(request: HttpRequest) -> HttpResponse:
 @role_required(roles.can_see_register)
 def pupil_detail(request: HttpRequest, pk: int) -> HttpResponse:
     pupil = get_pupil_for(request.user, pk)
-    services.flags_mark_seen(pupil=pupil, by=request.user)
     episodes = list(pupil.episodes.select_related("flagged_by").order_by("-start_date", "-id"))
+    # Opening the record is a write only when there is a new flag to mark seen.
+    if any(e.is_flag_unseen for e in episodes) and services.flags_mark_seen(pupil=pupil, by=request.user):
+        episodes = list(pupil.episodes.select_related("flagged_by").order_by("-start_date", "-id"))
     today = timezone.localdate()
     AccessLog.record(user=request.user, action=AccessLog.VIEW, pupils=[pupil])
     category = cohort.category_from_episodes(episodes, today)

@@ -47,12 +47,11 @@ class _Kind:
 
 def _peps_due(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
     # One line per child: the oldest overdue PEP from any academic year, else one due within 14 days
-    # (a single meeting settles both).
-    overdue = selectors.overdue_peps(pupils=Pupil.objects.visible_to(user), today=today)
-    grid = selectors.compliance_grid(user=user, academic_year=academic_year_of(today), today=today, with_names=False)
-    soon = [(row.pupil, slot) for row in grid.rows for slot in row.slots
-            if slot.status == compliance.DUE_SOON and row.pupil.pk not in overdue]
-    due = list(overdue.values()) + soon
+    # (a single meeting settles both). The year's grid has both: one pass over the children.
+    grid = selectors.compliance_grid(user=user, academic_year=academic_year_of(today), today=today)
+    due = [(row.pupil, row.overdue) for row in grid.rows if row.overdue]
+    due += [(row.pupil, slot) for row in grid.rows if not row.overdue
+            for slot in row.slots if slot.status == compliance.DUE_SOON]
     if not with_rows:
         return len(due), []
     # Names are read for the rows shown only: the access log records exactly those.
@@ -121,11 +120,28 @@ KINDS = [
 ]
 
 
-def due_items(user: Any, *, today: dt.date, with_rows: bool = False) -> list[DueItem]:
-    """Every kind of item this user's roles look after, with how many are due today (maybe 0)."""
+def _scope(user: Any, kind: _Kind) -> tuple:
+    """What a kind's answer depends on besides the day: the pupils the user sees (and, for
+    suspensions, whether the user consults the Virtual School)."""
+    pupils = "school" if roles.can_see_whole_register(user) else user.pk
+    return (kind.key, pupils, kind.key == "exclusion_flags" and roles.can_do_casework(user))
+
+
+def due_items(user: Any, *, today: dt.date, with_rows: bool = False, shared: dict | None = None) -> list[DueItem]:
+    """Every kind of item this user's roles look after, with how many are due today (maybe 0).
+
+    `shared` (a dict the caller keeps) lets a sweep over many users work each answer out once
+    for all the users who see the same pupils, rather than once per user.
+    """
     items = []
     for kind in KINDS:
         if kind.applies(user):
-            count, rows = kind.find(user, today, with_rows)
+            key = _scope(user, kind)
+            if shared is not None and not with_rows and key in shared:
+                count, rows = shared[key]
+            else:
+                count, rows = kind.find(user, today, with_rows)
+                if shared is not None:
+                    shared[key] = (count, rows)
             items.append(DueItem(kind.key, kind.label, count, kind.url(), rows))
     return items

@@ -12,16 +12,19 @@ from .emails import send_templated
 from .models import DigestSent
 
 
-def digest_for(user: Any, *, today: dt.date) -> list[DueItem]:
+def digest_for(user: Any, *, today: dt.date, shared: dict | None = None) -> list[DueItem]:
     """Return the items due for this user's roles today; empty if there is nothing."""
-    return [item for item in due_items(user, today=today) if item.count]
+    return [item for item in due_items(user, today=today, shared=shared) if item.count]
 
 
-def digest_send(*, user: Any, today: dt.date) -> bool:
-    """E-mail the user's digest unless there is nothing due or one went today already."""
-    if not user.email:
+def digest_send(*, user: Any, today: dt.date, shared: dict | None = None) -> bool:
+    """E-mail the user's digest unless there is nothing due or one went today already.
+
+    `shared` is passed to due_items by a sweep over many users (see there).
+    """
+    if not user.email or DigestSent.objects.filter(user=user, day=today).exists():
         return False
-    items = digest_for(user, today=today)
+    items = digest_for(user, today=today, shared=shared)
     if not items:
         return False
     try:

@@ -17,12 +17,14 @@ STALLED_MESSAGE = ("The build stopped: nothing moved for 10 minutes (its worker 
                    "Ask for the report again.")
 
 
+@transaction.atomic
 def reports_mark_stalled() -> int:
     """Mark failed every build that has not moved for 10 minutes, so it can be asked for again."""
     return GovernorReport.objects.stalled().update(status=GovernorReport.FAILED, stage="Failed",
                                                    error=STALLED_MESSAGE)
 
 
+@transaction.atomic
 def report_request(*, academic_year: int, by: Any) -> GovernorReport:
     """Queue the year's report to be (re)built once the request's transaction commits.
 
@@ -54,11 +56,13 @@ def report_request(*, academic_year: int, by: Any) -> GovernorReport:
     return report
 
 
+@transaction.atomic
 def report_download_log(*, report: GovernorReport, by: Any) -> None:
     """Log a download of the anonymised report (it names no pupil)."""
     AccessLog.record(user=by, action=AccessLog.DOWNLOAD, pupils=[None], detail=str(report))
 
 
+@transaction.atomic
 def narrative_save(*, narrative: ReportNarrative, by: Any) -> ReportNarrative:
     """Save the designated teacher's narrative for a year's report."""
     narrative.full_clean()
@@ -66,6 +70,7 @@ def narrative_save(*, narrative: ReportNarrative, by: Any) -> ReportNarrative:
     return narrative
 
 
+@transaction.atomic
 def school_figures_save(*, figures: SchoolFigures, by: Any) -> SchoolFigures:
     """Save a term's whole-school figures; a term entered again is corrected, not duplicated."""
     figures.full_clean()
@@ -73,6 +78,7 @@ def school_figures_save(*, figures: SchoolFigures, by: Any) -> SchoolFigures:
     return figures
 
 
+@transaction.atomic
 def training_record(*, training: TrainingRecord, by: Any) -> TrainingRecord:
     """Record training taken by the designated teacher, the DSL or the whole staff."""
     training.full_clean()

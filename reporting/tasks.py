@@ -31,7 +31,8 @@ def send_reminder_digests() -> int:
         get_user_model().objects.filter(is_active=True, groups__name__in=roles.CASEWORK_ROLES)
         .exclude(email="").distinct().order_by("pk")
     )
-    sent = sum(digest_send(user=user, today=today) for user in users)
+    shared: dict = {}  # each item worked out once for all the users who see the same pupils
+    sent = sum(digest_send(user=user, today=today, shared=shared) for user in users)
     logger.info("Reminder digests: %d sent for %s", sent, today)
     return sent
 

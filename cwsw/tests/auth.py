@@ -24,12 +24,17 @@ def totp_code(device, offset: int = 0) -> str:
 
 def sign_in(client: Client, user: User) -> Client:
     """Log the client in as if the user gave a code, where their role or their app asks for one."""
+    from django.utils import timezone
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from cwsw.middleware import REFRESHED_KEY
+
     client.force_login(user)
+    session = client.session
     if roles.requires_two_factor(user) or TOTPDevice.objects.filter(user=user).exists():
-        session = client.session
         session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
-        session.save()
+    # As a real sign-in leaves it: saved just now, so the next minute's pages do not save it again.
+    session[REFRESHED_KEY] = int(timezone.now().timestamp())
+    session.save()
     return client

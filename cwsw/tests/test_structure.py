@@ -14,6 +14,8 @@ ORDER = ["cwsw", "pupils", "pep", "reporting"]
 WIRING = {"cwsw/settings.py", "cwsw/urls.py", "cwsw/celery.py", "cwsw/wsgi.py"}
 # DESIGN.md fixes cwsw.AccessLog.pupil as a key to the pupil (kept without a database constraint).
 NAMED_BY_DESIGN = {("cwsw/models.py", "pupils.Pupil")}
+# Service-module functions that only read.
+READS_ONLY = {"previous_pep"}
 
 
 def _modules(app: str) -> list[Path]:
@@ -75,3 +77,17 @@ def test_it_reads_every_app_module():
     names = {str(p.relative_to(settings.BASE_DIR)) for app in ORDER for p in _modules(app)}
     assert {"pupils/history.py", "pupils/retention.py", "cwsw/models.py", "pep/services.py"} <= names
     assert not any("/tests/" in n or "/migrations/" in n for n in names)
+
+
+@pytest.mark.parametrize("app", ORDER)
+def test_it_finds_every_service_is_one_transaction(app):
+    """Requests are not wrapped in a transaction (reads take no lock), so each write service must be one."""
+    path = Path(settings.BASE_DIR) / app / "services.py"
+    loose = [
+        node.name for node in ast.parse(path.read_text()).body
+        if isinstance(node, ast.FunctionDef) and not node.name.startswith("_")
+        and "transaction.atomic" not in {ast.unparse(d) for d in node.decorator_list}
+        and node.name not in READS_ONLY
+    ]
+    assert not settings.DATABASES["default"]["ATOMIC_REQUESTS"]
+    assert loose == []

@@ -120,7 +120,7 @@ class Command(BaseCommand):
 
         for username in clients:  # warm up: templates, URL resolvers, the calendar
             clients[username].get(floor)
-        for username, label, url, _ in pages:
+        for username, _label, url, _budget in pages:
             clients[username].get(url)
         for _ in range(runs):
             for username, label, url, _ in pages:
@@ -141,7 +141,6 @@ class Command(BaseCommand):
 
     def _sweep(self) -> list[str]:
         """The daily reminder sweep with SWEEP_USERS casework users, rolled back after (no e-mail leaves)."""
-        today = timezone.localdate()
         with transaction.atomic():
             User = get_user_model()
             groups = list(Group.objects.filter(name__in=roles.CASEWORK_ROLES))
