@@ -71,6 +71,11 @@ class RegisterFilter(django_filters.FilterSet):
         data = data.copy() if data is not None else {}
         data.setdefault("category", IN_COHORT)
         super().__init__(data, *args, **kwargs)
+        for field in self.form.fields.values():  # Bootstrap's classes (templates/_filter_field.html)
+            widget = field.widget
+            css = ("form-check-input" if isinstance(widget, forms.CheckboxInput)
+                   else "form-select" if isinstance(widget, forms.Select) else "form-control")
+            widget.attrs.setdefault("class", css)
 
     @property
     def qs(self) -> QuerySet:

@@ -154,7 +154,7 @@ class PupilQuerySet(models.QuerySet):
     def category_counts(self) -> dict[str, int]:
         """Count pupils per category in one query (on a `with_category` queryset)."""
         counts = dict.fromkeys(cohort.CATEGORIES, 0)
-        for row in self.order_by().values("category").annotate(n=Count("pk")):
+        for row in self.filter(category__isnull=False).order_by().values("category").annotate(n=Count("pk")):
             if row["category"]:
                 counts[row["category"]] = row["n"]
         return counts
