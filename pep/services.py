@@ -175,9 +175,8 @@ def spend_record(*, spend: PpPlusSpend, by: Any) -> PpPlusSpend:
     The allocation row is locked first, so two spends saved at once are checked (by the
     spend's own validation) one after the other and cannot overspend it together.
     """
-    with transaction.atomic():
-        spend.allocation = PpPlusAllocation.objects.select_for_update().get(pk=spend.allocation_id)
-        _save(spend, pupil=spend.allocation.pupil, by=by, detail="PP+ spend")
+    spend.allocation = PpPlusAllocation.objects.select_for_update().get(pk=spend.allocation_id)
+    _save(spend, pupil=spend.allocation.pupil, by=by, detail="PP+ spend")
     return spend
 
 

@@ -81,14 +81,8 @@ def spells_rebuild(pupil_ids: Iterable[int]) -> int:
     return len(rows)
 
 
-def spells_rebuild_all() -> int:
-    from .models import Pupil
-
-    return spells_rebuild(Pupil.objects.values_list("pk", flat=True))
-
-
 def episode_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     """A care episode was saved or deleted: rebuild its pupil's spells in the same transaction."""
-    if kwargs.get("raw"):  # loaddata: the spells are rebuilt after (spells_rebuild_all)
+    if kwargs.get("raw"):  # loaddata (a backup's restore): the backup carries the spells themselves
         return
     spells_rebuild([instance.pupil_id])

@@ -43,6 +43,8 @@ class _Kind:
     applies: Callable[[Any], bool]
     # (user, today, with_rows) -> (count, rows)
     find: Callable[[Any, dt.date, bool], tuple[int, list]]
+    # What else about the user the answer depends on, besides the pupils they see (for sharing it).
+    depends_on: Callable[[Any], Any] = lambda user: None
 
 
 def _peps_due(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
@@ -109,7 +111,8 @@ KINDS = [
           f"PP+ allocations not fully spent, with the financial year ending within {PP_PLUS_WARNING_DAYS} days",
           lambda: reverse("pep:pp_school"), roles.can_do_casework, _pp_plus_unspent),
     _Kind("exclusion_flags", "Suspensions awaiting the Virtual School consultation or notifications",
-          lambda: reverse("pep:exclusions"), roles.can_record_exclusions, _suspensions_waiting),
+          lambda: reverse("pep:exclusions"), roles.can_record_exclusions, _suspensions_waiting,
+          depends_on=roles.can_do_casework),  # who consults the Virtual School (see there)
     _Kind("leaving_window",
           f"Pupils leaving the six-year 'had a social worker' window in the next {LEAVING_WINDOW_DAYS} days",
           lambda: reverse("dashboard"), lambda user: roles.has_role(user, roles.DSL, roles.HEADTEACHER),
@@ -121,10 +124,9 @@ KINDS = [
 
 
 def _scope(user: Any, kind: _Kind) -> tuple:
-    """What a kind's answer depends on besides the day: the pupils the user sees (and, for
-    suspensions, whether the user consults the Virtual School)."""
+    """What a kind's answer depends on besides the day: the pupils the user sees, and what the kind names."""
     pupils = "school" if roles.can_see_whole_register(user) else user.pk
-    return (kind.key, pupils, kind.key == "exclusion_flags" and roles.can_do_casework(user))
+    return (kind.key, pupils, kind.depends_on(user))
 
 
 def due_items(user: Any, *, today: dt.date, with_rows: bool = False, shared: dict | None = None) -> list[DueItem]:

@@ -30,20 +30,20 @@ from reporting.figures import report_data
 from reporting.pdf import report_html
 from reporting.tasks import send_reminder_digests
 
-# (user, label, path, budget as a multiple of the floor)
+# (user, label, URL name, the URL's argument, query string, budget as a multiple of the floor)
 PAGES = [
-    ("dt", "register, first page", "pupils:list", "", 3),
-    ("dt", "register, filtered", "pupils:list", "?category=CLA&key_stage=KS4&ordering=-dob", 3),
-    ("dt", "PEP compliance grid", "pep:grid", "", 3),
-    ("head", "suspensions", "pep:exclusions", "", 3),
-    ("dt", "pupil page", "pupils:detail", "pupil", 2),
-    ("dt", "pupil casework", "pep:pupil", "pupil", 2),
-    ("dt", "PEP page", "pep:pep_detail", "pep", 2),
-    ("dt", "PP+ school summary", "pep:pp_school", "", 2),
-    ("dt", "dashboard (DT)", "dashboard", "", 2),
-    ("head", "dashboard (head)", "dashboard", "", 2),
-    ("dsl", "dashboard (DSL)", "dashboard", "", 2),
-    ("governor", "dashboard (governor)", "dashboard", "", 2),
+    ("dt", "register, first page", "pupils:list", None, "", 3),
+    ("dt", "register, filtered", "pupils:list", None, "?category=CLA&key_stage=KS4&ordering=-dob", 3),
+    ("dt", "PEP compliance grid", "pep:grid", None, "", 3),
+    ("head", "suspensions", "pep:exclusions", None, "", 3),
+    ("dt", "pupil page", "pupils:detail", "pupil", "", 2),
+    ("dt", "pupil casework", "pep:pupil", "pupil", "", 2),
+    ("dt", "PEP page", "pep:pep_detail", "pep", "", 2),
+    ("dt", "PP+ school summary", "pep:pp_school", None, "", 2),
+    ("dt", "dashboard (DT)", "dashboard", None, "", 2),
+    ("head", "dashboard (head)", "dashboard", None, "", 2),
+    ("dsl", "dashboard (DSL)", "dashboard", None, "", 2),
+    ("governor", "dashboard (governor)", "dashboard", None, "", 2),
 ]
 SWEEP_USERS = 30
 SWEEP_BUDGET_SECONDS = 1.0
@@ -67,9 +67,9 @@ class Command(BaseCommand):
             raise CommandError("Run seed_demo first (e.g. seed_demo --pupils 10000).")
         pupil = Pupil.objects.on_roll().in_cohort().filter(category=cohort.CLA).first()
         pep = PepMeeting.objects.filter(pupil=pupil).first() or PepMeeting.objects.first()
-        args_for = {"": [], "pupil": [pupil.pk], "pep": [pep.pk]}
-        pages = [(user, label, reverse(name, args=args_for.get(extra, [])) + (extra if extra.startswith("?") else ""),
-                  budget) for user, label, name, extra, budget in PAGES]
+        args = {None: [], "pupil": [pupil.pk], "pep": [pep.pk]}
+        pages = [(user, label, reverse(name, args=args[arg]) + query, budget)
+                 for user, label, name, arg, query, budget in PAGES]
         self.stdout.write(f"{Pupil.objects.count()} pupils, {Pupil.objects.in_cohort().count()} in the cohort; "
                           f"median of {runs} runs, each page timed next to the floor")
         over = []
