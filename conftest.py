@@ -139,6 +139,13 @@ def browser_login(page, username: str) -> None:
     page.wait_for_url("**/")
 
 
+def browser_logout(page) -> None:
+    """Log out from the account menu in the header."""
+    page.get_by_test_id("account-menu").click()
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url("**/login/**")
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked `postgres` need PostgreSQL's row locks; leave them out on SQLite."""
     from django.db import connection

@@ -80,7 +80,7 @@ class TermDatesForm(CrispyFormMixin, forms.Form):
                 self.add_error(
                     f"{name}_start",
                     f"The {name} term must start after the {previous_name} term ends "
-                    f"({previous_end:%-d %B %Y}).",
+                    f"({previous_end:%-d %b %Y}).",
                 )
             previous_end, previous_name = end, name
         return data

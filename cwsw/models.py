@@ -128,7 +128,7 @@ def _inside_academic_year(academic_year: int, start: dt.date, end: dt.date) -> N
     if start < first - dt.timedelta(days=31) or end > last:
         raise ValidationError(
             "The dates must fall inside the academic year "
-            f"({first:%-d %B %Y} to {last:%-d %B %Y})."
+            f"({first:%-d %b %Y} to {last:%-d %b %Y})."
         )
 
 

@@ -102,7 +102,7 @@ def floor(request: HttpRequest) -> HttpResponse:
     `manage.py benchmark` and `bin/load-test` time every page against this one, so their
     figures are ratios to what Django, the middleware and the layout cost on this machine.
     """
-    return render(request, "base.html")
+    return render(request, "floor.html")
 
 
 def _next_url(request: HttpRequest) -> str:

@@ -135,7 +135,7 @@ class PepMeeting(models.Model):
             raise ValidationError({"attendees": "Choose attendees from the list."})
         if self.meeting_date and self.pupil_id and self.pupil.cohort_category(self.meeting_date) != cohort.CLA:
             raise ValidationError({"meeting_date": (
-                f"This pupil is not looked after on {self.meeting_date:%-d %B %Y}: a PEP is for a looked-after "
+                f"This pupil is not looked after on {self.meeting_date:%-d %b %Y}: a PEP is for a looked-after "
                 "child, on a date they are in care."
             )})
 
@@ -206,7 +206,7 @@ class PepReopening(models.Model):
         ordering = ["-at"]
 
     def __str__(self) -> str:
-        return f"Reopened {self.at:%d/%m/%Y}: {self.reason[:60]}"
+        return f"Reopened {self.at:%-d %b %Y}: {self.reason[:60]}"
 
 
 # --- Pupil Premium Plus -------------------------------------------------------------
@@ -369,7 +369,7 @@ class PpPlusSpend(Withdrawable):
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="spend_positive")]
 
     def __str__(self) -> str:
-        return f"£{self.amount:,} on {self.spent_on:%d/%m/%Y}: {self.description[:40]}"
+        return f"£{self.amount:,} on {self.spent_on:%-d %b %Y}: {self.description[:40]}"
 
     @property
     def carried_forward(self) -> bool:
@@ -467,7 +467,7 @@ class ExclusionConsultation(models.Model):
 
     def __str__(self) -> str:
         what = self.get_decision_display() if self.decision else f"Proposed {self.get_proposed_action_display()}"
-        return f"{what}, incident {self.incident_date:%d/%m/%Y}"
+        return f"{what}, incident {self.incident_date:%-d %b %Y}"
 
     def get_absolute_url(self) -> str:
         return reverse("pep:exclusion_edit", args=[self.pk])
@@ -527,8 +527,8 @@ class ExclusionConsultation(models.Model):
                 calendar = Term.calendar()
                 if not calendar.is_school_day(self.first_day):
                     errors["first_day"] = (
-                        f"{self.first_day:%-d %B %Y} is not a school day (a weekend, holiday, closure or bank "
-                        f"holiday); the next school day is {calendar.next_school_day(self.first_day):%-d %B %Y}."
+                        f"{self.first_day:%-d %b %Y} is not a school day (a weekend, holiday, closure or bank "
+                        f"holiday); the next school day is {calendar.next_school_day(self.first_day):%-d %b %Y}."
                     )
         if self.decision_date:
             for name in ("social_worker_notified_on", "vsh_notified_on"):
@@ -571,7 +571,7 @@ class ExclusionConsultation(models.Model):
         clash = sorted({day for day, _ in others_days} & {day for day, _ in my_days})
         if clash:
             errors["first_day"] = (
-                f"This pupil is already suspended on {clash[0]:%-d %B %Y}: a day can be served only once."
+                f"This pupil is already suspended on {clash[0]:%-d %b %Y}: a day can be served only once."
             )
             return
         served = days_by_academic_year(others_days)

@@ -216,6 +216,7 @@ class ExclusionRow:
     exclusion: ExclusionConsultation
     category: str | None
     flags: ExclusionFlags
+    plan: str | None = None  # "CP" or "CIN" on that day, for a CWSW pupil
 
 
 def _exclusion_rows(
@@ -226,10 +227,11 @@ def _exclusion_rows(
     rows = []
     for e in exclusions:
         if shown(e):
-            category = cohort.category_from_episodes(episodes, e.decision_date or today)
+            day = e.decision_date or today
+            category = cohort.category_from_episodes(episodes, day)
             rows.append(ExclusionRow(e, category, exclusion_flags(
                 e, pupil_exclusions=exclusions, calendar=calendar, category=category,
-                sen_status=sen_status)))
+                sen_status=sen_status), plan=cohort.plan_from_episodes(episodes, day)))
     return rows
 
 

@@ -91,9 +91,11 @@ def pupil_casework(request: HttpRequest, pk: int) -> HttpResponse:
     year = academic_year_of(today)
     fy = financial_year_of(today)
     AccessLog.record(user=request.user, action=AccessLog.VIEW, pupils=[pupil], detail="Casework")
+    category, plan = pupil.category_and_plan(today)
     context = {
         "pupil": pupil,
-        "category": pupil.cohort_category(today),
+        "category": category,
+        "plan": plan,
         "slots": selectors.pupil_slots(pupil=pupil, academic_year=year, today=today),
         "overdue": selectors.pupil_overdue(pupil=pupil, today=today),
         "year_label": academic_year_label(year),
@@ -134,7 +136,7 @@ def pep_add(request: HttpRequest, pk: int) -> HttpResponse:
     form.instance.pupil = pupil
     if request.method == "POST" and form.is_valid():
         pep = services.pep_plan(pep=form.instance, by=request.user)
-        messages.success(request, f"{pep} is planned for {pep.meeting_date:%-d %B %Y}.")
+        messages.success(request, f"{pep} is planned for {pep.meeting_date:%-d %b %Y}.")
         return redirect(pep)
     return render(request, "pep/form.html", {"form": form, "title": f"Plan a PEP for {pupil}", "pupil": pupil})
 

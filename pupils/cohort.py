@@ -23,6 +23,27 @@ CATEGORY_LABELS = {
     CWSW: "Has a social worker (CWSW)",
     CWSW_PREV: "Had a social worker (last 6 years)",
 }
+# The same, short enough for a badge; and a current plan named, so CP and CIN can be told apart.
+CATEGORY_SHORT = {
+    CLA: "Looked after",
+    PLA: "Previously looked after",
+    CWSW: "Social worker",
+    CWSW_PREV: "Had a social worker",
+}
+PLAN_LABELS = {CP: "Child protection plan", CIN: "Child in need plan"}
+NOT_IN_COHORT_LABEL = "Not in the cohort"
+
+
+def category_label(category: str | None, plan: str | None = None, *, short: bool = False) -> str:
+    """The plain words for a category (and, for CWSW, its current plan): the one place pages,
+    CSV files and PDFs take them from."""
+    if not category:
+        return NOT_IN_COHORT_LABEL
+    if category == CWSW and plan in PLAN_LABELS:
+        return PLAN_LABELS[plan]
+    return (CATEGORY_SHORT if short else CATEGORY_LABELS)[category]
+
+
 # Episodes that count towards "had a social worker in the last six years".
 PREVIOUS_KINDS = (CLA, CIN, CP)
 PREVIOUS_WINDOW_YEARS = 6
@@ -85,6 +106,12 @@ def category_from_episodes(episodes: Iterable[Episode], as_of: dt.date) -> str |
     ):
         return CWSW_PREV
     return None
+
+
+def plan_from_episodes(episodes: Iterable[Episode], as_of: dt.date) -> str | None:
+    """The plan active on as_of: "CP" before "CIN" when both are, else None."""
+    kinds = {e.kind for e in episodes if e.kind in (CIN, CP) and is_active(e, as_of)}
+    return CP if CP in kinds else CIN if CIN in kinds else None
 
 
 def category_during(episodes: Iterable[Episode], first: dt.date, last: dt.date) -> str | None:

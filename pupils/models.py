@@ -20,6 +20,7 @@ from django.db.models import (
     Min,
     OuterRef,
     Q,
+    Subquery,
     Value,
     When,
 )
@@ -150,6 +151,14 @@ class PupilQuerySet(models.QuerySet):
             & (Q(category_spells__end__isnull=True) | Q(category_spells__end__gte=day)),
         )
         return self.annotate(category_spell=spell).annotate(category=F("category_spell__category"))
+
+    def with_plan(self, as_of: dt.date | None = None) -> PupilQuerySet:
+        """Annotate `plan`: "CP" or "CIN" for the plan active on the day (CP first when both), else None."""
+        day = as_of or timezone.localdate()
+        plans = CareEpisode.objects.filter(
+            pupil=OuterRef("pk"), kind__in=(cohort.CP, cohort.CIN), start_date__lte=day,
+        ).filter(Q(end_date__isnull=True) | Q(end_date__gte=day)).order_by("-kind").values("kind")[:1]
+        return self.annotate(plan=Subquery(plans))
 
     def category_counts(self) -> dict[str, int]:
         """Count pupils per category in one query (on a `with_category` queryset)."""
@@ -283,6 +292,12 @@ class Pupil(models.Model):
         """Return "CLA", "PLA", "CWSW", "CWSW_PREV" or None on as_of (today by default)."""
         return cohort.category_from_episodes(self.episodes.all(), as_of or timezone.localdate())
 
+    def category_and_plan(self, as_of: dt.date | None = None) -> tuple[str | None, str | None]:
+        """The category and, for CWSW, the plan ("CP" or "CIN") on as_of, from one read of the episodes."""
+        day = as_of or timezone.localdate()
+        episodes = list(self.episodes.all())
+        return cohort.category_from_episodes(episodes, day), cohort.plan_from_episodes(episodes, day)
+
     def year_group(self, as_of: dt.date | None = None) -> int:
         return years.year_group(self.date_of_birth, as_of or timezone.localdate())
 
@@ -347,7 +362,7 @@ class CareEpisode(models.Model):
         indexes = [models.Index(fields=["pupil", "kind", "start_date", "end_date"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} from {self.start_date:%d/%m/%Y}"
+        return f"{self.get_kind_display()} from {self.start_date:%-d %b %Y}"
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
@@ -443,7 +458,7 @@ class CategorySpell(models.Model):
         indexes = [models.Index(fields=["start", "end", "category"])]
 
     def __str__(self) -> str:
-        return f"{self.category} from {self.start:%d/%m/%Y}"
+        return f"{self.category} from {self.start:%-d %b %Y}"
 
 
 class SafeguardingNote(models.Model):
@@ -460,7 +475,7 @@ class SafeguardingNote(models.Model):
         ordering = ["-written_at"]
 
     def __str__(self) -> str:
-        return f"Note of {self.written_at:%d/%m/%Y}"
+        return f"Note of {self.written_at:%-d %b %Y}"
 
 
 class TermRecord(models.Model):

@@ -53,7 +53,7 @@ def erasure_refusal(pupil: Pupil, as_of: dt.date | None = None) -> str | None:
     today = as_of or timezone.localdate()
     kept_until = retention_point(pupil)
     if kept_until > today:
-        return f"This record is kept until {kept_until:%-d %B %Y} (date of birth + {RETENTION_YEARS} years)."
+        return f"This record is kept until {kept_until:%-d %b %Y} (date of birth + {RETENTION_YEARS} years)."
     if pupil.is_on_roll(today):
         return "This pupil is still on roll; record a leaving date first."
     return None

@@ -9,6 +9,7 @@ urlpatterns = [
     path("add/", views.pupil_add, name="add"),
     path("flag/", views.pupil_flag, name="flag"),
     path("flag/search/", views.pupil_search, name="search"),
+    path("find/", views.pupil_find, name="find"),
     path("export.csv", views.pupil_export, name="export"),
     path("import/", views.pupil_import, name="import"),
     path("import/records/", views.records_import, name="records_import"),

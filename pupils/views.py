@@ -36,8 +36,8 @@ from .models import Pupil
 def _register_queryset(request: HttpRequest) -> RegisterFilter:
     today = timezone.localdate()
     pupils = (
-        Pupil.objects.visible_to(request.user).with_stored_category(today).with_new_flag()
-        .select_related("key_adult")
+        Pupil.objects.visible_to(request.user).with_stored_category(today).with_plan(today)
+        .with_new_flag().select_related("key_adult")
     )
     return RegisterFilter(request.GET, queryset=pupils, request=request)
 
@@ -101,7 +101,9 @@ def pupil_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "pupil": pupil,
         "category": category,
-        "category_label": cohort.CATEGORY_LABELS.get(category, ""),
+        "plan": cohort.plan_from_episodes(episodes, today),
+        "category_label": cohort.category_label(category, cohort.plan_from_episodes(episodes, today))
+        if category else "",
         "episodes": episodes,
     }
     if roles.can_see_safeguarding_notes(request.user):
@@ -258,6 +260,14 @@ def pupil_search(request: HttpRequest) -> HttpResponse:
     """The pupils matching a search, to choose one in the flag form (htmx partial)."""
     query = request.GET.get("q", "").strip()
     return render(request, "pupils/_pupil_choices.html", {"results": _search(request, query), "q": query})
+
+
+@role_required(roles.can_see_register)
+def pupil_find(request: HttpRequest) -> HttpResponse:
+    """The header's search: links to the pupils this user may see, leavers included (htmx partial)."""
+    query = request.GET.get("q", "").strip()[:100]
+    results = _search(request, query)
+    return render(request, "pupils/_header_results.html", {"results": results, "q": query})
 
 
 def _warn_if_notice_unqueued(request: HttpRequest, episode: Any) -> None:

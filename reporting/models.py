@@ -128,7 +128,7 @@ class TrainingRecord(models.Model):
         ordering = ["-date"]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.get_attended_by_display()}, {self.date:%d/%m/%Y})"
+        return f"{self.title} ({self.get_attended_by_display()}, {self.date:%-d %b %Y})"
 
     def clean(self) -> None:
         if self.date and not (dt.date(2000, 1, 1) <= self.date <= timezone.localdate()):

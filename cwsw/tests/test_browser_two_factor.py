@@ -6,7 +6,7 @@ import pytest
 from django_otp.oath import totp
 from playwright.sync_api import expect
 
-from conftest import PASSWORD, make_user
+from conftest import PASSWORD, browser_logout, make_user
 from cwsw import roles
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,7 +36,7 @@ def test_it_lets_a_dt_enrol_an_app_then_log_in_with_its_code_and_not_a_wrong_one
     page.get_by_role("button", name="Turn on two-factor login").click()
     expect(page.get_by_role("alert").first).to_contain_text("Two-factor login is set up")
     expect(page.get_by_test_id("backup-codes").locator("li")).to_have_count(10)
-    page.get_by_role("button", name="Log out").first.click()
+    browser_logout(page)
 
     # A wrong code is refused and the register stays out of reach.
     log_in_with_password(page, "dt")

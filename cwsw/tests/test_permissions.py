@@ -30,6 +30,7 @@ EXPECTED = {
     "pupils:add":           dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pupils:flag":          dict(head=200, dt_user=403, dsl=200, governor=403, staff=403, norole=403),
     "pupils:search":        dict(head=200, dt_user=403, dsl=200, governor=403, staff=403, norole=403),
+    "pupils:find":          dict(head=200, dt_user=200, dsl=200, governor=403, staff=200, norole=403),
     "pupils:export":        dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pupils:import":        dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pupils:detail":        dict(head=200, dt_user=200, dsl=200, governor=403, staff=200, norole=403),
