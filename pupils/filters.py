@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from cwsw import roles
 from cwsw.models import AccessLog
 
 from . import cohort, years
@@ -58,10 +59,14 @@ class RegisterFilter(django_filters.FilterSet):
             ("date_of_birth", "dob"),
             ("admission_date", "admitted"),
         ],
-        field_labels={"last_name": "Name", "category": "Category", "date_of_birth": "Date of birth",
-                      "admission_date": "Admission date"},
+        # Each order once, in words: the empty choice is name A to Z.
+        choices=[("-name", "Name (Z to A)"), ("category", "Category"), ("-dob", "Youngest first"),
+                 ("dob", "Oldest first"), ("-admitted", "Newest admissions first")],
         label="Sort by", empty_label="Name (A to Z)",
     )
+    # Filters on what only casework roles may see: not offered to a key adult (a filter on SEN
+    # would tell them who has SEN as surely as a column).
+    CASEWORK_ONLY = ("sen_status", "fsm_eligible", "key_adult", "new_flags")
 
     class Meta:
         model = Pupil
@@ -71,6 +76,13 @@ class RegisterFilter(django_filters.FilterSet):
         data = data.copy() if data is not None else {}
         data.setdefault("category", IN_COHORT)
         super().__init__(data, *args, **kwargs)
+        request = kwargs.get("request")
+        if request is None or not roles.can_see_social_care(request.user):
+            for name in self.CASEWORK_ONLY:
+                self.filters.pop(name, None)
+                self.form.fields.pop(name, None)
+        if "key_adult" in self.form.fields:
+            self.form.fields["key_adult"].label_from_instance = lambda user: user.get_full_name() or user.username
         for field in self.form.fields.values():  # Bootstrap's classes (templates/_filter_field.html)
             widget = field.widget
             css = ("form-check-input" if isinstance(widget, forms.CheckboxInput)

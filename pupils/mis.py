@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from cwsw.models import AccessLog
 
-from . import years
+from . import cohort, years
 from .models import SEN_CHOICES, AttainmentRecord, AttendanceRecord, Pupil
 
 # --- CSV export -------------------------------------------------------------------
@@ -48,7 +48,8 @@ def register_export(*, pupils: QuerySet, by: Any, as_of: dt.date) -> list[list[s
         rows.append([_safe_cell(v) for v in (
             p.upn, p.first_name, p.last_name, p.date_of_birth.isoformat(),
             years.year_group_label(years.year_group(p.date_of_birth, as_of)),
-            p.category or "", p.sen_status, "Y" if p.fsm_eligible else "N",
+            cohort.category_label(p.category, getattr(p, "plan", None)) if p.category else "",
+            p.sen_status, "Y" if p.fsm_eligible else "N",  # the census codes the import reads
             p.admission_date.isoformat(), p.leaving_date.isoformat() if p.leaving_date else "",
             (p.key_adult.get_full_name() or p.key_adult.username) if p.key_adult else "",
         )])

@@ -98,12 +98,13 @@ def pupil_detail(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     AccessLog.record(user=request.user, action=AccessLog.VIEW, pupils=[pupil])
     category = cohort.category_from_episodes(episodes, today)
+    plan = cohort.plan_from_episodes(episodes, today) if roles.can_see_social_care(request.user) else None
     context = {
         "pupil": pupil,
         "category": category,
-        "plan": cohort.plan_from_episodes(episodes, today),
-        "category_label": cohort.category_label(category, cohort.plan_from_episodes(episodes, today))
-        if category else "",
+        # CP or CIN is a social-care detail: a key adult sees only the category.
+        "plan": plan,
+        "category_label": cohort.category_label(category, plan) if category else "",
         "episodes": episodes,
     }
     if roles.can_see_safeguarding_notes(request.user):

@@ -131,3 +131,78 @@ def test_it_runs_the_same_number_of_queries_for_10_and_500_pupils(login, dt_user
     CareEpisodeFactory.create_batch(490, pupil__key_adult=staff)
     assert count_queries(client) == small
     assert count_queries(client, ordering="category", page=3) == small
+
+
+def test_it_offers_each_order_once_in_words(login, dt_user):
+    choices = [label for _, label in login(dt_user).get(URL).context["filter"].form.fields["ordering"].choices]
+    assert choices == ["Name (A to Z)", "Name (Z to A)", "Category", "Youngest first", "Oldest first",
+                       "Newest admissions first"]
+
+
+def test_it_lists_key_adults_by_name_not_username(login, dt_user, staff):
+    field = login(dt_user).get(URL).context["filter"].form.fields["key_adult"]
+    assert "Staff Persona" in [label for _, label in field.choices]
+    assert "staff" not in [label for _, label in field.choices]
+
+
+def test_it_shows_casework_roles_upn_and_date_of_birth_to_tell_namesakes_apart(login, dt_user):
+    twins = [CareEpisodeFactory(pupil__first_name="Sam", pupil__last_name="Same",
+                                pupil__date_of_birth=dt.date(2014, m, 1)).pupil for m in (3, 9)]
+    body = login(dt_user).get(URL).content.decode()
+    for pupil in twins:
+        assert pupil.upn in body
+    assert "1 Mar 2014" in body and "1 Sep 2014" in body
+
+
+def test_it_shows_a_key_adult_name_year_category_and_key_strategies_only(login, staff):
+    """What the README promises a key adult: no SEN, FSM, UPN, date of birth, plan or new-flag mark."""
+    from django.utils import timezone
+
+    pupil = PupilFactory(key_adult=staff, sen_status="E", fsm_eligible=True,
+                         key_strategies="Calm corner before maths", date_of_birth=dt.date(2014, 5, 17))
+    CareEpisodeFactory(pupil=pupil, kind="CP", flagged_at=timezone.now())
+    response = login(staff).get(URL)
+    body = response.content.decode()
+    assert "Calm corner before maths" in body
+    assert "Social worker" in body  # the category, in plain words
+    for hidden in (pupil.upn, "17 May 2014", "EHC plan", "Child protection", "FSM", "SEN", ">new<"):
+        assert hidden not in body, hidden
+    assert set(response.context["filter"].form.fields) == {"q", "category", "year_group", "key_stage",
+                                                            "ordering", "leavers"}
+    # A filter a key adult is not offered is not applied either: it cannot be used to find who has SEN.
+    assert [p.pk for p in login(staff).get(URL, {"sen_status": "N"}).context["page"]] == [pupil.pk]
+
+
+def test_the_export_link_carries_the_filters_on_screen(login, dt_user, school):
+    response = login(dt_user).get(URL, {"category": "CLA"}, headers={"HX-Request": "true"})
+    assert 'href="/pupils/export.csv?category=CLA"' in response.content.decode()
+    rows = login(dt_user).get(reverse("pupils:export"), {"category": "CLA"}).content.decode().splitlines()
+    assert len(rows) == 2 and school["cla"].upn in rows[1]
+
+
+FIND = reverse("pupils:find")
+
+
+def test_the_header_search_finds_by_name_or_upn_leavers_included(login, dt_user, time_machine):
+    time_machine.move_to(dt.datetime(2026, 1, 10, 12, 0))
+    left = PupilFactory(last_name="Quibble", leaving_date=dt.date(2025, 12, 19))
+    other = PupilFactory(last_name="Quandary")
+    client = login(dt_user)
+    body = client.get(FIND, {"q": "quib"}).content.decode()
+    assert f'href="/pupils/{left.pk}/"' in body and "left 19 Dec 2025" in body and "Quandary" not in body
+    assert f'href="/pupils/{other.pk}/"' in client.get(FIND, {"q": other.upn}).content.decode()
+    assert "No pupil matches" in client.get(FIND, {"q": "zzzz"}).content.decode()
+    assert client.get(FIND, {"q": "q"}).content.strip() == b""  # one letter: nothing yet
+    assert AccessLog.objects.filter(user=dt_user, pupil=left).exists()
+
+
+def test_the_header_search_finds_only_a_key_adults_own_pupils_without_upn(login, staff):
+    mine = PupilFactory(last_name="Quibble", key_adult=staff)
+    PupilFactory(last_name="Quibbler")
+    body = login(staff).get(FIND, {"q": "quibb"}).content.decode()
+    assert body.count("<li") == 1 and f"/pupils/{mine.pk}/" in body and mine.upn not in body
+
+
+def test_the_header_search_box_is_shown_to_those_who_see_the_register(login, dt_user, governor):
+    assert b'id="header-q"' in login(dt_user).get("/").content
+    assert b'id="header-q"' not in login(governor).get("/").content
