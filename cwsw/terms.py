@@ -65,7 +65,8 @@ def financial_year_bounds(year: int) -> tuple[dt.date, dt.date]:
 
 
 def financial_year_label(year: int) -> str:
-    return f"{year}-{(year + 1) % 100:02d}"
+    """Said in words, so it is never mistaken for the academic year "2025/26" beside it."""
+    return f"financial year {year}-{(year + 1) % 100:02d}"
 
 
 # How far from this year a page may be asked to show (term dates, grids, report inputs).

@@ -74,21 +74,30 @@ def pep_hold(*, pep: PepMeeting, by: Any) -> PepMeeting:
     return pep
 
 
+def completion_blockers(pep: PepMeeting) -> list[str]:
+    """What stops a held PEP being completed, in words (empty when it can be): the page lists these
+    instead of offering a button that would only refuse."""
+    blockers = []
+    if pep.vs_rating == RED:
+        blockers.append(
+            "The Virtual School rated this PEP red. Improve it and get a new rating before completing it."
+        )
+    if not pep.targets.exists():
+        blockers.append("Add at least one SMART target before completing the PEP.")
+    before = previous_pep(pep)
+    if before and before.targets.awaiting_review().exists():
+        blockers.append("Review every target from the previous PEP before completing this one.")
+    return blockers
+
+
 @transaction.atomic
 def pep_complete(*, pep: PepMeeting, by: Any) -> PepMeeting:
     """Sign off a held PEP; it is then locked."""
     pep = _locked(pep)
     if pep.status != HELD:
         raise ValidationError("Only a PEP that has been held can be completed.")
-    if pep.vs_rating == RED:
-        raise ValidationError(
-            "The Virtual School rated this PEP red. Improve it and get a new rating before completing it."
-        )
-    if not pep.targets.exists():
-        raise ValidationError("Add at least one SMART target before completing the PEP.")
-    before = previous_pep(pep)
-    if before and before.targets.awaiting_review().exists():
-        raise ValidationError("Review every target from the previous PEP before completing this one.")
+    if blockers := completion_blockers(pep):
+        raise ValidationError(blockers[0])
     pep.status = COMPLETE
     pep.completed_by = by
     pep.completed_at = timezone.now()

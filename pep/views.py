@@ -6,12 +6,14 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cwsw import roles
 from cwsw.decorators import role_required
 from cwsw.models import AccessLog
+from cwsw.navigation import next_or
 from cwsw.terms import (
     academic_year_label,
     academic_year_of,
@@ -39,7 +41,7 @@ from .forms import (
     TargetReviewForm,
     WithdrawForm,
 )
-from .models import PLANNED, PepMeeting, PpPlusAllocation, PpPlusRate
+from .models import HELD, PLANNED, PepMeeting, PpPlusAllocation, PpPlusRate
 from .pdf import render_pep
 
 
@@ -154,6 +156,7 @@ def pep_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "previous_targets": previous.targets.all() if previous else [],
         "review_form": TargetReviewForm(),
         "reopenings": pep.reopenings.select_related("by"),
+        "blockers": services.completion_blockers(pep) if pep.status == HELD else [],
     }
     return render(request, "pep/pep_detail.html", context)
 
@@ -426,7 +429,7 @@ def exclusion_add(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.exclusion_save(exclusion=form.instance, by=request.user)
         messages.success(request, "Saved.")
-        return redirect("pep:pupil", pk=pupil.pk)
+        return redirect(next_or(request, reverse("pep:pupil", args=[pupil.pk])))
     return render(request, "pep/form.html", {
         "form": form, "title": f"Suspension or exclusion: {pupil}", "pupil": pupil,
         "category": pupil.cohort_category(),
@@ -440,7 +443,7 @@ def exclusion_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.exclusion_save(exclusion=form.instance, by=request.user)
         messages.success(request, "Saved.")
-        return redirect("pep:pupil", pk=exclusion.pupil_id)
+        return redirect(next_or(request, reverse("pep:pupil", args=[exclusion.pupil_id])))
     return render(request, "pep/form.html", {
         "form": form, "title": f"{exclusion}", "pupil": exclusion.pupil,
         "category": exclusion.pupil.cohort_category(),

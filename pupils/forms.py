@@ -113,6 +113,7 @@ class FlagForm(CrispyFormMixin, forms.ModelForm):
         self.new_pupil_entered = new_pupil_entered
         self.fields["pupil"].queryset = Pupil.objects.visible_to(user)
         self.fields["responsible_authority"].label = "Local authority"
+        self.fields["responsible_authority"].help_text = "The authority whose children's social care holds the plan."
         self.order_fields(["pupil", "kind"])
         self.helper.form_tag = False
         self.helper.inputs = []

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -84,7 +85,8 @@ def pupil_import(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request, f"Imported: {result.created} new pupils, {result.updated} updated."
             )
-            return redirect("pupils:list")
+            # Everyone on the register, newest admissions first: most pupils imported are in no category.
+            return redirect(reverse("pupils:list") + "?category=all&ordering=-admitted")
     return render(request, "pupils/pupil_import.html", {"form": form, "result": result})
 
 
@@ -268,7 +270,10 @@ def pupil_find(request: HttpRequest) -> HttpResponse:
     """The header's search: links to the pupils this user may see, leavers included (htmx partial)."""
     query = request.GET.get("q", "").strip()[:100]
     results = _search(request, query)
-    return render(request, "pupils/_header_results.html", {"results": results, "q": query})
+    # The suspensions page uses the same search to choose whose suspension to record.
+    target = "pep:exclusion_add" if request.GET.get("to") == "exclusion" and roles.can_record_exclusions(
+        request.user) else "pupils:detail"
+    return render(request, "pupils/_header_results.html", {"results": results, "q": query, "target": target})
 
 
 def _warn_if_notice_unqueued(request: HttpRequest, episode: Any) -> None:

@@ -81,11 +81,11 @@ def governor_report_list(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied
         if form.is_valid():
             report = services.report_request(academic_year=form.cleaned_data["academic_year"], by=request.user)
-            if report.was_queued:
-                messages.success(request, f"{report} is being built.")
-            else:
-                messages.info(request, f"{report} is already being built (asked for at "
-                                       f"{timezone.localtime(report.requested_at):%H:%M}); its progress is below.")
+            # Its progress (and then its download) is on the report's page: a message saying it is
+            # being built would stay there after it is ready.
+            if not report.was_queued:
+                messages.info(request, f"{report} was already asked for at "
+                                       f"{timezone.localtime(report.requested_at):%H:%M}: it was not started twice.")
             return redirect(report)
     services.reports_mark_stalled()
     context = {"reports": GovernorReport.objects.all(), "form": form}

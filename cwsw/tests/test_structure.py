@@ -15,7 +15,7 @@ WIRING = {"cwsw/settings.py", "cwsw/urls.py", "cwsw/celery.py", "cwsw/wsgi.py"}
 # DESIGN.md fixes cwsw.AccessLog.pupil as a key to the pupil (kept without a database constraint).
 NAMED_BY_DESIGN = {("cwsw/models.py", "pupils.Pupil")}
 # Service-module functions that only read.
-READS_ONLY = {"previous_pep"}
+READS_ONLY = {"previous_pep", "completion_blockers"}
 
 
 def _modules(app: str) -> list[Path]:

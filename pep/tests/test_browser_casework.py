@@ -55,6 +55,13 @@ def test_it_lets_the_dt_log_a_pep_complete_it_and_spend_pp_plus(page):
     add_target(page, "reading", "Read aloud three times a week until half term")
     add_target(page, "semh", "Use the time-out card instead of leaving class")
     expect(page.get_by_test_id("target")).to_have_count(2)
+    # Completing locks the PEP, so the page asks first: saying no leaves it held.
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="Complete and sign off").click()
+    expect(page.get_by_test_id("pep-status")).to_have_text("Held")
+    assert "It will be locked" in questions[0]
+    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Complete and sign off").click()
     expect(page.get_by_test_id("pep-status")).to_have_text("Complete")
 

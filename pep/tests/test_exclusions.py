@@ -173,3 +173,32 @@ def test_it_shows_the_flags_on_the_pupil_page_and_the_school_list(login, dt_user
     assert "Full-time alternative provision from day 6" in body
     assert "Tell the social worker and the Virtual School Head" in body
     assert "Tell the social worker" in client.get(reverse("pep:exclusions"), {"year": 2025}).content.decode()
+
+
+def test_editing_from_the_suspensions_list_returns_to_the_list(login, dt_user):
+    from pupils.tests.factories import PupilFactory
+
+    exclusion = ExclusionConsultation.objects.create(
+        pupil=PupilFactory(), incident_date=D(2025, 10, 6), incident="Demo incident", proposed_action="suspension")
+    client = login(dt_user)
+    listing = reverse("pep:exclusions") + "?year=2025"
+    page = client.get(listing).content.decode()
+    edit = f'{reverse("pep:exclusion_edit", args=[exclusion.pk])}?next=/casework/exclusions/%3Fyear%3D2025'
+    assert f'href="{edit}"' in page
+    assert 'id="exclusion-q"' in page  # the list offers to record one, not a sentence saying where
+    data = {"incident_date": "2025-10-06", "incident": "Demo incident, edited", "proposed_action": "suspension"}
+    assert client.post(edit, data).url == listing
+    # Without a safe `next`, back to the pupil's casework.
+    assert client.post(reverse("pep:exclusion_edit", args=[exclusion.pk]) + "?next=https://elsewhere.invalid/",
+                       data).url == reverse("pep:pupil", args=[exclusion.pupil_id])
+
+
+def test_the_suspensions_search_links_to_recording_one(login, dt_user, staff):
+    from pupils.tests.factories import PupilFactory
+
+    pupil = PupilFactory(last_name="Quibble", key_adult=staff)
+    found = login(dt_user).get(reverse("pupils:find"), {"q": "quibb", "to": "exclusion"}).content.decode()
+    assert f'href="{reverse("pep:exclusion_add", args=[pupil.pk])}"' in found
+    # A key adult cannot record one: their search links to the pupil's page as usual.
+    found = login(staff).get(reverse("pupils:find"), {"q": "quibb", "to": "exclusion"}).content.decode()
+    assert f'href="{reverse("pupils:detail", args=[pupil.pk])}"' in found

@@ -167,3 +167,15 @@ def test_it_puts_the_pep_in_the_pdf_and_logs_the_download(login, dt_user):
 
 def test_it_renders_a_pep_as_a_pdf():
     assert render_pep(TargetFactory().pep).startswith(b"%PDF")
+
+
+def test_a_pep_that_cannot_be_completed_says_why_instead_of_offering_the_button(login, dt_user):
+    pep = PepFactory(status="held", vs_rating="red")
+    body = login(dt_user).get(pep.get_absolute_url()).content.decode()
+    assert "Complete and sign off" not in body
+    assert "rated this PEP red" in body and "Add at least one SMART target" in body
+    TargetFactory(pep=pep)
+    PepMeeting.objects.filter(pk=pep.pk).update(vs_rating="green")
+    body = login(dt_user).get(pep.get_absolute_url()).content.decode()
+    assert "Complete and sign off" in body and 'data-testid="blockers"' not in body
+    assert 'data-confirm="Complete and sign off this PEP? It will be locked' in body

@@ -38,7 +38,7 @@ def test_it_refuses_an_overspend_in_the_spends_own_validation():
 def test_it_refuses_an_allocation_for_a_pupil_never_looked_after():
     allocation = PpPlusAllocation(pupil=PupilFactory(), financial_year=2025, amount=Decimal("2630"),
                                   source="direct", received_on=D(2025, 5, 1))
-    with pytest.raises(ValidationError, match="neither looked after nor previously looked after in 2025-26"):
+    with pytest.raises(ValidationError, match="nor previously looked after in financial year 2025-26"):
         allocation.full_clean()
 
 

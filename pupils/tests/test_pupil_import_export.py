@@ -24,7 +24,8 @@ def upload(client, text, name="mis.csv"):
 def test_it_imports_pupils_from_an_mis_export(login, dt_user):
     response = upload(login(dt_user), HEADER + GOOD)
     pupil = Pupil.objects.get()
-    assert response.url == reverse("pupils:list")
+    assert response.url == reverse("pupils:list") + "?category=all&ordering=-admitted"
+    assert pupil.upn in login(dt_user).get(response.url).content.decode()  # not hidden by the default filter
     assert (pupil.date_of_birth, pupil.sen_status, pupil.fsm_eligible) == (dt.date(2013, 3, 14), "K", True)
     assert AccessLog.objects.filter(pupil=pupil, action="import").exists()
 

@@ -68,7 +68,7 @@ def pdf_text(report):
 
 def test_it_builds_a_report_with_every_section(school, head, django_capture_on_commit_callbacks):
     text = pdf_text(build(head, django_capture_on_commit_callbacks))
-    for heading in ("1. The cohort", "2. Personal Education Plans", "3. Pupil Premium Plus 2025-26",
+    for heading in ("1. The cohort", "2. Personal Education Plans", "3. Pupil Premium Plus financial year 2025-26",
                     "4. Attendance", "5. Suspensions and permanent exclusions", "6. Attainment", "7. Training",
                     "8. The designated teacher's view"):
         assert heading in text
@@ -222,4 +222,4 @@ def test_it_marks_a_stalled_build_failed_and_says_so(login, head, time_machine):
 def test_it_tells_the_user_a_build_is_already_running(login, dt_user, head):
     GovernorReport.objects.create(academic_year=2025, status="building", requested_by=head)
     response = login(dt_user).post(reverse("reporting:governor_report_list"), {"academic_year": "2025"}, follow=True)
-    assert "is already being built" in response.content.decode()
+    assert "was already asked for at" in response.content.decode()
