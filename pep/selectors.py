@@ -74,10 +74,15 @@ class Grid:
     counts: list
 
 
-def compliance_grid(*, user: Any, academic_year: int, today: dt.date, overdue_only: bool = False) -> Grid:
-    """Every looked-after child on roll in the year (that the user may see), by term."""
-    return school_compliance_grid(pupils=Pupil.objects.visible_to(user), academic_year=academic_year, today=today,
-                                  overdue_only=overdue_only)
+def compliance_grid(*, user: Any, academic_year: int, today: dt.date, overdue_only: bool = False,
+                    due_only: bool = False, search: str = "") -> Grid:
+    """Every looked-after child on roll in the year (that the user may see), by term; optionally only those
+    with a PEP overdue, or overdue or due soon, or whose name or UPN matches."""
+    pupils = Pupil.objects.visible_to(user)
+    if search:
+        pupils = pupils.search(search)
+    return school_compliance_grid(pupils=pupils, academic_year=academic_year, today=today,
+                                  overdue_only=overdue_only, due_only=due_only)
 
 
 def _pep_window(academic_year: int) -> tuple[dt.date, dt.date]:
@@ -161,7 +166,8 @@ def pupil_overdue(*, pupil: Pupil, today: dt.date) -> compliance.Slot | None:
     return found[1] if found else None
 
 
-def school_compliance_grid(*, pupils: Any, academic_year: int, today: dt.date, overdue_only: bool = False) -> Grid:
+def school_compliance_grid(*, pupils: Any, academic_year: int, today: dt.date, overdue_only: bool = False,
+                           due_only: bool = False) -> Grid:
     """The compliance grid over the given pupils: on time, late, missing, due soon (a fixed number of queries).
 
     The rows are in name order but carry no names: a caller names the few it shows (`named_rows`),
@@ -193,6 +199,8 @@ def school_compliance_grid(*, pupils: Any, academic_year: int, today: dt.date, o
         held = sum(1 for s in slots if s.status in (compliance.ON_TIME, compliance.LATE))
         rows.append(GridRow(PupilRef(pk, "", ""), slots, held,
                             overdue[pk][1] if pk in overdue else None))
+    if due_only:
+        rows = [r for r in rows if r.overdue or any(s.status == compliance.DUE_SOON for s in r.slots)]
     return Grid(academic_year, terms, rows, compliance.term_counts([r.slots for r in rows], terms))
 
 

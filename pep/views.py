@@ -66,8 +66,13 @@ def _locked(request: HttpRequest, pep: PepMeeting, to: str) -> HttpResponse | No
 def grid(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     year = _year_param(request, academic_year_of(today))
-    overdue_only = request.GET.get("overdue") == "1"
-    grid = selectors.compliance_grid(user=request.user, academic_year=year, today=today, overdue_only=overdue_only)
+    show = request.GET.get("show", "")
+    if request.GET.get("overdue") == "1":  # the older link
+        show = "overdue"
+    overdue_only, due_only = show == "overdue", show == "due"
+    search = request.GET.get("q", "").strip()[:100]
+    grid = selectors.compliance_grid(user=request.user, academic_year=year, today=today, overdue_only=overdue_only,
+                                     due_only=due_only, search=search)
     page = Paginator(grid.rows, settings.GRID_PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.named_rows(page.object_list)
     query = request.GET.copy()
@@ -78,6 +83,9 @@ def grid(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
         "year": year,
         "overdue_only": overdue_only,
+        "show": show if show in ("overdue", "due") else "",
+        "search": search,
+        "today": today,
         "year_label": academic_year_label(year),
         "previous_year": year - 1,
         "next_year": year + 1,

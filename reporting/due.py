@@ -103,7 +103,7 @@ def _new_flags(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
 
 
 KINDS = [
-    _Kind("peps_due", "PEPs due in the next 14 days or overdue", lambda: reverse("pep:grid"),
+    _Kind("peps_due", "PEPs due in the next 14 days or overdue", lambda: reverse("pep:grid") + "?show=due",
           roles.can_do_casework, _peps_due),
     _Kind("peps_unsigned", "PEPs held but not signed off, or rated red", lambda: reverse("pep:grid"),
           roles.can_do_casework, _peps_unsigned_or_red),

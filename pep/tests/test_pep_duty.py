@@ -135,3 +135,20 @@ def test_it_filters_the_grid_to_overdue_pep(login, dt_user, time_machine):
     body = login(dt_user).get(reverse("pep:grid"), {"overdue": "1"}).content.decode()
     assert late.last_name in body and on_track.last_name not in body
     assert "initial PEP due 3 Feb 2025" in body  # overdue from the year before, shown on this year's grid
+
+
+def test_the_grid_searches_filters_to_due_and_says_how_long_overdue(login, dt_user, time_machine):
+    time_machine.move_to(dt.datetime(2025, 11, 20, 12, 0))
+    late = cla(D(2025, 1, 6), last_name="Overdue-Testington")
+    on_track = looked_after_pupil(last_name="Ontrack-Testington")
+    PepFactory(pupil=on_track, meeting_date=D(2025, 10, 15))
+    client = login(dt_user)
+    body = client.get(reverse("pep:grid"), {"show": "overdue"}).content.decode()
+    assert "initial PEP due 3 Feb 2025, 9\xa0months, 2\xa0weeks ago" in body
+    assert 'class="overdue"' in body and "data-print" in body
+    due = client.get(reverse("pep:grid"), {"show": "due"})
+    assert [r.pupil.pk for r in due.context["page"]] == [late.pk]
+    found = client.get(reverse("pep:grid"), {"q": "ontrack"})
+    assert [r.pupil.pk for r in found.context["page"]] == [on_track.pk]
+    assert client.get(reverse("pep:grid"), {"q": on_track.upn}).context["page"].paginator.count == 1
+    assert 'No looked-after child matches "zzz"' in client.get(reverse("pep:grid"), {"q": "zzz"}).content.decode()
