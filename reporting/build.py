@@ -9,7 +9,7 @@ import time
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from .figures import report_data
+from .figures import report_charts, report_data
 from .models import GovernorReport
 from .pdf import render_report
 
@@ -38,6 +38,7 @@ def report_build(*, report_id: int, on_failure_final: bool = True, today: dt.dat
         _set_progress(report_id, 95, "Saving")
         report.refresh_from_db()
         report.pdf.save(f"governor-report-{report.academic_year}.pdf", ContentFile(pdf), save=False)
+        report.charts = report_charts(data)
         report.status, report.progress, report.stage = GovernorReport.READY, 100, "Ready"
         report.built_at = timezone.now()
         report.save()

@@ -24,3 +24,38 @@ def bar_chart(bars: list[tuple[str, Any, Any]], *, title: str, max_value: float 
         "title": title, "rows": rows, "width": WIDTH, "height": height, "bar_height": BAR_HEIGHT,
         "label_width": LABEL_WIDTH, "value_x": WIDTH - VALUE_WIDTH + 6, "text_dy": BAR_HEIGHT - 5,
     })
+
+
+STACK_COLOURS = ("#146c43", "#ffc107", "#b02a37")  # on time, late, missed: green, amber, red
+LEGEND_HEIGHT = 22
+
+
+def stacked_bar_chart(rows: list[tuple[str, list[Any]]], *, series: list[str], title: str,
+                      colours: tuple[str, ...] = STACK_COLOURS) -> SafeString:
+    """One bar per row, split into its series as shares of the row's total, with a legend.
+
+    A row with a hidden ("c") part is drawn as no bar, with words saying so: the lengths of the
+    parts shown would otherwise give away the hidden one.
+    """
+    track = WIDTH - LABEL_WIDTH - VALUE_WIDTH
+    drawn = []
+    for i, (label, values) in enumerate(rows):
+        y = LEGEND_HEIGHT + i * (BAR_HEIGHT + GAP)
+        hidden = any(not isinstance(v, int) for v in values)
+        total = 0 if hidden else sum(values)
+        segments, x = [], LABEL_WIDTH
+        if total:
+            for value, colour in zip(values, colours, strict=False):
+                length = round(track * value / total)
+                segments.append({"x": x, "length": length, "colour": colour})
+                x += length
+        note = "small numbers hidden" if hidden else ("none due" if not total else f"{total} due")
+        note_x = (WIDTH - VALUE_WIDTH + 6) if segments else LABEL_WIDTH + 4
+        drawn.append({"label": label, "y": y, "segments": segments, "note": note, "note_x": note_x})
+    legend = [{"label": name, "colour": colour, "x": LABEL_WIDTH + i * 95}
+              for i, (name, colour) in enumerate(zip(series, colours, strict=False))]
+    return render_to_string("reporting/_stacked_chart.svg", {
+        "title": title, "rows": drawn, "legend": legend, "width": WIDTH,
+        "height": LEGEND_HEIGHT + len(rows) * (BAR_HEIGHT + GAP), "bar_height": BAR_HEIGHT,
+        "text_dy": BAR_HEIGHT - 5,
+    })

@@ -264,6 +264,102 @@ def attainment_section(year_cohort: dict[int, str], academic_year: int, school: 
     return {"rows": rows, "chart": chart}
 
 
+def _pep_on_time_percent(terms: list[tuple]) -> Decimal | str | None:
+    """PEPs on time as a share of those due, from the figures the table shows (none hidden), else "c"."""
+    on_time = [row[1] for row in terms]
+    totals = [row[4] for row in terms]
+    if any(not isinstance(v, int) for v in [*on_time, *totals]):
+        return SUPPRESSED
+    return suppress_percentage(sum(on_time), sum(totals))
+
+
+def _year_trend(year: int, today: dt.date) -> tuple[int | str, Decimal | str | None, Decimal | str | None] | None:
+    """An earlier year's cohort size, PEPs on time (%) and attendance (%), each suppressed; None if it had
+    no cohort. They stand alone (no table of that year is shown), so hiding small numbers is enough."""
+    first, last = academic_year_bounds(year)
+    year_cohort = Pupil.objects.cohort_during(first, min(today, last))
+    if not year_cohort:
+        return None
+    looked_after = [pk for pk, category in year_cohort.items() if category == cohort.CLA]
+    grid = school_compliance_grid(pupils=Pupil.objects.filter(pk__in=looked_after), academic_year=year, today=today)
+    on_time = sum(c[compliance.ON_TIME] for c in grid.counts)
+    due = sum(c[compliance.ON_TIME] + c[compliance.LATE] + c[compliance.MISSING] for c in grid.counts)
+    per_pupil = (
+        AttendanceRecord.objects.filter(academic_year=year, pupil__in=list(year_cohort)).values("pupil")
+        .annotate(possible=Sum("possible_sessions"), attended=Sum("attended_sessions")).order_by()
+    )
+    with_figures = [r for r in per_pupil if r["possible"]]
+    attendance = None
+    if with_figures:
+        attendance = (suppress_percentage(sum(r["attended"] for r in with_figures),
+                                          sum(r["possible"] for r in with_figures))
+                      if more_than_threshold(len(with_figures)) else SUPPRESSED)
+    size = len(year_cohort)
+    return (SUPPRESSED if is_small(size) else size), suppress_percentage(on_time, due), attendance
+
+
+def trends_section(academic_year: int, today: dt.date, data: dict[str, Any]) -> dict[str, Any] | None:
+    """The last three years side by side, where earlier years have a cohort: this year's figures are the
+    ones the report's tables already show."""
+    rows = []
+    for year in (academic_year - 2, academic_year - 1):
+        if (trend := _year_trend(year, today)) is not None:
+            rows.append((academic_year_label(year), *trend))
+    if not rows:
+        return None
+    rows.append((academic_year_label(academic_year), data["cohort"]["total"],
+                 _pep_on_time_percent(data["peps"]["terms"]), data["attendance"]["attendance"]))
+
+    def bars(column: int, title: str, max_value: float | None = None) -> str:
+        return charts.bar_chart([(row[0], row[column] if isinstance(row[column], int | Decimal) else 0,
+                                  row[column] if row[column] is not None else "—") for row in rows],
+                                title=title, max_value=max_value)
+
+    return {"rows": rows, "charts": [bars(1, "Pupils in the cohort"), bars(2, "PEPs on time (%)", 100),
+                                     bars(3, "Cohort attendance (%)", 100)]}
+
+
+def report_charts(data: dict[str, Any]) -> list[dict[str, str]]:
+    """The report's charts, titled, as drawn in the PDF: kept with the report so its page shows the same."""
+    charts_drawn = [("The cohort", data["cohort"]["chart"]), ("PEP compliance per term", data["peps"]["chart"]),
+                    ("PP+ spent by category", data["pp"].get("chart", "")),
+                    ("Attendance against the whole school", data["attendance"]["chart"]),
+                    ("Attainment against the whole school", data["attainment"]["chart"])]
+    if data.get("trends"):
+        titles = ("Pupils in the cohort by year", "PEPs on time by year", "Cohort attendance by year")
+        charts_drawn += list(zip(titles, data["trends"]["charts"], strict=True))
+    return [{"title": title, "svg": str(svg)} for title, svg in charts_drawn if svg]
+
+
+def school_figure_warnings(*, academic_year: int, today: dt.date) -> list[str]:
+    """Whole-school figures typed in that are lower than the cohort's own, which cannot be: the cohort is
+    part of the school. For the designated teacher, before the report goes to governors."""
+    school = list(SchoolFigures.objects.filter(academic_year=academic_year))
+    if not school:
+        return []
+    first, last = academic_year_bounds(academic_year)
+    year_cohort = Pupil.objects.cohort_during(first, min(today, last))
+    cohort_figures = ExclusionConsultation.objects.filter(
+        decision_date__range=(first, last), pupil__in=list(year_cohort),
+    ).aggregate(
+        suspensions=Count("pk", filter=Q(decision=SUSPENSION)),
+        days=Sum("days", filter=Q(decision=SUSPENSION)),
+        permanent=Count("pk", filter=Q(decision=PERMANENT_EXCLUSION)),
+    )
+    pairs = [
+        ("Suspensions", sum(f.suspensions for f in school), cohort_figures["suspensions"]),
+        ("School days lost to suspension", sum((f.suspension_days for f in school), Decimal("0")),
+         cohort_figures["days"] or Decimal("0")),
+        ("Permanent exclusions", sum(f.permanent_exclusions for f in school), cohort_figures["permanent"]),
+    ]
+    return [
+        f"{what}: the whole school's figure for {academic_year_label(academic_year)} ({whole}) is lower than the "
+        f"cohort's own ({part}). The cohort is part of the school, so one of them is wrong: check the figures "
+        f"entered for each term."
+        for what, whole, part in pairs if whole < part
+    ]
+
+
 def report_data(*, academic_year: int, today: dt.date, progress: Progress | None = None) -> dict[str, Any]:
     """Gather every section of the report for the academic year, anonymised and suppressed."""
     step = progress or (lambda percent, stage: None)
@@ -288,6 +384,12 @@ def report_data(*, academic_year: int, today: dt.date, progress: Progress | None
     linked.suppress()
     data = _resolve(data, linked)
     data["cohort"]["chart"] = cohort_chart(data["cohort"]["cells"])
+    data["peps"]["chart"] = charts.stacked_bar_chart(
+        [(term, [on_time, late, missing]) for term, on_time, late, missing, _ in data["peps"]["terms"]],
+        series=["On time", "Late", "Missed or overdue"], title="PEPs per term: on time, late, missed or overdue",
+    )
+    step(70, "Trends over three years")
+    data["trends"] = trends_section(academic_year, today, data)
     data["training"] = [
         (label, list(TrainingRecord.objects.filter(attended_by=code, date__range=(first, last))))
         for code, label in TrainingRecord.AUDIENCES

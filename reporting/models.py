@@ -40,6 +40,8 @@ class GovernorReport(models.Model):
     progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent done, set by the task.")
     stage = models.CharField(max_length=100, blank=True)
     pdf = models.FileField(upload_to="reports/", blank=True)
+    # The PDF's charts (SVG, anonymised and suppressed like the PDF), shown on the report's page too.
+    charts = models.JSONField(default=list, blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(default=timezone.now)
     built_at = models.DateTimeField(null=True, blank=True)

@@ -1,4 +1,5 @@
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -16,7 +17,7 @@ from pupils.models import Pupil
 
 from . import services
 from .due import LIST_SIZE, due_items
-from .figures import cohort_chart
+from .figures import cohort_chart, school_figure_warnings
 from .forms import NarrativeForm, ReportRequestForm, SchoolFiguresForm, TrainingForm
 from .models import GovernorReport, ReportNarrative, SchoolFigures, TrainingRecord
 from .reminders import digest_for
@@ -96,8 +97,13 @@ def governor_report_list(request: HttpRequest) -> HttpResponse:
 def governor_report(request: HttpRequest, pk: int) -> HttpResponse:
     services.reports_mark_stalled()
     report = get_object_or_404(GovernorReport, pk=pk)
-    template = "reporting/_report_progress.html" if request.htmx else "reporting/governor_report.html"
-    return render(request, template, {"report": report})
+    if request.htmx:
+        return render(request, "reporting/_report_progress.html", {"report": report})
+    context: dict[str, Any] = {"report": report}
+    if roles.can_do_casework(request.user):
+        context["warnings"] = school_figure_warnings(academic_year=report.academic_year,
+                                                     today=timezone.localdate())
+    return render(request, "reporting/governor_report.html", context)
 
 
 @role_required(roles.can_read_governor_report)
@@ -136,7 +142,8 @@ def school_figures(request: HttpRequest, year: int | None = None) -> HttpRespons
         return redirect("reporting:school_figures_year", year=year)
     return render(request, "reporting/report_inputs.html", {
         "form": form, "title": f"Whole-school figures {academic_year_label(year)}", "year": year,
-        "tab": "figures", "figures": SchoolFigures.objects.filter(academic_year=year)})
+        "tab": "figures", "figures": SchoolFigures.objects.filter(academic_year=year),
+        "warnings": school_figure_warnings(academic_year=year, today=timezone.localdate())})
 
 
 @role_required(roles.can_do_casework)

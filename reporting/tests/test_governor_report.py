@@ -69,8 +69,8 @@ def pdf_text(report):
 def test_it_builds_a_report_with_every_section(school, head, django_capture_on_commit_callbacks):
     text = pdf_text(build(head, django_capture_on_commit_callbacks))
     for heading in ("1. The cohort", "2. Personal Education Plans", "3. Pupil Premium Plus financial year 2025-26",
-                    "4. Attendance", "5. Suspensions and permanent exclusions", "6. Attainment", "7. Training",
-                    "8. The designated teacher's view"):
+                    "4. Attendance", "5. Suspensions and permanent exclusions", "6. Attainment",
+                    "7. Three years compared", "8. Training", "9. The designated teacher's view"):
         assert heading in text
     assert "Demo Academy" in text and "Page 1 of" in text
     assert "Attachment-aware schools" in text and "Every PEP held on time in autumn." in text
@@ -223,3 +223,47 @@ def test_it_tells_the_user_a_build_is_already_running(login, dt_user, head):
     GovernorReport.objects.create(academic_year=2025, status="building", requested_by=head)
     response = login(dt_user).post(reverse("reporting:governor_report_list"), {"academic_year": "2025"}, follow=True)
     assert "was already asked for at" in response.content.decode()
+
+
+def test_it_explains_every_hidden_number_and_draws_pep_compliance(school, head, django_capture_on_commit_callbacks):
+    report = build(head, django_capture_on_commit_callbacks)
+    text = " ".join(pdf_text(report).split())
+    assert "so a \"c\" does not always mean a small number" in text
+    assert "secondary suppression" in text
+    titles = [chart["title"] for chart in report.charts]
+    assert titles[:2] == ["The cohort", "PEP compliance per term"]
+    assert "Attendance against the whole school" in titles
+    pep_chart = report.charts[1]["svg"]
+    assert "On time" in pep_chart and "Missed or overdue" in pep_chart
+    # The pupils joined the school in September 2024: 2024/25 is compared; 2023/24 had no cohort on roll.
+    assert "Pupils in the cohort by year" in titles
+    assert "2024/25" in text and "2023/24" not in text
+
+
+def test_the_report_page_shows_governors_the_same_charts(school, head, governor, login,
+                                                         django_capture_on_commit_callbacks):
+    report = build(head, django_capture_on_commit_callbacks)
+    body = login(governor).get(report.get_absolute_url()).content.decode()
+    assert body.count("<figure") == len(report.charts) >= 5
+    assert report.charts[1]["svg"] in body
+    for pupil in school:
+        assert pupil.last_name not in body
+
+
+def test_it_warns_the_dt_of_whole_school_figures_lower_than_the_cohorts(school, head, dt_user, governor, login,
+                                                                       django_capture_on_commit_callbacks):
+    from pep.models import ExclusionConsultation
+
+    for i, pupil in enumerate(school[10:13]):  # three CIN pupils suspended for 4.5 days each
+        ExclusionConsultation.objects.create(
+            pupil=pupil, incident_date=dt.date(2025, 11, 3 + i), incident="Demo incident",
+            proposed_action="suspension", decision="suspension", decision_date=dt.date(2025, 11, 4 + i),
+            first_day=dt.date(2025, 11, 5 + i), days=Decimal("4.5"))
+    SchoolFigures.objects.filter(academic_year=2025).update(suspension_days=Decimal("12.0"))
+    page = login(dt_user).get(reverse("reporting:school_figures_year", args=[2025])).content.decode()
+    assert ("School days lost to suspension: the whole school&#x27;s figure for 2025/26 (12.0) is lower than "
+            "the cohort&#x27;s own (13.5)") in page
+    assert "Suspensions: the whole school" not in page  # 40 against 3: nothing wrong there
+    report = build(head, django_capture_on_commit_callbacks)
+    assert 'data-testid="figure-warning"' in login(dt_user).get(report.get_absolute_url()).content.decode()
+    assert 'data-testid="figure-warning"' not in login(governor).get(report.get_absolute_url()).content.decode()
