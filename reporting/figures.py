@@ -315,8 +315,9 @@ def trends_section(academic_year: int, today: dt.date, data: dict[str, Any]) -> 
                                   row[column] if row[column] is not None else "—") for row in rows],
                                 title=title, max_value=max_value)
 
-    return {"rows": rows, "charts": [bars(1, "Pupils in the cohort"), bars(2, "PEPs on time (%)", 100),
-                                     bars(3, "Cohort attendance (%)", 100)]}
+    return {"rows": rows, "charts": [("Pupils in the cohort by year", bars(1, "Pupils in the cohort")),
+                                     ("PEPs on time by year (%)", bars(2, "PEPs on time (%)", 100)),
+                                     ("Cohort attendance by year (%)", bars(3, "Cohort attendance (%)", 100))]}
 
 
 def report_charts(data: dict[str, Any]) -> list[dict[str, str]]:
@@ -326,8 +327,7 @@ def report_charts(data: dict[str, Any]) -> list[dict[str, str]]:
                     ("Attendance against the whole school", data["attendance"]["chart"]),
                     ("Attainment against the whole school", data["attainment"]["chart"])]
     if data.get("trends"):
-        titles = ("Pupils in the cohort by year", "PEPs on time by year", "Cohort attendance by year")
-        charts_drawn += list(zip(titles, data["trends"]["charts"], strict=True))
+        charts_drawn += data["trends"]["charts"]
     return [{"title": title, "svg": str(svg)} for title, svg in charts_drawn if svg]
 
 
@@ -383,7 +383,9 @@ def report_data(*, academic_year: int, today: dt.date, progress: Progress | None
     data["attainment"] = attainment_section(year_cohort, academic_year, school, linked)
     linked.suppress()
     data = _resolve(data, linked)
-    data["cohort"]["chart"] = cohort_chart(data["cohort"]["cells"])
+    # The chart's labels are the short words (the table beside it has the long ones).
+    data["cohort"]["chart"] = cohort_chart([(cohort.CATEGORY_SHORT[c], n) for c, (_, n) in
+                                            zip(cohort.CATEGORIES, data["cohort"]["cells"], strict=True)])
     data["peps"]["chart"] = charts.stacked_bar_chart(
         [(term, [on_time, late, missing]) for term, on_time, late, missing, _ in data["peps"]["terms"]],
         series=["On time", "Late", "Missed or overdue"], title="PEPs per term: on time, late, missed or overdue",
