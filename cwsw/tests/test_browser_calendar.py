@@ -48,7 +48,7 @@ def test_it_lets_the_dt_import_term_dates_and_find_the_overdue_peps(page):
     # The imported INSET day on Friday 24 October moves the 20th school day on by one.
     expect(page.get_by_test_id("grid-row").filter(has_text="Overduesworth")).to_contain_text("Initial, due 18 Nov")
     expect(page.get_by_test_id("grid-row")).to_have_count(2)
-    page.get_by_label("Overdue only").check()
+    page.get_by_label("Show", exact=True).select_option("overdue")
     page.get_by_role("button", name="Show").click()
     expect(page.get_by_test_id("grid-row")).to_have_count(1)
     expect(page.get_by_test_id("grid-row")).to_contain_text("Overduesworth")
