@@ -96,7 +96,7 @@ def _leaving_window(user: Any, today: dt.date, with_rows: bool) -> tuple[int, li
 
 def _new_flags(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
     flagged = (
-        Pupil.objects.visible_to(user).on_roll(today).with_stored_category(today).with_new_flag()
+        Pupil.objects.visible_to(user).on_roll(today).with_stored_category(today).with_plan(today).with_new_flag()
         .filter(has_new_flag=True)
     )
     return flagged.count(), list(flagged[:LIST_SIZE]) if with_rows else []

@@ -42,7 +42,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         cells, total = suppress_counts(counts)
         context["governor_rows"] = cohort.labelled(cells)
         context["governor_total"] = total
-        context["governor_chart"] = cohort_chart([(cohort.CATEGORY_LABELS[c], cells[c]) for c in cohort.CATEGORIES],
+        context["governor_chart"] = cohort_chart([(cohort.CATEGORY_SHORT[c], cells[c]) for c in cohort.CATEGORIES],
                                                  title="The cohort today")
     if roles.can_read_governor_report(user):
         context["reports"] = GovernorReport.objects.filter(status=GovernorReport.READY)[:5]
