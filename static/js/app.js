@@ -21,3 +21,22 @@ document.addEventListener("keydown", (event) => {
     }
   }
 });
+// A table wider than the screen scrolls inside its box: the box then takes keyboard focus (so it can be
+// scrolled with the arrow keys) and is named after its table's heading, as a region.
+function markScrollingTables() {
+  for (const box of document.querySelectorAll(".table-responsive")) {
+    if (box.scrollWidth > box.clientWidth + 1) {
+      box.tabIndex = 0;
+      box.setAttribute("role", "region");
+      const heading = box.closest("section, .card-body, main")?.querySelector("h1, h2, h3");
+      box.setAttribute("aria-label", (heading ? heading.textContent.trim() + ": " : "") + "table, scrolls sideways");
+    } else if (box.getAttribute("role") === "region") {
+      box.removeAttribute("tabindex");
+      box.removeAttribute("role");
+      box.removeAttribute("aria-label");
+    }
+  }
+}
+document.addEventListener("DOMContentLoaded", markScrollingTables);
+window.addEventListener("resize", markScrollingTables);
+document.addEventListener("htmx:afterSwap", markScrollingTables);
