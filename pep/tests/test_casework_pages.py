@@ -92,3 +92,15 @@ def test_it_runs_a_pep_page_in_the_same_queries_however_many_targets(login, dt_u
     small = count_queries(client, url)
     TargetFactory.create_batch(20, pep=pep)
     assert count_queries(client, url) == small
+
+
+def test_it_offers_to_plan_a_pep_only_for_a_looked_after_child_and_names_the_plan(login, dt_user):
+    from pupils.tests.factories import CareEpisodeFactory
+
+    client = login(dt_user)
+    cla = looked_after_pupil()
+    cp = CareEpisodeFactory(kind="CP").pupil
+    assert "Plan a PEP" in client.get(reverse("pep:pupil", args=[cla.pk])).content.decode()
+    page = client.get(reverse("pep:pupil", args=[cp.pk])).content.decode()
+    assert "Plan a PEP" not in page
+    assert "Child protection plan" in page
