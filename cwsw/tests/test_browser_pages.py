@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -35,7 +36,7 @@ ROLE_USERS = {"head": "head", "dt_user": "dt", "dsl": "dsl", "governor": "govern
 def school() -> dict[str, object]:
     """The demo school, and a record of each kind for the pages that take one."""
     call_command("seed_demo", pupils=60, stdout=io.StringIO())
-    head = Pupil.objects.model._meta.apps.get_model("auth", "User").objects.get(username="head")
+    head = User.objects.get(username="head")
     report = reporting_services.report_request(academic_year=2025, by=head)
     spend = PpPlusSpend.objects.select_related("allocation").first()
     pep = PepMeeting.objects.filter(targets__isnull=False).first()
@@ -69,8 +70,6 @@ NOT_PAGES = {"pupils:export", "pep:pep_pdf", "reporting:governor_report_download
 
 def signed_in_context(browser, live_server, username: str):
     """A browser context holding a session past two-factor login, as the test client makes it."""
-    from django.contrib.auth.models import User
-
     client = sign_in(Client(), User.objects.get(username=username))
     context = browser.new_context(base_url=live_server.url, viewport=WIDE)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
