@@ -128,10 +128,16 @@ def cohort_chart(cells: list[tuple[str, int | str]], title: str = "Pupils in the
                             title=title)
 
 
-def pep_section(year_cohort: dict[int, str], academic_year: int, today: dt.date, linked: Linked) -> dict[str, Any]:
+def _looked_after_grid(year_cohort: dict[int, str], academic_year: int, today: dt.date) -> tuple[list[int], Any]:
+    """The year's looked-after children and their PEP compliance grid: the children the PEP duty covers."""
     looked_after = [pk for pk, category in year_cohort.items() if category == cohort.CLA]
     grid = school_compliance_grid(pupils=Pupil.objects.filter(pk__in=looked_after),
                                   academic_year=academic_year, today=today)
+    return looked_after, grid
+
+
+def pep_section(year_cohort: dict[int, str], academic_year: int, today: dt.date, linked: Linked) -> dict[str, Any]:
+    looked_after, grid = _looked_after_grid(year_cohort, academic_year, today)
     terms = []
     for term, counts in zip(grid.terms, grid.counts, strict=True):
         names = [linked.count(f"pep:{term.name}:{s}", counts[s])
@@ -179,21 +185,27 @@ def pp_section(financial_year: int, linked: Linked) -> dict[str, Any]:
     }
 
 
-def attendance_section(year_cohort: dict[int, str], academic_year: int, school: list[SchoolFigures],
-                       linked: Linked) -> dict[str, Any]:
-    cohort_ids = list(year_cohort)
+def _attendance_per_pupil(year_cohort: dict[int, str], academic_year: int) -> list[dict[str, Any]]:
+    """Sessions possible and attended in the year for each cohort pupil who has figures."""
     per_pupil = (
-        AttendanceRecord.objects.filter(academic_year=academic_year, pupil__in=cohort_ids)
+        AttendanceRecord.objects.filter(academic_year=academic_year, pupil__in=list(year_cohort))
         .values("pupil").annotate(possible=Sum("possible_sessions"), attended=Sum("attended_sessions")).order_by()
     )
-    pupils = [r for r in per_pupil if r["possible"]]
-    possible = sum(r["possible"] for r in pupils)
-    attended = sum(r["attended"] for r in pupils)
-    persistent = sum(1 for r in pupils if is_persistently_absent(attended=r["attended"], possible=r["possible"]))
+    return [r for r in per_pupil if r["possible"]]
+
+
+def _cohort_attendance(pupils: list[dict[str, Any]]) -> Decimal | str | None:
+    """The cohort's attendance (%): "c" unless more pupils than the threshold have figures; None if none do."""
     if more_than_threshold(len(pupils)):
-        cohort_attendance = suppress_percentage(attended, possible)
-    else:
-        cohort_attendance = SUPPRESSED if pupils else None
+        return suppress_percentage(sum(r["attended"] for r in pupils), sum(r["possible"] for r in pupils))
+    return SUPPRESSED if pupils else None
+
+
+def attendance_section(year_cohort: dict[int, str], academic_year: int, school: list[SchoolFigures],
+                       linked: Linked) -> dict[str, Any]:
+    pupils = _attendance_per_pupil(year_cohort, academic_year)
+    persistent = sum(1 for r in pupils if is_persistently_absent(attended=r["attended"], possible=r["possible"]))
+    cohort_attendance = _cohort_attendance(pupils)
     cohort_pa = suppress_percentage(persistent, len(pupils))
     school_attendance = _mean([f.attendance_percent for f in school])
     school_pa = _mean([f.persistent_absence_percent for f in school])
@@ -212,16 +224,34 @@ def _mean(values: list[Decimal]) -> Decimal | None:
     return (sum(values) / len(values)).quantize(Decimal("0.1")) if values else None
 
 
-def exclusions_section(year_cohort: dict[int, str], academic_year: int, school: list[SchoolFigures],
-                       linked: Linked) -> dict[str, Any]:
+def _cohort_exclusions(year_cohort: dict[int, str], academic_year: int) -> dict[str, Any]:
+    """The cohort's suspensions, days lost, pupils suspended and permanent exclusions decided in the year."""
     first, last = academic_year_bounds(academic_year)
-    in_year = ExclusionConsultation.objects.filter(decision_date__range=(first, last), pupil__in=list(year_cohort))
-    figures = in_year.aggregate(
+    figures = ExclusionConsultation.objects.filter(
+        decision_date__range=(first, last), pupil__in=list(year_cohort),
+    ).aggregate(
         suspensions=Count("pk", filter=Q(decision=SUSPENSION)),
         days=Sum("days", filter=Q(decision=SUSPENSION)),
         pupils=Count("pupil", filter=Q(decision=SUSPENSION), distinct=True),
         permanent=Count("pk", filter=Q(decision=PERMANENT_EXCLUSION)),
     )
+    figures["days"] = figures["days"] or Decimal("0")
+    return figures
+
+
+def _school_exclusions(school: list[SchoolFigures]) -> dict[str, Any]:
+    """The whole school's figures for the same, summed over the terms entered (None where none are)."""
+    if not school:
+        return {"suspensions": None, "days": None, "permanent": None}
+    return {"suspensions": sum(f.suspensions for f in school),
+            "days": sum((f.suspension_days for f in school), Decimal("0")),
+            "permanent": sum(f.permanent_exclusions for f in school)}
+
+
+def exclusions_section(year_cohort: dict[int, str], academic_year: int, school: list[SchoolFigures],
+                       linked: Linked) -> dict[str, Any]:
+    figures = _cohort_exclusions(year_cohort, academic_year)
+    whole_school = _school_exclusions(school)
     linked.count("exclusions:suspensions", figures["suspensions"])
     linked.count("exclusions:pupils", figures["pupils"])
     linked.count("exclusions:permanent", figures["permanent"])
@@ -230,11 +260,11 @@ def exclusions_section(year_cohort: dict[int, str], academic_year: int, school: 
     return {
         "suspensions": Ref("exclusions:suspensions"),
         "pupils": Ref("exclusions:pupils"),
-        "days": SUPPRESSED if is_small(figures["pupils"]) else (figures["days"] or Decimal("0")),
+        "days": SUPPRESSED if is_small(figures["pupils"]) else figures["days"],
         "permanent": Ref("exclusions:permanent"),
-        "school_suspensions": sum(f.suspensions for f in school) if school else None,
-        "school_days": sum((f.suspension_days for f in school), Decimal("0")) if school else None,
-        "school_permanent": sum(f.permanent_exclusions for f in school) if school else None,
+        "school_suspensions": whole_school["suspensions"],
+        "school_days": whole_school["days"],
+        "school_permanent": whole_school["permanent"],
     }
 
 
@@ -280,20 +310,10 @@ def _year_trend(year: int, today: dt.date) -> tuple[int | str, Decimal | str | N
     year_cohort = Pupil.objects.cohort_during(first, min(today, last))
     if not year_cohort:
         return None
-    looked_after = [pk for pk, category in year_cohort.items() if category == cohort.CLA]
-    grid = school_compliance_grid(pupils=Pupil.objects.filter(pk__in=looked_after), academic_year=year, today=today)
+    _, grid = _looked_after_grid(year_cohort, year, today)
     on_time = sum(c[compliance.ON_TIME] for c in grid.counts)
     due = sum(c[compliance.ON_TIME] + c[compliance.LATE] + c[compliance.MISSING] for c in grid.counts)
-    per_pupil = (
-        AttendanceRecord.objects.filter(academic_year=year, pupil__in=list(year_cohort)).values("pupil")
-        .annotate(possible=Sum("possible_sessions"), attended=Sum("attended_sessions")).order_by()
-    )
-    with_figures = [r for r in per_pupil if r["possible"]]
-    attendance = None
-    if with_figures:
-        attendance = (suppress_percentage(sum(r["attended"] for r in with_figures),
-                                          sum(r["possible"] for r in with_figures))
-                      if more_than_threshold(len(with_figures)) else SUPPRESSED)
+    attendance = _cohort_attendance(_attendance_per_pupil(year_cohort, year))
     size = len(year_cohort)
     return (SUPPRESSED if is_small(size) else size), suppress_percentage(on_time, due), attendance
 
@@ -338,25 +358,15 @@ def school_figure_warnings(*, academic_year: int, today: dt.date) -> list[str]:
     if not school:
         return []
     first, last = academic_year_bounds(academic_year)
-    year_cohort = Pupil.objects.cohort_during(first, min(today, last))
-    cohort_figures = ExclusionConsultation.objects.filter(
-        decision_date__range=(first, last), pupil__in=list(year_cohort),
-    ).aggregate(
-        suspensions=Count("pk", filter=Q(decision=SUSPENSION)),
-        days=Sum("days", filter=Q(decision=SUSPENSION)),
-        permanent=Count("pk", filter=Q(decision=PERMANENT_EXCLUSION)),
-    )
-    pairs = [
-        ("Suspensions", sum(f.suspensions for f in school), cohort_figures["suspensions"]),
-        ("School days lost to suspension", sum((f.suspension_days for f in school), Decimal("0")),
-         cohort_figures["days"] or Decimal("0")),
-        ("Permanent exclusions", sum(f.permanent_exclusions for f in school), cohort_figures["permanent"]),
-    ]
+    part = _cohort_exclusions(Pupil.objects.cohort_during(first, min(today, last)), academic_year)
+    whole = _school_exclusions(school)
+    names = {"suspensions": "Suspensions", "days": "School days lost to suspension",
+             "permanent": "Permanent exclusions"}
     return [
-        f"{what}: the whole school's figure for {academic_year_label(academic_year)} ({whole}) is lower than the "
-        f"cohort's own ({part}). The cohort is part of the school, so one of them is wrong: check the figures "
-        f"entered for each term."
-        for what, whole, part in pairs if whole < part
+        f"{what}: the whole school's figure for {academic_year_label(academic_year)} ({whole[key]}) is lower than "
+        f"the cohort's own ({part[key]}). The cohort is part of the school, so one of them is wrong: check the "
+        f"figures entered for each term."
+        for key, what in names.items() if whole[key] < part[key]
     ]
 
 

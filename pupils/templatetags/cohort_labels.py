@@ -19,7 +19,3 @@ def category_badge(category: str | None, plan: str | None = None) -> str:
     return format_html('<span class="badge {}" data-testid="category" title="{}">{}</span>', css,
                        cohort.CATEGORY_LABELS[category], cohort.category_label(category, plan, short=True))
 
-
-@register.filter
-def category_label(category: str | None) -> str:
-    return cohort.category_label(category)
