@@ -79,8 +79,7 @@ class RegisterFilter(django_filters.FilterSet):
         request = kwargs.get("request")
         if request is None or not roles.can_see_social_care(request.user):
             for name in self.CASEWORK_ONLY:
-                self.filters.pop(name, None)
-                self.form.fields.pop(name, None)
+                self.filters.pop(name, None)  # the form is built from the filters left
         if "key_adult" in self.form.fields:
             self.form.fields["key_adult"].label_from_instance = lambda user: user.get_full_name() or user.username
         for field in self.form.fields.values():  # Bootstrap's classes (templates/_filter_field.html)
