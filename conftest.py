@@ -23,6 +23,14 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Counters kept in the cache (e.g. unknown invitation links per address) start at nothing."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _tasks_run_in_process(settings, tmp_path):
     """Tasks run in the test's own process; the Celery test starts a real worker instead."""
     from cwsw.celery import app

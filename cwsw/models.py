@@ -196,7 +196,11 @@ class AccessLog(models.Model):
         (DELETE, "Deleted (retention)"),
     ]
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # A member of staff, or (no account) a contributor from outside the school, by their address.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+    )
+    contributor = models.EmailField(blank=True)
     # No database constraint: a row must outlive the pupil it names, unchanged.
     pupil = models.ForeignKey(
         "pupils.Pupil", on_delete=models.DO_NOTHING, db_constraint=False,
@@ -211,9 +215,14 @@ class AccessLog(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["pupil", "at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False) | ~models.Q(contributor=""), name="accesslog_has_someone",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.user} {self.get_action_display().lower()} pupil {self.pupil_id} at {self.at}"
+        return f"{self.who} {self.get_action_display().lower()} pupil {self.pupil_id} at {self.at}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
@@ -223,18 +232,27 @@ class AccessLog(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("The access log cannot be deleted.")
 
+    @property
+    def who(self) -> str:
+        if self.user_id is None:
+            return f"{self.contributor} (from outside the school)"
+        return self.user.get_full_name() or self.user.get_username()
+
     @classmethod
-    def record(cls, *, user: Any, action: str, pupils: Iterable[Any], detail: str = "") -> None:
+    def record(
+        cls, *, user: Any, action: str, pupils: Iterable[Any], detail: str = "", contributor: str = "",
+    ) -> None:
         """Write one row per pupil, in one query: the one way the log is written.
 
         A pupil is given as the record or its id (an id outlives a deleted record);
-        [None] is a download that names no pupil.
+        [None] is a download that names no pupil. Someone from outside the school, with no
+        account, is `user=None` and their `contributor` address.
         """
         from .accesslog import pupils_logged
 
         rows = [
-            cls(user=user, pupil_id=p if p is None or isinstance(p, int) else p.pk, action=action,
-                detail=detail[:200])
+            cls(user=user, contributor=contributor, pupil_id=p if p is None or isinstance(p, int) else p.pk,
+                action=action, detail=detail[:200])
             for p in pupils
         ]
         cls.objects.bulk_create(rows)

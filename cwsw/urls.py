@@ -33,6 +33,7 @@ urlpatterns = [
     path("floor/", views.floor, name="floor"),
     path("pupils/", include("pupils.urls")),
     path("casework/", include("pep.urls")),
+    path("contribute/", include("pep.contributor_urls")),
     path("", include("reporting.dashboard_urls")),
     path("", include("reporting.urls")),
     path("admin/", admin.site.urls),

@@ -6,7 +6,15 @@ from django.shortcuts import get_object_or_404
 
 from pupils.models import Pupil
 
-from .models import ExclusionConsultation, PepMeeting, PepTarget, PpPlusAllocation, PpPlusSpend
+from .models import (
+    Contribution,
+    ExclusionConsultation,
+    Invitation,
+    PepMeeting,
+    PepTarget,
+    PpPlusAllocation,
+    PpPlusSpend,
+)
 
 
 def get_pep_for(user: Any, pk: int) -> PepMeeting:
@@ -37,4 +45,16 @@ def get_spend_for(user: Any, pk: int) -> PpPlusSpend:
     visible = Pupil.objects.visible_to(user)
     return get_object_or_404(
         PpPlusSpend.objects.select_related("allocation__pupil").filter(allocation__pupil__in=visible), pk=pk
+    )
+
+
+def get_invitation_for(user: Any, pk: int) -> Invitation:
+    visible = Pupil.objects.visible_to(user)
+    return get_object_or_404(Invitation.objects.select_related("pep__pupil").filter(pep__pupil__in=visible), pk=pk)
+
+
+def get_contribution_for(user: Any, pk: int) -> Contribution:
+    visible = Pupil.objects.visible_to(user)
+    return get_object_or_404(
+        Contribution.objects.select_related("pep__pupil", "invitation").filter(pep__pupil__in=visible), pk=pk
     )

@@ -14,6 +14,7 @@ from .models import (
     RATINGS,
     REVIEWS,
     ExclusionConsultation,
+    Invitation,
     PepMeeting,
     PepTarget,
     PpPlusAllocation,
@@ -193,3 +194,29 @@ class SpendCorrectForm(SpendForm):
     submit_label = "Save the correction"
     reason = forms.CharField(label="Reason for the correction", max_length=500, help_text=REASON_HELP,
                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class InvitationForm(CrispyFormMixin, forms.ModelForm):
+    submit_label = "Send the invitation"
+
+    class Meta:
+        model = Invitation
+        fields = ["role", "name", "email"]
+        labels = {"role": "Who is it for?"}
+        help_texts = {
+            "name": "As the e-mail should greet them. For the child, the adult who will help them answer.",
+            "email": "The link and its code go to this address. For the child, their helper's address.",
+        }
+
+
+class QualityRequestForm(CrispyFormMixin, forms.ModelForm):
+    submit_label = "Send for quality assurance"
+
+    class Meta:
+        model = Invitation
+        fields = ["name", "email"]
+        labels = {"name": "The adviser's name", "email": "The adviser's e-mail address"}
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("accept", "Accept into the PEP"), ("set_aside", "Set aside")])

@@ -5,7 +5,7 @@ from weasyprint import HTML
 
 from cwsw.models import SchoolProfile
 
-from .models import PepMeeting
+from .models import ACCEPTED, PepMeeting
 
 
 def render_pep(pep: PepMeeting) -> bytes:
@@ -14,6 +14,8 @@ def render_pep(pep: PepMeeting) -> bytes:
         "pep": pep,
         "pupil": pep.pupil,
         "targets": pep.targets.all(),
+        "contributions": pep.contributions.filter(status=ACCEPTED).select_related("invitation"),
+        "quality_review": pep.quality_reviews.select_related("invitation").first(),
         "school": SchoolProfile.load(),
     })
     return HTML(string=html).write_pdf()

@@ -5,28 +5,43 @@ Views validate a form, call one of these and redirect.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from cwsw.models import AccessLog, Term
+from cwsw.emails import send_templated
+from cwsw.models import AccessLog, SchoolProfile, Term
 from pupils.models import Pupil
 
+from . import contributions as rules
 from .models import (
+    ACCEPTED,
+    ADVISER,
     CARRIED_FORWARD,
     COMPLETE,
+    CONTRIBUTION,
     HELD,
+    OPEN,
+    PENDING,
     PLANNED,
+    QUALITY,
     RED,
+    SET_ASIDE,
+    Contribution,
     ExclusionConsultation,
+    Invitation,
     PepMeeting,
     PepReopening,
     PepTarget,
     PpPlusAllocation,
     PpPlusRate,
     PpPlusSpend,
+    QualityReview,
 )
 
 
@@ -102,6 +117,10 @@ def pep_complete(*, pep: PepMeeting, by: Any) -> PepMeeting:
     pep.completed_by = by
     pep.completed_at = timezone.now()
     pep.save(update_fields=["status", "completed_by", "completed_at"])
+    # Links to a completed PEP end now, and stay ended if it is reopened.
+    pep.invitations.filter(answered_at=None, withdrawn_at=None, expires_at__gt=pep.completed_at).update(
+        expires_at=pep.completed_at,
+    )
     _log(by, pep, "PEP completed")
     return pep
 
@@ -129,6 +148,11 @@ def pep_rate(*, pep: PepMeeting, rating: str, feedback: str, by: Any) -> PepMeet
     pep = _locked(pep)
     if pep.status == PLANNED:
         raise ValidationError("The PEP has not been held yet.")
+    if pep.quality_reviews.exists():
+        raise ValidationError(
+            "The Virtual School adviser rated this PEP through its quality check; their rating stands. "
+            "Send it to them again for a new one."
+        )
     pep.vs_rating, pep.vs_feedback = rating, feedback
     pep.save(update_fields=["vs_rating", "vs_feedback"])
     _log(by, pep, f"PEP rated {rating or 'none'}")
@@ -250,3 +274,176 @@ def exclusion_save(*, exclusion: ExclusionConsultation, by: Any) -> ExclusionCon
     Pupil.objects.select_for_update().filter(pk=exclusion.pupil_id).first()
     _save(exclusion, pupil=exclusion.pupil, by=by, detail="Exclusion record")
     return exclusion
+
+
+# --- Contributions from outside the school ------------------------------------------------
+# Someone with no account acts through their invitation: `_as_contributor` logs under their address.
+
+LINK_GONE = "This link no longer works."
+
+
+def _as_contributor(invitation: Invitation, action: str, detail: str) -> None:
+    AccessLog.record(
+        user=None, contributor=invitation.email, action=action, pupils=[invitation.pep.pupil_id],
+        detail=f"Invitation {invitation.pk} ({invitation.get_role_display().lower()}): {detail}",
+    )
+
+
+def _locked_invitation(invitation: Invitation) -> Invitation:
+    return Invitation.objects.select_for_update().select_related("pep__pupil").get(pk=invitation.pk)
+
+
+@transaction.atomic
+def invitation_send(*, invitation: Invitation, by: Any) -> Invitation:
+    """Invite someone from outside the school to a PEP and e-mail them its link (which names no pupil).
+
+    Their part of a PEP not yet complete, or (`purpose=QUALITY`, to the adviser) the quality check
+    of a held PEP.
+    """
+    pep = _locked(invitation.pep)
+    if invitation.purpose == QUALITY:
+        invitation.role = ADVISER
+        if pep.status != HELD:
+            raise ValidationError("Only a PEP that has been held, and is not yet signed off, can be quality checked.")
+    else:
+        invitation.purpose = CONTRIBUTION
+        pep.refuse_if_locked("invite anyone to it")
+    now = timezone.now()
+    still_open = pep.invitations.filter(
+        email__iexact=invitation.email, role=invitation.role, purpose=invitation.purpose,
+        answered_at=None, withdrawn_at=None, locked_at=None, expires_at__gt=now,
+    )
+    if still_open.exists():
+        raise ValidationError({"email": "This address already has a working link for this part. "
+                                        "Withdraw that one first to send a new one."})
+    token, invitation.token_hash = rules.new_token()
+    invitation.pep, invitation.created_by, invitation.created_at = pep, by, now
+    invitation.expires_at = now + dt.timedelta(days=rules.INVITATION_DAYS)
+    invitation.full_clean()
+    invitation.save()
+    AccessLog.record(user=by, action=AccessLog.CHANGE, pupils=[pep.pupil],
+                     detail=f"Invited {invitation.email} ({invitation.get_role_display().lower()}) to the PEP")
+    send_templated(to=[invitation.email], template="invitation", context={
+        "invitation": invitation, "link": reverse("contribute:invitation", args=[token]),
+        "school": SchoolProfile.load(), "days": rules.INVITATION_DAYS, "by": by,
+    })
+    return invitation
+
+
+@transaction.atomic
+def invitation_withdraw(*, invitation: Invitation, by: Any) -> Invitation:
+    invitation = _locked_invitation(invitation)
+    if invitation.state() != OPEN:
+        raise ValidationError("Only a link that still works can be withdrawn.")
+    invitation.withdrawn_at = timezone.now()
+    invitation.save(update_fields=["withdrawn_at"])
+    AccessLog.record(user=by, action=AccessLog.CHANGE, pupils=[invitation.pep.pupil],
+                     detail=f"Withdrew the invitation to {invitation.email}")
+    return invitation
+
+
+@transaction.atomic
+def invitation_send_code(*, invitation: Invitation) -> Invitation:
+    """E-mail a new six-digit code to the invitation's address (the one before stops working)."""
+    invitation = _locked_invitation(invitation)
+    if invitation.state() != OPEN:
+        raise ValidationError(LINK_GONE)
+    if invitation.codes_sent >= rules.MAX_CODES_SENT:
+        raise ValidationError("No more codes can be sent for this link. Ask the school to send you a new link.")
+    code = rules.new_code()
+    invitation.code_hash = rules.hash_code(invitation.pk, code)
+    invitation.code_sent_at = timezone.now()
+    invitation.codes_sent += 1
+    invitation.save(update_fields=["code_hash", "code_sent_at", "codes_sent"])
+    _as_contributor(invitation, AccessLog.VIEW, "code sent")
+    send_templated(to=[invitation.email], template="invitation_code",
+                   context={"code": code, "minutes": rules.CODE_MINUTES})
+    return invitation
+
+
+@transaction.atomic
+def invitation_check_code(*, invitation: Invitation, code: str) -> str:
+    """Check the code given; return "" when it is right, else why not (a wrong code is counted:
+    each one after the first makes the next try wait longer, and the fifth locks the invitation)."""
+    invitation = _locked_invitation(invitation)
+    now = timezone.now()
+    if invitation.state(now) != OPEN:
+        return LINK_GONE
+    if invitation.last_failed_at:
+        ready = invitation.last_failed_at + rules.wait_after(invitation.failed_codes)
+        if now < ready:
+            seconds = math.ceil((ready - now).total_seconds())
+            return f"Too many wrong codes. Wait {seconds} second{'s' if seconds != 1 else ''}, then try again."
+    if not invitation.code_sent_at or now > invitation.code_sent_at + dt.timedelta(minutes=rules.CODE_MINUTES):
+        return "This code has run out. Send yourself a new one."
+    if rules.code_matches(invitation.pk, code, invitation.code_hash):
+        invitation.verified_at, invitation.code_hash = now, ""  # a code works once
+        invitation.save(update_fields=["verified_at", "code_hash"])
+        _as_contributor(invitation, AccessLog.VIEW, "code accepted")
+        return ""
+    invitation.failed_codes += 1
+    invitation.last_failed_at = now
+    if invitation.failed_codes >= rules.MAX_FAILED_CODES:
+        invitation.locked_at = now
+    invitation.save(update_fields=["failed_codes", "last_failed_at", "locked_at"])
+    _as_contributor(invitation, AccessLog.VIEW, "wrong code")
+    if invitation.locked_at:
+        return LINK_GONE
+    left = rules.MAX_FAILED_CODES - invitation.failed_codes
+    return f"That code is not right. {left} {'try' if left == 1 else 'tries'} left."
+
+
+def _refuse_unless_verified(invitation: Invitation, purpose: str) -> Invitation:
+    invitation = _locked_invitation(invitation)
+    if invitation.state() != OPEN or invitation.verified_at is None or invitation.purpose != purpose:
+        raise ValidationError(LINK_GONE)
+    return invitation
+
+
+@transaction.atomic
+def contribution_submit(*, invitation: Invitation, answers: list[list[str]]) -> Contribution:
+    """Keep a contributor's part as a draft for the DT; the link is then used up."""
+    invitation = _refuse_unless_verified(invitation, CONTRIBUTION)
+    now = timezone.now()
+    contribution = Contribution.objects.create(invitation=invitation, pep=invitation.pep, answers=answers,
+                                               submitted_at=now)
+    invitation.answered_at = now
+    invitation.save(update_fields=["answered_at"])
+    _as_contributor(invitation, AccessLog.CREATE, "part sent")
+    return contribution
+
+
+@transaction.atomic
+def quality_submit(*, invitation: Invitation, sections: list[list[str]], feedback: str) -> QualityReview:
+    """Keep the adviser's section-by-section rating; the PEP takes its weakest section's rating,
+    which replaces any typed in by hand. A red PEP cannot be signed off until rated again."""
+    invitation = _refuse_unless_verified(invitation, QUALITY)
+    pep = _locked(invitation.pep)
+    if pep.status != HELD:
+        raise ValidationError(LINK_GONE)
+    rating = rules.overall_rating([rating for _, rating in sections])
+    now = timezone.now()
+    review = QualityReview.objects.create(invitation=invitation, pep=pep, sections=sections, rating=rating,
+                                          feedback=feedback.strip(), submitted_at=now)
+    pep.vs_rating, pep.vs_feedback = rating, review.feedback
+    pep.save(update_fields=["vs_rating", "vs_feedback"])
+    invitation.answered_at = now
+    invitation.save(update_fields=["answered_at"])
+    _as_contributor(invitation, AccessLog.CHANGE, f"quality check sent, rated {rating}")
+    return review
+
+
+@transaction.atomic
+def contribution_decide(*, contribution: Contribution, accept: bool, by: Any) -> Contribution:
+    """The DT accepts a contribution into the PEP, or sets it aside (it stays on record)."""
+    contribution = Contribution.objects.select_for_update().select_related("pep__pupil", "invitation").get(
+        pk=contribution.pk)
+    contribution.pep.refuse_if_locked("decide on contributions")
+    if contribution.status != PENDING:
+        raise ValidationError("This contribution has already been decided on.")
+    contribution.status = ACCEPTED if accept else SET_ASIDE
+    contribution.decided_by, contribution.decided_at = by, timezone.now()
+    contribution.save(update_fields=["status", "decided_by", "decided_at"])
+    AccessLog.record(user=by, action=AccessLog.CHANGE, pupils=[contribution.pep.pupil],
+                     detail=f"{contribution.get_status_display()}: {contribution.by}'s part")
+    return contribution

@@ -1,5 +1,6 @@
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -24,16 +25,28 @@ from cwsw.terms import (
 from pupils.access import get_pupil_for
 
 from . import selectors, services
-from .access import get_allocation_for, get_exclusion_for, get_pep_for, get_spend_for, get_target_for
+from .access import (
+    get_allocation_for,
+    get_contribution_for,
+    get_exclusion_for,
+    get_invitation_for,
+    get_pep_for,
+    get_spend_for,
+    get_target_for,
+)
 from .compliance import STATUS_LABELS
+from .contributions import INVITATION_DAYS
 from .forms import (
     AllocationCorrectForm,
     AllocationForm,
+    DecisionForm,
     ExclusionForm,
+    InvitationForm,
     PepHoldForm,
     PepPlanForm,
     PepRatingForm,
     PepTargetForm,
+    QualityRequestForm,
     RateForm,
     ReopenForm,
     SpendCorrectForm,
@@ -41,7 +54,7 @@ from .forms import (
     TargetReviewForm,
     WithdrawForm,
 )
-from .models import HELD, PLANNED, PepMeeting, PpPlusAllocation, PpPlusRate
+from .models import HELD, PLANNED, QUALITY, PepMeeting, PpPlusAllocation, PpPlusRate
 from .pdf import render_pep
 
 
@@ -165,8 +178,78 @@ def pep_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "review_form": TargetReviewForm(),
         "reopenings": pep.reopenings.select_related("by"),
         "blockers": services.completion_blockers(pep) if pep.status == HELD else [],
+        "invitations": pep.invitations.select_related("pep"),
+        "contributions": pep.contributions.select_related("invitation", "decided_by"),
+        "quality_review": pep.quality_reviews.select_related("invitation").first(),
     }
     return render(request, "pep/pep_detail.html", context)
+
+
+def _invite(request: HttpRequest, pep: PepMeeting, form: forms.ModelForm, title: str) -> HttpResponse:
+    if request.method == "POST" and form.is_valid():
+        form.instance.pep = pep
+        try:
+            invitation = services.invitation_send(invitation=form.instance, by=request.user)
+        except ValidationError as refusal:
+            form.add_error(None, refusal)  # a field's refusal lands next to that field
+        else:
+            messages.success(request, f"The invitation is on its way to {invitation.email}. Its link works for "
+                                      f"{INVITATION_DAYS} days, or until the PEP is signed off.")
+            return redirect(pep)
+    return render(request, "pep/form.html", {"form": form, "title": title, "pupil": pep.pupil})
+
+
+@role_required(roles.can_do_casework)
+def pep_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    """Invite the social worker, the adviser, the carer or the child (through an adult) to add their part."""
+    pep = get_pep_for(request.user, pk)
+    if refused := _locked(request, pep, "invite anyone to it"):
+        return refused
+    return _invite(request, pep, InvitationForm(request.POST or None), f"Invite a contributor: {pep}")
+
+
+@role_required(roles.can_do_casework)
+def pep_quality_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send a held PEP to the Virtual School adviser, who rates it section by section."""
+    pep = get_pep_for(request.user, pk)
+    if pep.status != HELD:
+        messages.error(request, "Only a PEP that has been held, and is not yet signed off, can be quality checked.")
+        return redirect(pep)
+    form = QualityRequestForm(request.POST or None)
+    form.instance.purpose = QUALITY
+    return _invite(request, pep, form, f"Send for quality assurance: {pep}")
+
+
+@role_required(roles.can_do_casework)
+@require_POST
+def invitation_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = get_invitation_for(request.user, pk)
+    try:
+        services.invitation_withdraw(invitation=invitation, by=request.user)
+    except ValidationError as refusal:
+        messages.error(request, refusal.messages[0])
+    else:
+        messages.success(request, f"The link sent to {invitation.email} no longer works.")
+    return redirect(invitation.pep)
+
+
+@role_required(roles.can_do_casework)
+@require_POST
+def contribution_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    contribution = get_contribution_for(request.user, pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose whether to accept the contribution or set it aside.")
+        return redirect(contribution.pep)
+    try:
+        contribution = services.contribution_decide(
+            contribution=contribution, accept=form.cleaned_data["decision"] == "accept", by=request.user,
+        )
+    except ValidationError as refusal:
+        messages.error(request, refusal.messages[0])
+    else:
+        messages.success(request, f"{contribution.by}'s part: {contribution.get_status_display().lower()}.")
+    return redirect(contribution.pep)
 
 
 @role_required(roles.can_do_casework)

@@ -17,7 +17,7 @@ from django.urls import reverse
 from cwsw import roles
 from cwsw.terms import academic_year_of, financial_year_bounds, financial_year_of
 from pep import compliance, selectors
-from pep.models import COMPLETE, HELD, RED, PepMeeting, PpPlusAllocation
+from pep.models import COMPLETE, HELD, RED, Contribution, PepMeeting, PpPlusAllocation
 from pupils.models import Pupil
 
 LIST_SIZE = 10
@@ -102,6 +102,18 @@ def _new_flags(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
     return flagged.count(), list(flagged[:LIST_SIZE]) if with_rows else []
 
 
+def _contributions_waiting(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
+    # Parts sent by the social worker, adviser, carer or child that the DT has not yet accepted or set aside.
+    waiting = (
+        Contribution.objects.pending().filter(pep__pupil__in=Pupil.objects.visible_to(user))
+        .exclude(pep__status=COMPLETE)
+    )
+    if not with_rows:
+        return waiting.count(), []
+    rows = list(waiting.select_related("pep__pupil", "invitation").order_by("submitted_at")[:LIST_SIZE])
+    return waiting.count(), rows
+
+
 KINDS = [
     _Kind("peps_due", "PEPs due in the next 14 days or overdue", lambda: reverse("pep:grid") + "?show=due",
           roles.can_do_casework, _peps_due),
@@ -117,6 +129,8 @@ KINDS = [
           f"Pupils leaving the six-year 'had a social worker' window in the next {LEAVING_WINDOW_DAYS} days",
           lambda: reverse("dashboard"), lambda user: roles.has_role(user, roles.DSL, roles.HEADTEACHER),
           _leaving_window),
+    _Kind("contributions", "Contributions from outside the school waiting to be accepted or set aside",
+          lambda: reverse("dashboard"), roles.can_do_casework, _contributions_waiting),
     _Kind("new_flags", "New social-worker flags from the DSL you have not opened yet",
           lambda: reverse("pupils:list") + "?new_flags=on",
           lambda user: roles.has_role(user, roles.DESIGNATED_TEACHER, roles.HEADTEACHER), _new_flags),

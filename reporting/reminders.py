@@ -7,8 +7,9 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from cwsw.emails import send_templated
+
 from .due import DueItem, due_items
-from .emails import send_templated
 from .models import DigestSent
 
 

@@ -9,10 +9,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cwsw import roles
+from cwsw.emails import send_templated
 from pupils.models import CareEpisode
 
 from .build import report_build
-from .emails import send_templated
 from .models import FlagNotice
 from .reminders import digest_send
 

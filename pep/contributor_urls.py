@@ -1,0 +1,12 @@
+"""The only URLs an invitation link reaches; everything else in the app needs a login."""
+
+from django.urls import path
+
+from . import contributor_views
+
+app_name = "contribute"
+
+urlpatterns = [
+    path("thanks/", contributor_views.thanks, name="thanks"),
+    path("<str:token>/", contributor_views.invitation, name="invitation"),
+]

@@ -1,0 +1,173 @@
+"""The pages someone from outside the school sees through an invitation link, and nothing else.
+
+The only views of the app that need no login (`login_not_required`).
+
+They have no account: the link's token finds the invitation, and a code e-mailed to its
+address, once given, lets this browser session see the child's first name and year group
+and their own part. A link that does not work (unknown, expired, withdrawn, used up, locked,
+or its PEP signed off) gets one plain page that says only that. Every visit and submission
+is in the access log under the contributor's address.
+"""
+
+from __future__ import annotations
+
+from axes.helpers import get_client_ip_address
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from cwsw.models import AccessLog, SchoolProfile
+
+from . import contributions as rules
+from . import services
+from .models import ACCEPTED, CHILD, CONTRIBUTION, OPEN, Invitation
+
+SESSION_KEY = "contributor_invitations"
+
+
+class CodeForm(forms.Form):
+    code = forms.RegexField(
+        label="The 6-digit code", regex=r"^\s*\d{6}\s*$", max_length=12,
+        error_messages={"invalid": "Enter the 6 digits from the e-mail.",
+                        "required": "Enter the code from the e-mail."},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "size": 8}),
+    )
+
+
+def _gone(request: HttpRequest) -> HttpResponse:
+    return render(request, "pep/contribute/gone.html", status=404)
+
+
+def _address_key(request: HttpRequest) -> str:
+    return f"contribute-unknown:{get_client_ip_address(request)}"
+
+
+def _find(request: HttpRequest, token: str) -> Invitation | None:
+    """The invitation the link is for, if any; an address trying many unknown links is refused a while."""
+    key = _address_key(request)
+    if cache.get(key, 0) >= rules.MAX_UNKNOWN_LINKS:
+        return None
+    invitation = Invitation.objects.by_token_hash(rules.hash_token(token)) if len(token) <= 64 else None
+    if invitation is None:
+        cache.add(key, 0, timeout=int(rules.UNKNOWN_LINKS_WINDOW.total_seconds()))
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between the two calls
+            cache.set(key, 1, timeout=int(rules.UNKNOWN_LINKS_WINDOW.total_seconds()))
+    return invitation
+
+
+def _log_visit(invitation: Invitation, detail: str) -> None:
+    AccessLog.record(
+        user=None, contributor=invitation.email, action=AccessLog.VIEW, pupils=[invitation.pep.pupil_id],
+        detail=f"Invitation {invitation.pk} ({invitation.get_role_display().lower()}): {detail}",
+    )
+
+
+def _verified(request: HttpRequest, invitation: Invitation) -> bool:
+    return invitation.verified_at is not None and invitation.pk in request.session.get(SESSION_KEY, [])
+
+
+@login_not_required
+@never_cache
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    found = _find(request, token)
+    if found is None:
+        return _gone(request)
+    if found.state() != OPEN:
+        _log_visit(found, "link no longer works, nothing shown")
+        return _gone(request)
+    if not _verified(request, found):
+        return _code_step(request, found)
+    # Keep the session alive while they write (it ends after 30 idle minutes, as staff sessions do).
+    request.session["contributor_seen"] = int(timezone.now().timestamp())
+    if found.purpose == CONTRIBUTION:
+        return _part_step(request, found)
+    return _quality_step(request, found)
+
+
+def _code_step(request: HttpRequest, invitation: Invitation) -> HttpResponse:
+    form = CodeForm()
+    if request.method == "POST" and request.POST.get("action") == "send":
+        try:
+            services.invitation_send_code(invitation=invitation)
+        except ValidationError as refusal:
+            messages.error(request, refusal.messages[0])
+        else:
+            messages.success(request, "We have sent a code to your e-mail address. It may take a minute to arrive.")
+        return redirect(request.path)
+    if request.method == "POST":
+        form = CodeForm(request.POST)
+        if form.is_valid():
+            problem = services.invitation_check_code(invitation=invitation, code=form.cleaned_data["code"].strip())
+            if problem == services.LINK_GONE:
+                return _gone(request)
+            if not problem:
+                request.session.cycle_key()
+                request.session[SESSION_KEY] = [*request.session.get(SESSION_KEY, []), invitation.pk]
+                return redirect(request.path)
+            form.add_error("code", problem)
+    else:
+        _log_visit(invitation, "link opened, nothing shown before the code")
+    invitation.refresh_from_db(fields=["code_sent_at"])
+    return render(request, "pep/contribute/code.html", {"form": form, "code_sent": invitation.code_sent_at})
+
+
+def _about(invitation: Invitation) -> dict:
+    """What a contributor may know of the child: first name and year group, and the meeting."""
+    pupil = invitation.pep.pupil
+    return {
+        "invitation": invitation,
+        "first_name": pupil.first_name,
+        "year_group": pupil.year_group_label,
+        "meeting_date": invitation.pep.meeting_date,
+        "school": SchoolProfile.load(),
+    }
+
+
+def _part_step(request: HttpRequest, invitation: Invitation) -> HttpResponse:
+    pupil = invitation.pep.pupil
+    questions = rules.questions_for(invitation.role, pupil.year_group(invitation.pep.meeting_date))
+    form = rules.PartForm(request.POST or None, questions=questions)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contribution_submit(invitation=invitation, answers=form.answers())
+        except ValidationError:
+            return _gone(request)
+        return redirect("contribute:thanks")
+    _log_visit(invitation, "their part shown" if request.method == "GET" else "their part, with corrections asked")
+    context = {**_about(invitation), "form": form, "is_child": invitation.role == CHILD,
+               "faces": rules.FACES, "scale": rules.SCALE}
+    return render(request, "pep/contribute/part.html", context)
+
+
+def _quality_step(request: HttpRequest, invitation: Invitation) -> HttpResponse:
+    pep = invitation.pep
+    form = rules.QualityForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.quality_submit(invitation=invitation, sections=form.sections(),
+                                    feedback=form.cleaned_data["feedback"])
+        except ValidationError:
+            return _gone(request)
+        return redirect("contribute:thanks")
+    _log_visit(invitation, "PEP shown for its quality check")
+    previous = services.previous_pep(pep)
+    context = {
+        **_about(invitation), "form": form, "pep": pep, "targets": pep.targets.all(),
+        "previous_targets": previous.targets.all() if previous else [],
+        "accepted": pep.contributions.filter(status=ACCEPTED).select_related("invitation"),
+    }
+    return render(request, "pep/contribute/quality.html", context)
+
+
+@login_not_required
+@never_cache
+def thanks(request: HttpRequest) -> HttpResponse:
+    return render(request, "pep/contribute/thanks.html")
