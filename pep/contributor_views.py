@@ -134,7 +134,8 @@ def _about(invitation: Invitation) -> dict:
 def _part_step(request: HttpRequest, invitation: Invitation) -> HttpResponse:
     pupil = invitation.pep.pupil
     questions = rules.questions_for(invitation.role, pupil.year_group(invitation.pep.meeting_date))
-    form = rules.PartForm(request.POST or None, questions=questions)
+    # An empty POST is still a POST: it must say what is missing, not show the blank form again.
+    form = rules.PartForm(request.POST if request.method == "POST" else None, questions=questions)
     if request.method == "POST" and form.is_valid():
         try:
             services.contribution_submit(invitation=invitation, answers=form.answers())
@@ -149,7 +150,7 @@ def _part_step(request: HttpRequest, invitation: Invitation) -> HttpResponse:
 
 def _quality_step(request: HttpRequest, invitation: Invitation) -> HttpResponse:
     pep = invitation.pep
-    form = rules.QualityForm(request.POST or None)
+    form = rules.QualityForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.quality_submit(invitation=invitation, sections=form.sections(),

@@ -17,14 +17,18 @@ from cwsw.terms import academic_year_of, financial_year_of
 from pupils import cohort
 from pupils.models import ATTAINMENT_CHOICES, AttainmentRecord, AttendanceRecord, CareEpisode, Pupil
 
+from .contributions import QA_SECTIONS
 from .models import (
     SPEND_CATEGORIES,
+    Contribution,
     ExclusionConsultation,
+    Invitation,
     PepMeeting,
     PepTarget,
     PpPlusAllocation,
     PpPlusRate,
     PpPlusSpend,
+    QualityReview,
 )
 
 TARGETS = {
@@ -140,3 +144,74 @@ def seed_demo_casework(*, seed: int = 2026, as_of: dt.date | None = None) -> dic
     bulk_create_with_history(spends, PpPlusSpend, batch_size=2000)
     return {"peps": len(peps), "targets": len(targets), "allocations": len(allocations), "spends": len(spends),
             "exclusions": len(exclusions), "attendance": len(attendance)}
+
+
+# --- Contributions from outside the school: an invitation in each state -------------------------
+
+DEMO_ANSWERS = {
+    "social_worker": [["Care plan and placement: news the school should know",
+                       "Demo: placement stable since September; contact with a grandparent every other Saturday."],
+                      ["What you ask of the school before the next PEP", "Demo: keep the same key adult."]],
+    "carer": [["Learning at home", "Demo: reads ten minutes most evenings; likes football club."]],
+    "child": [["What is going well at school?", "Demo: art and PE."], ["What would help you?", "Demo: a quiet place."]],
+}
+
+
+@transaction.atomic
+def seed_demo_contributions(*, as_of: dt.date | None = None) -> int:
+    """Invitations on a planned and a held PEP, one in each state, so the demo shows the whole flow.
+
+    The open one is sent through the service, so its e-mail is in var/mail (its link works);
+    the others are made directly with links nobody knows.
+    """
+    from . import services  # services send the e-mail; the demo is built with them where it can be
+    from .contributions import new_token
+
+    now = timezone.now()
+    dt_user = get_user_model().objects.filter(username="dt").first()
+    planned = PepMeeting.objects.filter(status="planned").order_by("meeting_date", "pk").first()
+    held = PepMeeting.objects.filter(status="held").order_by("-meeting_date", "pk").first()
+    if held is None:  # a small school may have signed every PEP off: leave the latest one awaiting sign-off
+        held = PepMeeting.objects.filter(status="complete").order_by("-meeting_date", "pk").first()
+        if held is not None:
+            held.status, held.completed_by, held.completed_at = "held", None, None
+            held.save(update_fields=["status", "completed_by", "completed_at"])
+    if dt_user is None or planned is None:
+        return 0
+
+    def made(pep, role, name, purpose="contribution", **state):
+        created = state.pop("created_at", now - dt.timedelta(days=3))
+        return Invitation.objects.create(
+            pep=pep, role=role, name=name, email=f"{role.replace('_', '-')}.{pep.pk}@demo.invalid", purpose=purpose,
+            token_hash=new_token()[1], created_by=dt_user, created_at=created,
+            expires_at=created + dt.timedelta(days=14), **state)
+
+    services.invitation_send(invitation=Invitation(
+        pep=planned, role="social_worker", name="Demo Social-Worker", email="social-worker@demo.invalid"), by=dt_user)
+    made(planned, "vs_adviser", "Demo Adviser", withdrawn_at=now - dt.timedelta(days=1))
+    made(planned, "carer", "Demo Carer (old link)", created_at=now - dt.timedelta(days=20))
+    made(planned, "child", "Demo Key-Adult (old link)", failed_codes=5, locked_at=now - dt.timedelta(days=2))
+    count = 4
+    for pep, role, name, status in [(planned, "carer", "Demo Carer", "pending"),
+                                    (planned, "child", "Demo Key-Adult", "accepted"),
+                                    (held, "social_worker", "Demo Social-Worker", "pending")]:
+        if pep is None:
+            continue
+        invitation = made(pep, role, name, verified_at=now - dt.timedelta(days=2),
+                          answered_at=now - dt.timedelta(days=1))
+        Contribution.objects.create(
+            invitation=invitation, pep=pep, answers=DEMO_ANSWERS[role], submitted_at=invitation.answered_at,
+            status=status, decided_by=dt_user if status != "pending" else None,
+            decided_at=now if status != "pending" else None)
+        count += 1
+    if held is not None:
+        invitation = made(held, "vs_adviser", "Demo Adviser", purpose="quality", verified_at=now,
+                          answered_at=now - dt.timedelta(hours=2))
+        sections = [[label, "amber" if key == "voice" else "green"] for key, label in QA_SECTIONS]
+        QualityReview.objects.create(invitation=invitation, pep=held, sections=sections, rating="amber",
+                                     feedback="Demo: a sound plan. Record the child's own words next time.",
+                                     submitted_at=invitation.answered_at)
+        held.vs_rating, held.vs_feedback = "amber", "Demo: a sound plan. Record the child's own words next time."
+        held.save(update_fields=["vs_rating", "vs_feedback"])
+        count += 1
+    return count

@@ -1,18 +1,32 @@
-"""Every URL of the project, as every role and as an anonymous visitor."""
+"""Every URL of the project, as every role, as an anonymous visitor and as a contributor from outside."""
 
 import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from cwsw.tests.auth import sign_in
-from pep.models import ExclusionConsultation, PepMeeting, PepTarget, PpPlusAllocation, PpPlusSpend
+from pep.contributions import hash_token
+from pep.contributor_views import SESSION_KEY
+from pep.models import (
+    Contribution,
+    ExclusionConsultation,
+    Invitation,
+    PepMeeting,
+    PepTarget,
+    PpPlusAllocation,
+    PpPlusSpend,
+)
 from pupils.tests.factories import CareEpisodeFactory, PupilFactory
 from reporting.models import GovernorReport
 
-ROLES = ["anonymous", "head", "dt_user", "dsl", "governor", "staff", "norole"]
+# "contributor": someone from outside the school with no account, past the code of their invitation
+# to the "own" pupil's PEP. They reach the invitation pages (PUBLIC) and nothing else.
+ROLES = ["anonymous", "head", "dt_user", "dsl", "governor", "staff", "norole", "contributor"]
 
 # url name -> expected GET status per role (anonymous is always sent to log in).
 #             head dt   dsl  gov  staff(own) staff(other) norole
@@ -54,6 +68,11 @@ EXPECTED = {
     "pep:pep_reopen":       dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
     "pep:pep_rate":         dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
     "pep:pep_pdf":          dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
+    "pep:pep_invite":       dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
+    # Quality assurance is for a held PEP: the planned one here sends the DT back to it.
+    "pep:pep_quality_request": dict(head=302, dt_user=302, dsl=403, governor=403, staff=403, norole=403),
+    "pep:invitation_withdraw": dict(head=405, dt_user=405, dsl=403, governor=403, staff=403, norole=403),
+    "pep:contribution_decide": dict(head=405, dt_user=405, dsl=403, governor=403, staff=403, norole=403),
     "pep:target_add":       dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
     "pep:target_edit":      dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
     "pep:target_review":    dict(head=405, dt_user=405, dsl=403, governor=403, staff=403, norole=403),
@@ -84,6 +103,9 @@ EXPECTED = {
     "two_factor_backup_codes": dict(head=302, dt_user=302, dsl=302, governor=302, staff=302, norole=302),
     "two_factor_remove":    dict(head=405, dt_user=405, dsl=405, governor=405, staff=405, norole=405),
 }
+# The pages an invitation link opens need no login: every identity gets them. Before the code they
+# show nothing of the child (so a member of staff, or a stranger, sees the code page).
+PUBLIC = {"contribute:invitation": 200, "contribute:thanks": 200}
 # Not the app's own pages: Django's and the IT administrator's.
 # The forgotten-password pages are for someone not logged in (tested in test_password_reset.py).
 OUTSIDE = {"login", "logout", "admin", "password_reset", "password_reset_done", "password_reset_confirm",
@@ -102,7 +124,7 @@ def all_url_names(resolver=None, prefix=""):
             yield prefix + entry.name
 
 
-def casework_for(pupil):
+def casework_for(pupil, by):
     episode = CareEpisodeFactory(pupil=pupil, kind="CLA", start_date=dt.date(2024, 1, 1))
     pep = PepMeeting.objects.create(pupil=pupil, academic_year=2025, term="autumn", meeting_date=dt.date(2025, 10, 1))
     target = PepTarget.objects.create(pep=pep, area="reading", description="Read daily", success_criteria="Log",
@@ -113,16 +135,37 @@ def casework_for(pupil):
                                                      incident="Demo incident", proposed_action="suspension")
     spend = PpPlusSpend.objects.create(allocation=allocation, spent_on=dt.date(2025, 6, 1), amount=Decimal("100"),
                                        category="tuition", description="Demo tuition")
+    invitation = Invitation.objects.create(
+        pep=pep, role="social_worker", name="Sam Worker", email=f"sw{pupil.pk}@council.invalid", created_by=by,
+        token_hash=hash_token(f"token-{pupil.pk}"), expires_at=timezone.now() + dt.timedelta(days=14))
+    answered = Invitation.objects.create(
+        pep=pep, role="carer", name="Pat Carer", email=f"carer{pupil.pk}@home.invalid", created_by=by,
+        token_hash=hash_token(f"answered-{pupil.pk}"), expires_at=timezone.now() + dt.timedelta(days=14),
+        answered_at=timezone.now())
+    contribution = Contribution.objects.create(invitation=answered, pep=pep,
+                                               answers=[["Learning at home", "Reads nightly"]])
     return {"pupil": pupil, "episode": episode, "pep": pep, "target": target, "allocation": allocation,
-            "exclusion": exclusion, "spend": spend}
+            "exclusion": exclusion, "spend": spend, "invitation": invitation, "contribution": contribution,
+            "token": f"token-{pupil.pk}"}
 
 
 @pytest.fixture
 def objects(staff, head):
     report = GovernorReport.objects.create(academic_year=2025, status="ready", requested_by=head)
     report.pdf.save("report.pdf", ContentFile(b"%PDF-1.4 demo"))
-    return {"own": {**casework_for(PupilFactory(key_adult=staff)), "report": report},
-            "other": {**casework_for(PupilFactory()), "report": report}}
+    return {"own": {**casework_for(PupilFactory(key_adult=staff), head), "report": report},
+            "other": {**casework_for(PupilFactory(), head), "report": report}}
+
+
+def contributor_client(client, invitation):
+    """A browser session past the code of this invitation, as the code page leaves it."""
+    invitation.verified_at = timezone.now()
+    invitation.save(update_fields=["verified_at"])
+    session = client.session
+    session[SESSION_KEY] = [invitation.pk]
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    return client
 
 
 # Which record each URL takes as its argument.
@@ -136,7 +179,8 @@ ARGUMENT = {
     "pep:pep_reopen": "pep", "pep:pep_rate": "pep", "pep:pep_pdf": "pep", "pep:target_add": "pep",
     "pep:target_edit": "target", "pep:spend_add": "allocation", "pep:exclusion_edit": "exclusion",
     "pep:allocation_edit": "allocation", "pep:allocation_withdraw": "allocation", "pep:spend_edit": "spend",
-    "pep:spend_withdraw": "spend",
+    "pep:spend_withdraw": "spend", "pep:pep_invite": "pep", "pep:pep_quality_request": "pep",
+    "pep:invitation_withdraw": "invitation", "pep:contribution_decide": "contribution",
     "reporting:governor_report": "report", "reporting:governor_report_download": "report",
 }
 
@@ -147,6 +191,8 @@ def url_for(name, objects, which="own"):
         return reverse(name, args=[records["pep"].pk, records["target"].pk])
     if name in {"cwsw:terms_year", "reporting:narrative_year", "reporting:school_figures_year"}:
         return reverse(name, args=[2025])
+    if name == "contribute:invitation":
+        return reverse(name, args=[records["token"]])
     if name in ARGUMENT:
         return reverse(name, args=[records[ARGUMENT[name]].pk])
     return reverse(name)
@@ -154,20 +200,50 @@ def url_for(name, objects, which="own"):
 
 def test_it_lists_every_url_of_the_project():
     names = set(all_url_names()) - OUTSIDE
-    assert names == set(EXPECTED), "add the new URL to EXPECTED with each role's status"
+    assert names == set(EXPECTED) | set(PUBLIC), "add the new URL to EXPECTED with each role's status"
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+def identify(role, client, request, objects):
+    if role == "contributor":
+        contributor_client(client, objects["own"]["invitation"])
+    elif role != "anonymous":
+        sign_in(client, request.getfixturevalue(role))
+    return client
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED) + sorted(PUBLIC))
 @pytest.mark.parametrize("role", ROLES)
 def test_it_gives_each_role_the_expected_status(name, role, objects, request, client):
-    if role != "anonymous":
-        sign_in(client, request.getfixturevalue(role))
-    response = client.get(url_for(name, objects))
-    if role == "anonymous":
+    response = identify(role, client, request, objects).get(url_for(name, objects))
+    if name in PUBLIC:
+        assert response.status_code == PUBLIC[name]
+    elif role in ("anonymous", "contributor"):
         assert response.status_code == 302
         assert response.url.startswith(reverse("login"))
     else:
         assert response.status_code == EXPECTED[name][role]
+
+
+def test_a_contributor_sees_only_their_own_part_and_never_a_surname_or_upn(objects, client):
+    """Past the code of their own invitation: their part, with the child's first name. Any other
+    invitation link shows its code page; every other page sends them to log in."""
+    own, other = objects["own"]["pupil"], objects["other"]["pupil"]
+    contributor_client(client, objects["own"]["invitation"])
+    bodies = {}
+    for name in sorted(EXPECTED) + sorted(PUBLIC):
+        for which in ("own", "other"):
+            bodies[name, which] = body_of(client.get(url_for(name, objects, which)))
+    assert own.first_name in bodies["contribute:invitation", "own"]
+    assert "Send me a code" in bodies["contribute:invitation", "other"]
+    for key, body in bodies.items():
+        for pupil in (own, other):
+            assert pupil.last_name not in body and pupil.upn not in body, key
+        assert other.first_name not in body, key
+    from cwsw.models import AccessLog
+
+    invitation = objects["own"]["invitation"]
+    assert AccessLog.objects.filter(user=None, contributor=invitation.email, pupil=own,
+                                    detail__endswith="their part shown").exists()
 
 
 @pytest.mark.parametrize("name", sorted(n for n, record in ARGUMENT.items() if record != "report"))
@@ -205,7 +281,7 @@ def body_of(response) -> str:
     return b"".join(response.streaming_content if response.streaming else [response.content]).decode("latin-1")
 
 
-@pytest.mark.parametrize("role", ROLES[1:])
+@pytest.mark.parametrize("role", [r for r in ROLES if r not in ("anonymous", "contributor")])
 def test_it_logs_every_pupil_a_page_shows(role, objects, request, client):
     """Walk every URL with real ids: a response naming a pupil has an access-log row for them."""
     from cwsw.models import AccessLog

@@ -8,6 +8,9 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from cwsw.models import AccessLog
@@ -404,3 +407,54 @@ def test_the_wait_doubles_after_each_wrong_code(failed, wait):
 ])
 def test_the_pep_takes_its_weakest_section_s_rating(ratings, overall):
     assert rules.overall_rating(ratings) == overall
+
+
+# --- Anything a contributor can type ------------------------------------------------------------
+
+PARTS = [("social_worker", "contribution"), ("carer", "contribution"), ("vs_adviser", "contribution"),
+         ("child", "contribution"), ("vs_adviser", "quality")]
+fuzz_value = st.one_of(
+    st.text(max_size=60), st.text(max_size=5000, alphabet="ab \n"), st.sampled_from(["happy", "sad", "red", "green"]),
+    st.just("\x00"), st.just(" " * 10),
+)
+
+
+@hyp_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(part=st.sampled_from(PARTS), data=st.dictionaries(
+    st.sampled_from(["care_plan", "health", "asks", "home_learning", "views", "advice", "school", "friends", "best",
+                     "help", "going_well", "future", "voice", "smart", "pp_plus", "previous_targets", "attendees",
+                     "feedback", "csrfmiddlewaretoken", "action"]), fuzz_value, max_size=8))
+def test_a_contributor_s_form_takes_any_input_without_a_server_error_or_half_a_save(dt_user, part, data):
+    role, purpose = part
+    pupil = looked_after_pupil(date_of_birth=dt.date(2016, 5, 5))
+    pep = PepFactory(pupil=pupil, status="held", meeting_date=dt.date(2025, 11, 18))
+    _, link = invite(pep, dt_user, role=role, email=f"fuzz{pep.pk}@council.invalid", purpose=purpose)
+    client = verified(link)
+    response = client.post(link, data)
+    assert response.status_code in (200, 302)
+    saved = Contribution.objects.filter(pep=pep).exists() or pep.quality_reviews.exists()
+    invitation = Invitation.objects.get(pep=pep)
+    if response.status_code == 302:
+        assert saved and invitation.answered_at is not None
+    else:
+        assert not saved and invitation.answered_at is None
+        assert response.context["form"].errors
+        pep.refresh_from_db()
+        assert pep.vs_rating == ""
+
+
+def test_the_dashboard_and_the_digest_list_answered_parts_waiting_for_the_dt(pep, dt_user, dsl, login):
+    from reporting.due import due_items
+    from reporting.reminders import digest_for
+
+    _, link = invite(pep, dt_user)
+    assert next(i for i in due_items(dt_user, today=NOW.date()) if i.key == "contributions").count == 0
+    verified(link).post(link, {"asks": "Weekly check-ins"})
+    item = next(i for i in due_items(dt_user, today=NOW.date(), with_rows=True) if i.key == "contributions")
+    assert item.count == 1 and item.rows[0].pep == pep
+    assert "contributions" not in {i.key for i in due_items(dsl, today=NOW.date())}  # the DT's to decide
+    assert any(i.key == "contributions" and i.count == 1 for i in digest_for(dt_user, today=NOW.date()))
+    page = login(dt_user).get(reverse("dashboard")).content.decode()
+    assert "Contributions to accept or set aside" in page and pep.pupil.last_name in page
+    services.contribution_decide(contribution=Contribution.objects.get(), accept=True, by=dt_user)
+    assert next(i for i in due_items(dt_user, today=NOW.date()) if i.key == "contributions").count == 0

@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from pep.demo import seed_demo_casework
+from pep.demo import seed_demo_casework, seed_demo_contributions
 from pupils.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo_school
 from pupils.models import Pupil
 from reporting.demo import seed_demo_reporting
@@ -30,11 +30,13 @@ class Command(BaseCommand):
         with transaction.atomic():
             result = seed_demo_school(pupils=pupils, seed=seed)
             casework = seed_demo_casework(seed=seed)
+            invitations = seed_demo_contributions()
             seed_demo_reporting(pupils=pupils, seed=seed)
         self.stdout.write(self.style.SUCCESS(
             f"Demo school created: {result.pupils} pupils, {result.in_cohort} in the cohort today; "
             f"{casework['peps']} PEPs, {casework['allocations']} PP+ allocations, "
-            f"{casework['spends']} spends, {casework['exclusions']} suspensions."
+            f"{casework['spends']} spends, {casework['exclusions']} suspensions, "
+            f"{invitations} invitations to contributors from outside the school (the waiting one was e-mailed)."
         ))
         self._print_users()
 

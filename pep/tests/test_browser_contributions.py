@@ -1,0 +1,106 @@
+"""In real Chromium: the DT invites the social worker to a PEP; on a phone-sized screen the social
+worker opens the e-mailed link, gives the code and writes their part; the DT accepts it, signs the
+PEP off, and the PDF shows the contribution. The contributor's pages pass axe and fit the phone."""
+
+import datetime as dt
+import io
+import re
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from conftest import browser_login, make_user
+from cwsw import roles
+from cwsw.tests.test_browser_pages import PHONE, axe_violations, page_overflow
+from pep.models import PepMeeting, PepTarget
+from pupils.tests.factories import CareEpisodeFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+LINK = re.compile(r"(/contribute/[A-Za-z0-9_-]+/)")
+CODE = re.compile(r"Your code is (\d{6})")
+
+
+def last_mail(to: str) -> str:
+    return next(m for m in reversed(mail.outbox) if m.to == [to]).body
+
+
+def check_phone_page(page) -> None:
+    assert axe_violations(page) == []
+    assert page_overflow(page) == ""
+
+
+def test_the_social_worker_adds_their_part_from_a_phone_and_it_reaches_the_signed_pdf(page, browser, live_server):
+    make_user("dt", roles.DESIGNATED_TEACHER)
+    today = timezone.localdate()
+    pupil = CareEpisodeFactory(kind="CLA", start_date=today - dt.timedelta(days=400),
+                               pupil__first_name="Kipper", pupil__last_name="Examplethorpe",
+                               pupil__date_of_birth=today.replace(year=today.year - 13),
+                               pupil__admission_date=today - dt.timedelta(days=500)).pupil
+    pep = PepMeeting.objects.create(pupil=pupil, academic_year=2026, term="autumn", meeting_date=today,
+                                    status="held", attendees=["child", "dt"])
+    PepTarget.objects.create(pep=pep, area="reading", description="Read aloud three times a week",
+                             success_criteria="Reading age up six months", owner="Class teacher")
+
+    # The DT invites the social worker from the PEP's page.
+    browser_login(page, "dt")
+    page.goto(f"/casework/peps/{pep.pk}/")
+    page.get_by_role("link", name="Invite a contributor").click()
+    page.select_option("#id_role", "social_worker")
+    page.fill("#id_name", "Sam Worker")
+    page.fill("#id_email", "sam.worker@council.invalid")
+    page.get_by_role("button", name="Send the invitation").click()
+    expect(page.get_by_role("alert")).to_contain_text("on its way to sam.worker@council.invalid")
+    expect(page.get_by_test_id("invitation")).to_contain_text("Waiting for their answer")
+    invitation_mail = last_mail("sam.worker@council.invalid")
+    assert "Kipper" not in invitation_mail and "Examplethorpe" not in invitation_mail
+    link = LINK.search(invitation_mail).group(1)
+
+    # The social worker, on a phone, with no account.
+    phone = browser.new_context(base_url=live_server.url, viewport=PHONE).new_page()
+    phone.set_default_timeout(10_000)
+    phone.goto(link)
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Add your part to a Personal Education Plan")
+    expect(phone.locator("main")).not_to_contain_text("Kipper")
+    check_phone_page(phone)
+    phone.get_by_role("button", name="Send me a code").click()
+    expect(phone.get_by_role("alert")).to_contain_text("We have sent a code")
+    phone.get_by_label("The 6-digit code").fill(CODE.search(last_mail("sam.worker@council.invalid")).group(1))
+    phone.get_by_role("button", name="Continue").click()
+    expect(phone.locator("main")).to_contain_text("For Kipper, Year 8")
+    expect(phone.locator("main")).not_to_contain_text("Examplethorpe")
+    check_phone_page(phone)
+    # Sending nothing is refused with the reason, on the same page.
+    phone.get_by_role("button", name="Send to the school").click()
+    expect(phone.get_by_role("alert")).to_contain_text("Answer at least one question")
+    phone.get_by_label("Care plan and placement").fill("Placement is stable; contact with gran every other Saturday.")
+    phone.get_by_label("What you ask of the school").fill("Please keep the same key adult this year.")
+    phone.get_by_role("button", name="Send to the school").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Thank you")
+    check_phone_page(phone)
+    # The link is used up.
+    phone.goto(link)
+    expect(phone.get_by_role("heading", level=1)).to_have_text("This link no longer works")
+    phone.context.close()
+
+    # The DT accepts it into the PEP and signs the PEP off.
+    page.reload()
+    contribution = page.get_by_test_id("contribution")
+    expect(contribution).to_contain_text("From Sam Worker (social worker)")
+    expect(contribution).to_contain_text("contact with gran every other Saturday")
+    page.get_by_role("button", name="Accept into the PEP").click()
+    expect(page.get_by_role("alert")).to_contain_text("accepted into the pep")
+    expect(page.get_by_test_id("invitation")).to_contain_text("Answered")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Complete and sign off").click()
+    expect(page.get_by_test_id("pep-status")).to_have_text("Complete")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download PDF").click()
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(open(download.value.path(), "rb").read())).pages)
+    text = " ".join(text.split())
+    assert "Contributions from outside the school" in text
+    assert "From Sam Worker (social worker)" in text
+    assert "contact with gran every other Saturday" in text
