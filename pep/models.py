@@ -714,6 +714,9 @@ class Contribution(models.Model):
 
     @property
     def by(self) -> str:
+        """Who wrote it, as the PEP and its PDF say: the child's part names the adult who helped."""
+        if self.invitation.role == CHILD:
+            return f"the child (helped by {self.invitation.name})"
         return f"{self.invitation.name} ({self.invitation.get_role_display().lower()})"
 
 
