@@ -20,6 +20,9 @@ class PepConfig(AppConfig):
                     counted_as="PEPs", list_labels={"attendees": dict(ATTENDEES)}),
             Section("PEP target", "pep.PepTarget", roles.can_do_casework,
                     lambda pk, found: {"pep_id__in": found["pep.PepMeeting"]}),
+            # What the social worker, adviser, carer or child wrote, and the DT's decision on it.
+            Section("Contribution from outside the school", "pep.Contribution", roles.can_do_casework,
+                    lambda pk, found: {"pep_id__in": found["pep.PepMeeting"]}),
             Section("PP+ allocation", "pep.PpPlusAllocation", roles.can_do_casework,
                     lambda pk, _: {"pupil_id": pk}, counted_as="PP+ allocations"),
             Section("PP+ spend", "pep.PpPlusSpend", roles.can_do_casework,

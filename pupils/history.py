@@ -221,6 +221,9 @@ class _Names:
             return date_format(timezone.localtime(value), "j M Y H:i")
         if isinstance(f, models.DateField):
             return date_format(value, "j M Y")
+        if isinstance(value, list) and all(isinstance(v, list) for v in value):
+            # Pairs, e.g. a contribution's [question, answer]: those with an answer.
+            return "; ".join(": ".join(str(x) for x in v) for v in value if v and v[-1] not in ("", None))
         if isinstance(value, list):
             labels = list_labels.get(f.name, {})
             return ", ".join(str(labels.get(v, v)) for v in value)

@@ -458,3 +458,12 @@ def test_the_dashboard_and_the_digest_list_answered_parts_waiting_for_the_dt(pep
     assert "Contributions to accept or set aside" in page and pep.pupil.last_name in page
     services.contribution_decide(contribution=Contribution.objects.get(), accept=True, by=dt_user)
     assert next(i for i in due_items(dt_user, today=NOW.date()) if i.key == "contributions").count == 0
+
+
+def test_the_pupil_s_history_keeps_each_contribution_and_the_dt_s_decision(pep, dt_user, login):
+    _, link = invite(pep, dt_user)
+    verified(link).post(link, {"asks": "Weekly check-ins with the key adult"})
+    services.contribution_decide(contribution=Contribution.objects.get(), accept=True, by=dt_user)
+    page = login(dt_user).get(reverse("pupils:history", args=[pep.pupil.pk])).content.decode()
+    assert "Contribution from outside the school" in page
+    assert "Weekly check-ins with the key adult" in page and "Accepted into the PEP" in page
