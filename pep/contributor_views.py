@@ -64,10 +64,7 @@ def _find(request: HttpRequest, token: str) -> Invitation | None:
 
 
 def _log_visit(invitation: Invitation, detail: str) -> None:
-    AccessLog.record(
-        user=None, contributor=invitation.email, action=AccessLog.VIEW, pupils=[invitation.pep.pupil_id],
-        detail=f"Invitation {invitation.pk} ({invitation.get_role_display().lower()}): {detail}",
-    )
+    invitation.log(AccessLog.VIEW, detail)
 
 
 def _verified(request: HttpRequest, invitation: Invitation) -> bool:

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from cwsw.models import Term
+from cwsw.models import AccessLog, Term
 from cwsw.terms import (
     TERM_CHOICES,
     SchoolCalendar,
@@ -677,6 +677,13 @@ class Invitation(models.Model):
     @property
     def state_label(self) -> str:
         return INVITATION_STATES[self.state()]
+
+    def log(self, action: str, detail: str) -> None:
+        """An access-log row under the contributor's address (they have no account) for the child."""
+        AccessLog.record(
+            user=None, contributor=self.email, action=action, pupils=[self.pep.pupil_id],
+            detail=f"Invitation {self.pk} ({self.get_role_display().lower()}): {detail}",
+        )
 
 
 PENDING, ACCEPTED, SET_ASIDE = "pending", "accepted", "set_aside"

@@ -277,16 +277,9 @@ def exclusion_save(*, exclusion: ExclusionConsultation, by: Any) -> ExclusionCon
 
 
 # --- Contributions from outside the school ------------------------------------------------
-# Someone with no account acts through their invitation: `_as_contributor` logs under their address.
+# Someone with no account acts through their invitation, and is logged under its address.
 
 LINK_GONE = "This link no longer works."
-
-
-def _as_contributor(invitation: Invitation, action: str, detail: str) -> None:
-    AccessLog.record(
-        user=None, contributor=invitation.email, action=action, pupils=[invitation.pep.pupil_id],
-        detail=f"Invitation {invitation.pk} ({invitation.get_role_display().lower()}): {detail}",
-    )
 
 
 def _locked_invitation(invitation: Invitation) -> Invitation:
@@ -355,7 +348,7 @@ def invitation_send_code(*, invitation: Invitation) -> Invitation:
     invitation.code_sent_at = timezone.now()
     invitation.codes_sent += 1
     invitation.save(update_fields=["code_hash", "code_sent_at", "codes_sent"])
-    _as_contributor(invitation, AccessLog.VIEW, "code sent")
+    invitation.log(AccessLog.VIEW, "code sent")
     send_templated(to=[invitation.email], template="invitation_code",
                    context={"code": code, "minutes": rules.CODE_MINUTES})
     return invitation
@@ -379,14 +372,14 @@ def invitation_check_code(*, invitation: Invitation, code: str) -> str:
     if rules.code_matches(invitation.pk, code, invitation.code_hash):
         invitation.verified_at, invitation.code_hash = now, ""  # a code works once
         invitation.save(update_fields=["verified_at", "code_hash"])
-        _as_contributor(invitation, AccessLog.VIEW, "code accepted")
+        invitation.log(AccessLog.VIEW, "code accepted")
         return ""
     invitation.failed_codes += 1
     invitation.last_failed_at = now
     if invitation.failed_codes >= rules.MAX_FAILED_CODES:
         invitation.locked_at = now
     invitation.save(update_fields=["failed_codes", "last_failed_at", "locked_at"])
-    _as_contributor(invitation, AccessLog.VIEW, "wrong code")
+    invitation.log(AccessLog.VIEW, "wrong code")
     if invitation.locked_at:
         return LINK_GONE
     left = rules.MAX_FAILED_CODES - invitation.failed_codes
@@ -409,7 +402,7 @@ def contribution_submit(*, invitation: Invitation, answers: list[list[str]]) -> 
                                                submitted_at=now)
     invitation.answered_at = now
     invitation.save(update_fields=["answered_at"])
-    _as_contributor(invitation, AccessLog.CREATE, "part sent")
+    invitation.log(AccessLog.CREATE, "part sent")
     return contribution
 
 
@@ -429,7 +422,7 @@ def quality_submit(*, invitation: Invitation, sections: list[list[str]], feedbac
     pep.save(update_fields=["vs_rating", "vs_feedback"])
     invitation.answered_at = now
     invitation.save(update_fields=["answered_at"])
-    _as_contributor(invitation, AccessLog.CHANGE, f"quality check sent, rated {rating}")
+    invitation.log(AccessLog.CHANGE, f"quality check sent, rated {rating}")
     return review
 
 
