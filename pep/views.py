@@ -248,7 +248,7 @@ def contribution_decide(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as refusal:
         messages.error(request, refusal.messages[0])
     else:
-        messages.success(request, f"{contribution.by}'s part: {contribution.get_status_display().lower()}.")
+        messages.success(request, f"The part from {contribution.by}: {contribution.get_status_display().lower()}.")
     return redirect(contribution.pep)
 
 

@@ -467,3 +467,31 @@ def test_the_pupil_s_history_keeps_each_contribution_and_the_dt_s_decision(pep, 
     page = login(dt_user).get(reverse("pupils:history", args=[pep.pupil.pk])).content.decode()
     assert "Contribution from outside the school" in page
     assert "Weekly check-ins with the key adult" in page and "Accepted into the PEP" in page
+
+
+def _queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_pep_page_and_the_contributor_s_page_run_in_the_same_queries_however_many_parts(pep, dt_user, login):
+    held(pep)
+    client = login(dt_user)
+
+    def contributions(n, start):
+        for i in range(start, start + n):
+            _, link = invite(pep, dt_user, role=["social_worker", "carer", "child"][i % 3], email=f"p{i}@x.invalid")
+            verified(link).post(link, {"asks": "More", "views": "Fine", "going_well": "Art"})
+
+    contributions(2, 0)
+    _, qa = invite(pep, dt_user, role="vs_adviser", email="qa@vs.invalid", purpose="quality")
+    adviser = verified(qa)
+    few = (_queries(client, pep.get_absolute_url()), _queries(adviser, qa))
+    contributions(6, 2)
+    for contribution in Contribution.objects.all()[:4]:
+        services.contribution_decide(contribution=contribution, accept=True, by=dt_user)
+    assert (_queries(client, pep.get_absolute_url()), _queries(adviser, qa)) == few
