@@ -93,3 +93,19 @@ def test_it_serves_pages_securely_and_static_files_by_whitenoise(tmp_path):
     assert probe["asset"][0] == 200 and "max-age=315360000" in probe["asset"][1]
     assert not probe["inline_script"]
 
+
+
+WAL_PROBE = """
+import django
+django.setup()
+from django.db import connection
+with connection.cursor() as cursor:
+    print(cursor.execute("PRAGMA journal_mode").fetchone()[0], cursor.execute("PRAGMA synchronous").fetchone()[0])
+"""
+
+
+def test_the_embedded_database_logs_ahead_so_readers_never_wait_for_a_commit(tmp_path):
+    """A SQLite file opened as the app opens it is in write-ahead-log mode, synchronous NORMAL (1)."""
+    result = run(["-c", WAL_PROBE], tmp_path, DJANGO_SETTINGS_MODULE="cwsw.settings")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["wal", "1"]
