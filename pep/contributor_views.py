@@ -110,6 +110,8 @@ def _code_step(request: HttpRequest, invitation: Invitation) -> HttpResponse:
                 request.session[SESSION_KEY] = [*request.session.get(SESSION_KEY, []), invitation.pk]
                 return redirect(request.path)
             form.add_error("code", problem)
+        else:
+            _log_visit(invitation, "code not in the right form, nothing shown")
     else:
         _log_visit(invitation, "link opened, nothing shown before the code")
     invitation.refresh_from_db(fields=["code_sent_at"])
@@ -140,8 +142,7 @@ def _part_step(request: HttpRequest, invitation: Invitation) -> HttpResponse:
             return _gone(request)
         return redirect("contribute:thanks")
     _log_visit(invitation, "their part shown" if request.method == "GET" else "their part, with corrections asked")
-    context = {**_about(invitation), "form": form, "is_child": invitation.role == CHILD,
-               "faces": rules.FACES, "scale": rules.SCALE}
+    context = {**_about(invitation), "form": form, "is_child": invitation.role == CHILD}
     return render(request, "pep/contribute/part.html", context)
 
 

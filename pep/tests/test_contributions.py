@@ -185,6 +185,8 @@ def test_a_malformed_code_is_refused_next_to_the_field_and_not_counted(pep, dt_u
     assert response.status_code == 200 and response.context["form"].errors["code"]
     invitation.refresh_from_db()
     assert invitation.failed_codes == 0
+    assert AccessLog.objects.filter(contributor=invitation.email, detail__endswith="not in the right form, "
+                                                                                  "nothing shown").count() == 1
 
 
 # --- Links that do not work ---------------------------------------------------------------------
