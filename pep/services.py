@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import smtplib
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -282,6 +283,15 @@ def exclusion_save(*, exclusion: ExclusionConsultation, by: Any) -> ExclusionCon
 LINK_GONE = "This link no longer works."
 
 
+def _mail(*, to: str, template: str, context: dict) -> None:
+    """Send now, inside the write: if the mail server refuses, nothing is saved and the person is told."""
+    try:
+        send_templated(to=[to], template=template, context=context)
+    except (OSError, smtplib.SMTPException) as failure:
+        raise ValidationError("The e-mail could not be sent just now, so nothing was saved. Try again in a "
+                              "few minutes.") from failure
+
+
 def _locked_invitation(invitation: Invitation) -> Invitation:
     return Invitation.objects.select_for_update().select_related("pep__pupil").get(pk=invitation.pk)
 
@@ -316,7 +326,7 @@ def invitation_send(*, invitation: Invitation, by: Any) -> Invitation:
     invitation.save()
     AccessLog.record(user=by, action=AccessLog.CHANGE, pupils=[pep.pupil],
                      detail=f"Invited {invitation.email} ({invitation.get_role_display().lower()}) to the PEP")
-    send_templated(to=[invitation.email], template="invitation", context={
+    _mail(to=invitation.email, template="invitation", context={
         "invitation": invitation, "link": reverse("contribute:invitation", args=[token]),
         "school": SchoolProfile.load(), "days": rules.INVITATION_DAYS, "by": by,
     })
@@ -349,8 +359,7 @@ def invitation_send_code(*, invitation: Invitation) -> Invitation:
     invitation.codes_sent += 1
     invitation.save(update_fields=["code_hash", "code_sent_at", "codes_sent"])
     invitation.log(AccessLog.VIEW, "code sent")
-    send_templated(to=[invitation.email], template="invitation_code",
-                   context={"code": code, "minutes": rules.CODE_MINUTES})
+    _mail(to=invitation.email, template="invitation_code", context={"code": code, "minutes": rules.CODE_MINUTES})
     return invitation
 
 

@@ -497,3 +497,20 @@ def test_the_pep_page_and_the_contributor_s_page_run_in_the_same_queries_however
     for contribution in Contribution.objects.all()[:4]:
         services.contribution_decide(contribution=contribution, accept=True, by=dt_user)
     assert (_queries(client, pep.get_absolute_url()), _queries(adviser, qa)) == few
+
+
+def test_when_the_mail_server_refuses_nothing_is_saved_and_the_person_is_told(pep, dt_user, login, monkeypatch):
+    _, link = invite(pep, dt_user)
+
+    def refused(**kwargs):
+        raise OSError("Connection refused")
+
+    monkeypatch.setattr("pep.services.send_templated", refused)
+    response = login(dt_user).post(reverse("pep:pep_invite", args=[pep.pk]),
+                                   {"role": "carer", "name": "Pat Carer", "email": "carer@home.invalid"})
+    assert "could not be sent just now" in response.content.decode()
+    assert Invitation.objects.count() == 1
+    client = Client()
+    page = client.post(link, {"action": "send"}, follow=True).content.decode()
+    assert "could not be sent just now" in page
+    assert Invitation.objects.get().codes_sent == 0
