@@ -208,10 +208,10 @@ def seed_demo_contributions(*, as_of: dt.date | None = None) -> int:
         invitation = made(held, "vs_adviser", "Demo Adviser", purpose="quality", verified_at=now,
                           answered_at=now - dt.timedelta(hours=2))
         sections = [[label, "amber" if key == "voice" else "green"] for key, label in QA_SECTIONS]
+        feedback = "Demo: a sound plan. Record the child's own words next time."
         QualityReview.objects.create(invitation=invitation, pep=held, sections=sections, rating="amber",
-                                     feedback="Demo: a sound plan. Record the child's own words next time.",
-                                     submitted_at=invitation.answered_at)
-        held.vs_rating, held.vs_feedback = "amber", "Demo: a sound plan. Record the child's own words next time."
+                                     feedback=feedback, submitted_at=invitation.answered_at)
+        held.vs_rating, held.vs_feedback = "amber", feedback
         held.save(update_fields=["vs_rating", "vs_feedback"])
         count += 1
     return count

@@ -623,6 +623,10 @@ class InvitationQuerySet(models.QuerySet):
     def by_token_hash(self, token_hash: str) -> Invitation | None:
         return self.select_related("pep__pupil").filter(token_hash=token_hash).first()
 
+    def working(self, now: dt.datetime) -> InvitationQuerySet:
+        """Links that still work at `now` (`Invitation.state` is OPEN), as far as the invitation itself says."""
+        return self.filter(answered_at=None, withdrawn_at=None, locked_at=None, expires_at__gt=now)
+
 
 class Invitation(models.Model):
     """A link for one contributor from outside the school to one PEP: their part, or its quality check.

@@ -90,9 +90,10 @@ def pep_hold(*, pep: PepMeeting, by: Any) -> PepMeeting:
     return pep
 
 
-def completion_blockers(pep: PepMeeting) -> list[str]:
+def completion_blockers(pep: PepMeeting, *, previous: PepMeeting | None) -> list[str]:
     """What stops a held PEP being completed, in words (empty when it can be): the page lists these
-    instead of offering a button that would only refuse."""
+    instead of offering a button that would only refuse. `previous` is `previous_pep(pep)`, which the
+    PEP page has read already."""
     blockers = []
     if pep.vs_rating == RED:
         blockers.append(
@@ -100,8 +101,7 @@ def completion_blockers(pep: PepMeeting) -> list[str]:
         )
     if not pep.targets.exists():
         blockers.append("Add at least one SMART target before completing the PEP.")
-    before = previous_pep(pep)
-    if before and before.targets.awaiting_review().exists():
+    if previous and previous.targets.awaiting_review().exists():
         blockers.append("Review every target from the previous PEP before completing this one.")
     return blockers
 
@@ -112,16 +112,14 @@ def pep_complete(*, pep: PepMeeting, by: Any) -> PepMeeting:
     pep = _locked(pep)
     if pep.status != HELD:
         raise ValidationError("Only a PEP that has been held can be completed.")
-    if blockers := completion_blockers(pep):
+    if blockers := completion_blockers(pep, previous=previous_pep(pep)):
         raise ValidationError(blockers[0])
     pep.status = COMPLETE
     pep.completed_by = by
     pep.completed_at = timezone.now()
     pep.save(update_fields=["status", "completed_by", "completed_at"])
     # Links to a completed PEP end now, and stay ended if it is reopened.
-    pep.invitations.filter(answered_at=None, withdrawn_at=None, expires_at__gt=pep.completed_at).update(
-        expires_at=pep.completed_at,
-    )
+    pep.invitations.working(pep.completed_at).update(expires_at=pep.completed_at)
     _log(by, pep, "PEP completed")
     return pep
 
@@ -281,6 +279,7 @@ def exclusion_save(*, exclusion: ExclusionConsultation, by: Any) -> ExclusionCon
 # Someone with no account acts through their invitation, and is logged under its address.
 
 LINK_GONE = "This link no longer works."
+QUALITY_ONLY_WHEN_HELD = "Only a PEP that has been held, and is not yet signed off, can be quality checked."
 
 
 def _mail(*, to: str, template: str, context: dict) -> None:
@@ -307,14 +306,13 @@ def invitation_send(*, invitation: Invitation, by: Any) -> Invitation:
     if invitation.purpose == QUALITY:
         invitation.role = ADVISER
         if pep.status != HELD:
-            raise ValidationError("Only a PEP that has been held, and is not yet signed off, can be quality checked.")
+            raise ValidationError(QUALITY_ONLY_WHEN_HELD)
     else:
         invitation.purpose = CONTRIBUTION
         pep.refuse_if_locked("invite anyone to it")
     now = timezone.now()
-    still_open = pep.invitations.filter(
+    still_open = pep.invitations.working(now).filter(
         email__iexact=invitation.email, role=invitation.role, purpose=invitation.purpose,
-        answered_at=None, withdrawn_at=None, locked_at=None, expires_at__gt=now,
     )
     if still_open.exists():
         raise ValidationError({"email": "This address already has a working link for this part. "
@@ -324,8 +322,7 @@ def invitation_send(*, invitation: Invitation, by: Any) -> Invitation:
     invitation.expires_at = now + dt.timedelta(days=rules.INVITATION_DAYS)
     invitation.full_clean()
     invitation.save()
-    AccessLog.record(user=by, action=AccessLog.CHANGE, pupils=[pep.pupil],
-                     detail=f"Invited {invitation.email} ({invitation.get_role_display().lower()}) to the PEP")
+    _log(by, pep, f"Invited {invitation.email} ({invitation.get_role_display().lower()}) to the PEP")
     _mail(to=invitation.email, template="invitation", context={
         "invitation": invitation, "link": reverse("contribute:invitation", args=[token]),
         "school": SchoolProfile.load(), "days": rules.INVITATION_DAYS, "by": by,
@@ -340,8 +337,7 @@ def invitation_withdraw(*, invitation: Invitation, by: Any) -> Invitation:
         raise ValidationError("Only a link that still works can be withdrawn.")
     invitation.withdrawn_at = timezone.now()
     invitation.save(update_fields=["withdrawn_at"])
-    AccessLog.record(user=by, action=AccessLog.CHANGE, pupils=[invitation.pep.pupil],
-                     detail=f"Withdrew the invitation to {invitation.email}")
+    _log(by, invitation.pep, f"Withdrew the invitation to {invitation.email}")
     return invitation
 
 
@@ -446,6 +442,5 @@ def contribution_decide(*, contribution: Contribution, accept: bool, by: Any) ->
     contribution.status = ACCEPTED if accept else SET_ASIDE
     contribution.decided_by, contribution.decided_at = by, timezone.now()
     contribution.save(update_fields=["status", "decided_by", "decided_at"])
-    AccessLog.record(user=by, action=AccessLog.CHANGE, pupils=[contribution.pep.pupil],
-                     detail=f"{contribution.get_status_display()}: {contribution.by}'s part")
+    _log(by, contribution.pep, f"{contribution.get_status_display()}: {contribution.by}'s part")
     return contribution

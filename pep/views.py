@@ -177,7 +177,7 @@ def pep_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "previous_targets": previous.targets.all() if previous else [],
         "review_form": TargetReviewForm(),
         "reopenings": pep.reopenings.select_related("by"),
-        "blockers": services.completion_blockers(pep) if pep.status == HELD else [],
+        "blockers": services.completion_blockers(pep, previous=previous) if pep.status == HELD else [],
         "invitations": pep.invitations.select_related("pep"),
         "contributions": pep.contributions.select_related("invitation", "decided_by"),
         "quality_review": pep.quality_reviews.select_related("invitation").first(),
@@ -213,7 +213,7 @@ def pep_quality_request(request: HttpRequest, pk: int) -> HttpResponse:
     """Send a held PEP to the Virtual School adviser, who rates it section by section."""
     pep = get_pep_for(request.user, pk)
     if pep.status != HELD:
-        messages.error(request, "Only a PEP that has been held, and is not yet signed off, can be quality checked.")
+        messages.error(request, services.QUALITY_ONLY_WHEN_HELD)
         return redirect(pep)
     form = QualityRequestForm(request.POST or None)
     form.instance.purpose = QUALITY

@@ -108,10 +108,10 @@ def _contributions_waiting(user: Any, today: dt.date, with_rows: bool) -> tuple[
         Contribution.objects.pending().filter(pep__pupil__in=Pupil.objects.visible_to(user))
         .exclude(pep__status=COMPLETE)
     )
+    count = waiting.count()
     if not with_rows:
-        return waiting.count(), []
-    rows = list(waiting.select_related("pep__pupil", "invitation").order_by("submitted_at")[:LIST_SIZE])
-    return waiting.count(), rows
+        return count, []
+    return count, list(waiting.select_related("pep__pupil", "invitation").order_by("submitted_at")[:LIST_SIZE])
 
 
 KINDS = [

@@ -363,7 +363,8 @@ def test_a_red_section_rates_the_pep_red_and_sends_it_back(pep, dt_user, login):
     client.post(link, {**QA_ALL, "smart": "red", "feedback": "Targets are not measurable."})
     pep.refresh_from_db()
     assert (pep.vs_rating, pep.status) == ("red", "held")
-    assert services.completion_blockers(pep)[0].startswith("The Virtual School rated this PEP red")
+    assert services.completion_blockers(pep, previous=services.previous_pep(pep))[0].startswith(
+        "The Virtual School rated this PEP red")
     page = login(dt_user).get(pep.get_absolute_url()).content.decode()
     assert "Complete and sign off" not in page and "Targets are not measurable." in page
     # The adviser's rating replaces the one typed in by hand: the DT cannot overwrite it.
