@@ -5,9 +5,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
+
 from .models import TASK_LABELS, TaskFailure
 
 logger = logging.getLogger(__name__)
+# Every task's retries: growing, jittered waits (up to TASK_RETRY_BACKOFF * 2^n seconds); once the
+# retries are spent, Celery's task_failure signal records a TaskFailure (on_task_failure below).
+TASK_RETRY = {"autoretry_for": (Exception,), "retry_backoff": settings.TASK_RETRY_BACKOFF, "retry_jitter": True,
+              "max_retries": settings.TASK_MAX_RETRIES}
 
 # Topic -> task name: work queued on behalf of a lower app ("flag": the new-flag e-mail),
 # registered by the app that queues it, so a page can say when it could not be queued.

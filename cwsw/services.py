@@ -6,6 +6,7 @@ from django.db import transaction
 
 from .ics import YearImport
 from .models import Closure, SchoolProfile, Term
+from .signals import calendar_changed
 from .terms import ClosureDates, TermDates
 
 
@@ -29,6 +30,7 @@ def calendar_year_save(
     for closure in closures:
         Closure(academic_year=academic_year, start_date=closure.start, end_date=closure.end, kind=closure.kind,
                 description=closure.description[:100]).save()
+    calendar_changed.send(sender=Term, academic_year=academic_year)
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 
+from cwsw import roles
 from pupils.models import Pupil
 
 from .models import (
@@ -14,6 +15,7 @@ from .models import (
     PepTarget,
     PpPlusAllocation,
     PpPlusSpend,
+    TransferPack,
 )
 
 
@@ -58,3 +60,16 @@ def get_contribution_for(user: Any, pk: int) -> Contribution:
     return get_object_or_404(
         Contribution.objects.select_related("pep__pupil", "invitation").filter(pep__pupil__in=visible), pk=pk
     )
+
+
+def get_transfer_pack_for(user: Any, pk: int, *, with_pupil: bool = True) -> TransferPack:
+    """A pack with safeguarding notes is the DSL's and the head's only: to anyone else it is not there.
+
+    `with_pupil=False` reads the pack alone (its progress), so no pupil's record is read or logged.
+    """
+    packs = TransferPack.objects.filter(pupil__in=Pupil.objects.visible_to(user))
+    if with_pupil:
+        packs = packs.select_related("pupil", "requested_by")
+    if not roles.can_see_safeguarding_notes(user):
+        packs = packs.filter(with_safeguarding=False)
+    return get_object_or_404(packs, pk=pk)

@@ -10,10 +10,12 @@ class PepConfig(AppConfig):
     def ready(self) -> None:
         from cwsw import roles
         from cwsw.backup import made_by_migrations_register
+        from cwsw.failures import task_register
         from pupils.history import Section, section_register
         from pupils.signals import pupil_erasing
 
         from .models import ATTENDEES
+        from .tasks import build_transfer_pack
 
         for section in (
             Section("PEP", "pep.PepMeeting", roles.can_do_casework, lambda pk, _: {"pupil_id": pk},
@@ -33,12 +35,15 @@ class PepConfig(AppConfig):
             section_register(section)
         pupil_erasing.connect(_erase_casework, dispatch_uid="pep.erase_casework")
         made_by_migrations_register("pep.ppplusrate")
+        task_register(name=build_transfer_pack.name, label="Building a transfer pack")
 
 
 def _erase_casework(sender: Any, pupil_id: int, **kwargs: Any) -> None:
-    """Delete a pupil's PP+ and suspensions, which are protected from an accidental cascade."""
-    from .models import ExclusionConsultation, PpPlusAllocation, PpPlusSpend
+    """Delete a pupil's PP+ and suspensions (protected from an accidental cascade) and their packs' files."""
+    from .models import ExclusionConsultation, PpPlusAllocation, PpPlusSpend, TransferPack
 
+    for pack in TransferPack.objects.filter(pupil_id=pupil_id).exclude(pdf=""):
+        pack.pdf.delete(save=False)
     PpPlusSpend.objects.filter(allocation__pupil_id=pupil_id).delete()
     PpPlusAllocation.objects.filter(pupil_id=pupil_id).delete()
     ExclusionConsultation.objects.filter(pupil_id=pupil_id).delete()

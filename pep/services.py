@@ -15,8 +15,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from cwsw import roles
 from cwsw.emails import send_templated
-from cwsw.models import AccessLog, SchoolProfile, Term
+from cwsw.failures import task_failure_record
+from cwsw.models import AccessLog, SchoolProfile, TaskFailure, Term
 from pupils.models import Pupil
 
 from . import contributions as rules
@@ -43,7 +45,9 @@ from .models import (
     PpPlusRate,
     PpPlusSpend,
     QualityReview,
+    TransferPack,
 )
+from .tasks import build_transfer_pack
 
 
 def _log(by: Any, record: PepMeeting | PpPlusAllocation, detail: str) -> None:
@@ -444,3 +448,47 @@ def contribution_decide(*, contribution: Contribution, accept: bool, by: Any) ->
     contribution.save(update_fields=["status", "decided_by", "decided_at"])
     _log(by, contribution.pep, f"{contribution.get_status_display()}: {contribution.by}'s part")
     return contribution
+
+
+# --- The transfer pack ----------------------------------------------------------------
+
+PACK_STALLED_MESSAGE = ("The build stopped: nothing moved for 10 minutes (its worker may have been stopped). "
+                        "Ask for the pack again.")
+
+
+@transaction.atomic
+def packs_mark_stalled() -> int:
+    """Mark failed every pack build that has not moved for 10 minutes, so it can be asked for again."""
+    return TransferPack.objects.stalled().update(status=TransferPack.FAILED, stage="Failed",
+                                                 error=PACK_STALLED_MESSAGE)
+
+
+@transaction.atomic
+def transfer_pack_request(*, pupil: Pupil, by: Any) -> TransferPack:
+    """Queue a transfer pack to be built once the request's transaction commits; logged as an export.
+
+    Safeguarding notes go in only when the DSL or the head asks for it.
+    """
+    packs_mark_stalled()
+    with_notes = roles.can_see_safeguarding_notes(by)
+    pack = TransferPack.objects.create(pupil=pupil, requested_by=by, with_safeguarding=with_notes, stage="Queued")
+    detail = "Transfer pack" + (" with safeguarding notes" if with_notes else "")
+    AccessLog.record(user=by, action=AccessLog.EXPORT, pupils=[pupil], detail=detail)
+
+    def enqueue() -> None:
+        try:
+            build_transfer_pack.delay(pack.pk)
+        except Exception as error:  # the broker is down: say so, keep the page working
+            task_failure_record(task=build_transfer_pack.name, stage=TaskFailure.QUEUE, ref=pack.pk, error=error)
+            TransferPack.objects.filter(pk=pack.pk).update(
+                status=TransferPack.FAILED, stage="Failed",
+                error=f"Could not reach the task queue ({type(error).__name__}). Try again shortly.")
+
+    transaction.on_commit(enqueue)
+    return pack
+
+
+@transaction.atomic
+def transfer_pack_download_log(*, pack: TransferPack, by: Any) -> None:
+    detail = "Transfer pack" + (" with safeguarding notes" if pack.with_safeguarding else "")
+    AccessLog.record(user=by, action=AccessLog.DOWNLOAD, pupils=[pack.pupil], detail=detail)

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,6 +33,7 @@ from .access import (
     get_pep_for,
     get_spend_for,
     get_target_for,
+    get_transfer_pack_for,
 )
 from .compliance import STATUS_LABELS
 from .contributions import INVITATION_DAYS
@@ -54,7 +55,7 @@ from .forms import (
     TargetReviewForm,
     WithdrawForm,
 )
-from .models import HELD, PLANNED, QUALITY, PepMeeting, PpPlusAllocation, PpPlusRate
+from .models import HELD, PLANNED, QUALITY, PepMeeting, PpPlusAllocation, PpPlusRate, TransferPack
 from .pdf import render_pep
 
 
@@ -540,3 +541,44 @@ def exclusion_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "category": exclusion.pupil.cohort_category(),
     })
 
+
+
+# --- The transfer pack ----------------------------------------------------------------
+
+
+@role_required(roles.can_see_social_care)
+def transfer_packs(request: HttpRequest, pk: int) -> HttpResponse:
+    """A pupil's transfer packs, and a button to build one for the next school."""
+    pupil = get_pupil_for(request.user, pk)
+    if request.method == "POST":
+        pack = services.transfer_pack_request(pupil=pupil, by=request.user)
+        return redirect(pack)
+    services.packs_mark_stalled()
+    packs = TransferPack.objects.filter(pupil=pupil).select_related("requested_by")
+    if not roles.can_see_safeguarding_notes(request.user):
+        packs = packs.filter(with_safeguarding=False)
+    AccessLog.record(user=request.user, action=AccessLog.VIEW, pupils=[pupil], detail="transfer packs")
+    return render(request, "pep/transfer_packs.html", {
+        "pupil": pupil, "packs": packs[:20], "with_notes": roles.can_see_safeguarding_notes(request.user)})
+
+
+@role_required(roles.can_see_social_care)
+def transfer_pack(request: HttpRequest, pk: int) -> HttpResponse:
+    """One pack's progress, then its download (the progress part is polled by htmx)."""
+    services.packs_mark_stalled()
+    if request.htmx:
+        pack = get_transfer_pack_for(request.user, pk, with_pupil=False)
+        return render(request, "pep/_transfer_pack_progress.html", {"pack": pack})
+    pack = get_transfer_pack_for(request.user, pk)
+    AccessLog.record(user=request.user, action=AccessLog.VIEW, pupils=[pack.pupil], detail="transfer pack")
+    return render(request, "pep/transfer_pack.html", {"pack": pack, "pupil": pack.pupil})
+
+
+@role_required(roles.can_see_social_care)
+def transfer_pack_download(request: HttpRequest, pk: int) -> FileResponse:
+    pack = get_transfer_pack_for(request.user, pk)
+    if pack.status != TransferPack.READY:
+        return redirect(pack)
+    services.transfer_pack_download_log(pack=pack, by=request.user)
+    return FileResponse(pack.pdf.open("rb"), as_attachment=True, content_type="application/pdf",
+                        filename=f"transfer-pack-{pack.pupil.upn}-{pack.requested_at:%Y-%m-%d}.pdf")

@@ -8,8 +8,11 @@ class PupilsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from . import spells
+        from cwsw.signals import calendar_changed
+
+        from . import services, spells
         from .models import CareEpisode
 
         post_save.connect(spells.episode_changed, sender=CareEpisode, dispatch_uid="category-spells-save")
         post_delete.connect(spells.episode_changed, sender=CareEpisode, dispatch_uid="category-spells-delete")
+        calendar_changed.connect(services.checklists_recount, dispatch_uid="transition-deadlines")

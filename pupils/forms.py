@@ -1,3 +1,4 @@
+import datetime as dt
 from typing import Any
 
 from crispy_forms.layout import Layout
@@ -9,11 +10,12 @@ from cwsw import roles
 from cwsw.forms import DATE_WIDGET, CrispyFormMixin
 from cwsw.terms import academic_year_label, academic_year_of
 
-from . import cohort
-from .models import AttainmentRecord, AttendanceRecord, CareEpisode, Pupil, SafeguardingNote
+from . import cohort, transitions
+from .models import AttainmentRecord, AttendanceRecord, CareEpisode, Pupil, SafeguardingNote, TransitionItem
 
+# The leaving date is recorded with its reason and destination on its own page (LeavingForm).
 PUPIL_FIELDS = [
-    "upn", "first_name", "last_name", "date_of_birth", "admission_date", "leaving_date",
+    "upn", "first_name", "last_name", "date_of_birth", "admission_date",
     "sen_status", "fsm_eligible", "key_adult", "key_strategies",
 ]
 
@@ -33,7 +35,6 @@ class PupilForm(CrispyFormMixin, forms.ModelForm):
         widgets = {
             "date_of_birth": DATE_WIDGET,
             "admission_date": DATE_WIDGET,
-            "leaving_date": DATE_WIDGET,
             "key_strategies": forms.Textarea(attrs={"rows": 3}),
         }
 
@@ -45,6 +46,60 @@ class PupilForm(CrispyFormMixin, forms.ModelForm):
 
     def clean_upn(self) -> str:
         return self.cleaned_data["upn"].strip().upper()
+
+
+class LeavingForm(CrispyFormMixin, forms.ModelForm):
+    """When and why a pupil leaves, and where to; empty the date if they are staying after all."""
+
+    submit_label = "Save"
+
+    class Meta:
+        model = Pupil
+        fields = ["leaving_date", "leaving_reason", "destination_school"]
+        widgets = {"leaving_date": DATE_WIDGET}
+        labels = {"leaving_reason": "Reason"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["leaving_date"].help_text = (
+            "The first day the pupil is no longer on roll. Leave it empty if the pupil is staying after all.")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        left, reason = data.get("leaving_date"), data.get("leaving_reason")
+        if left and not reason:
+            self.add_error("leaving_reason", "Choose why the pupil is leaving.")
+        if reason and not left and "leaving_date" not in self.errors:
+            self.add_error("leaving_date", "Enter the leaving date, or clear the reason if the pupil is staying.")
+        if left and left > timezone.localdate() + dt.timedelta(days=366):
+            self.add_error("leaving_date", "The leaving date is more than a year ahead.")
+        if reason in transitions.NEEDS_DESTINATION and not data.get("destination_school", "").strip():
+            self.add_error("destination_school", "Name the school or college the pupil is going to: its DSL gets "
+                                                 "the child-protection file.")
+        if reason == transitions.EHE:
+            data["destination_school"] = ""
+            self.instance.destination_school = ""
+        return data
+
+
+class TransitionDoneForm(CrispyFormMixin, forms.Form):
+    """Mark one joining or leaving step done; the step's own rules are the service's (transition_done)."""
+
+    submit_label = "Mark done"
+    done_on = forms.DateField(label="Done on", widget=DATE_WIDGET)
+    confirmed_by = forms.CharField(
+        label="Confirmed by", max_length=100,
+        help_text="The name and role of the person at the new school who confirmed they received it.",
+        error_messages={"required": "Name the person at the new school who confirmed they received it."},
+    )
+    note = forms.CharField(max_length=300, required=False,
+                           help_text="E.g. how it was sent (secure transfer) or what was agreed.")
+
+    def __init__(self, *args: Any, item: TransitionItem, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["done_on"].initial = timezone.localdate()
+        if not item.definition.needs_confirmation:
+            del self.fields["confirmed_by"]
 
 
 class NewPupilForm(PupilForm):

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from cwsw.models import AccessLog
 
-from . import cohort, years
+from . import cohort, services, years
 from .models import SEN_CHOICES, AttainmentRecord, AttendanceRecord, Pupil
 
 # --- CSV export -------------------------------------------------------------------
@@ -148,6 +148,7 @@ def _messages(error: ValidationError) -> str:
 def _import(
     *, data: bytes, by: Any, headers: dict[str, str], required: tuple[str, ...], empty: str,
     prepare: Callable[[list[tuple[int, Row]]], RowReader], pupil_of: Callable[[Any], Pupil], detail: str,
+    after: Callable[[list[Pupil]], None] = lambda pupils: None,
 ) -> ImportResult:
     """Check every row of a CSV export, then save every row's records, or none if any is bad."""
     result = ImportResult()
@@ -188,6 +189,7 @@ def _import(
                     result.updated += 1
                 record.save()
             pupils = {pupil_of(r).pk: pupil_of(r) for r in to_save}
+            after(list(pupils.values()))
             AccessLog.record(user=by, action=AccessLog.IMPORT, pupils=pupils.values(), detail=detail)
     except IntegrityError:
         # Another import (or a colleague) saved one of these records at the same moment.
@@ -278,6 +280,8 @@ def pupils_import(*, data: bytes, by: Any) -> ImportResult:
     return _import(
         data=data, by=by, headers=PUPIL_HEADERS, required=PUPIL_COLUMNS, empty="The file has no pupils in it.",
         prepare=_pupil_reader, pupil_of=lambda pupil: pupil, detail="MIS CSV import",
+        # A leaving date from the MIS starts a cohort pupil's transfer checklist, as one entered here does.
+        after=lambda pupils: services.checklists_sync(pupils=pupils),
     )
 
 

@@ -31,7 +31,7 @@ from simple_history.models import HistoricalRecords
 from cwsw import accesslog, roles
 from cwsw.terms import TERM_CHOICES, academic_year_label
 
-from . import cohort, years
+from . import cohort, transitions, years
 from .validators import validate_upn
 
 SEN_CHOICES = [("N", "No special educational need"), ("K", "SEN support"), ("E", "EHC plan")]
@@ -229,7 +229,12 @@ class Pupil(models.Model):
     last_name = models.CharField(max_length=100)
     date_of_birth = models.DateField()
     admission_date = models.DateField()
-    leaving_date = models.DateField(null=True, blank=True)
+    leaving_date = models.DateField(
+        null=True, blank=True, help_text="The first day the pupil is no longer on roll; empty while on roll.")
+    leaving_reason = models.CharField(max_length=20, choices=transitions.LEAVING_REASONS, blank=True)
+    destination_school = models.CharField(
+        "destination school or college", max_length=200, blank=True,
+        help_text="Where the pupil goes next: the school's name and town, so its DSL can be found.")
     sen_status = models.CharField("SEN", max_length=1, choices=SEN_CHOICES, default="N")
     fsm_eligible = models.BooleanField("Eligible for free school meals", default=False)
     key_adult = models.ForeignKey(
@@ -579,3 +584,56 @@ class AttainmentRecord(TermRecord):
     def clean(self) -> None:
         if not (self.reading or self.writing or self.maths):
             raise ValidationError("Enter at least one of reading, writing or maths.")
+
+
+class TransitionItemQuerySet(models.QuerySet):
+    def outstanding(self) -> TransitionItemQuerySet:
+        return self.filter(done_on__isnull=True)
+
+
+class TransitionItem(models.Model):
+    """One step of a pupil's joining or leaving checklist, with its deadline in school days (transitions.py)."""
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="transition_items")
+    step = models.CharField(max_length=20)
+    # The leaving or admission date the deadline counts from.
+    counted_from = models.DateField()
+    due_date = models.DateField()
+    done_on = models.DateField(null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+")
+    confirmed_by = models.CharField(
+        "confirmed by", max_length=100, blank=True,
+        help_text="The name and role of the person at the other school who confirmed it.")
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = TransitionItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        constraints = [models.UniqueConstraint(fields=["pupil", "step"], name="one_transition_step_per_pupil")]
+        indexes = [models.Index(fields=["done_on", "due_date"])]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def definition(self) -> transitions.Step:
+        return transitions.STEPS[self.step]
+
+    @property
+    def label(self) -> str:
+        return self.definition.label
+
+    @property
+    def checklist(self) -> str:
+        return self.definition.checklist
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_on is not None
+
+    def is_late(self, today: dt.date | None = None) -> bool:
+        return self.done_on is None and self.due_date < (today or timezone.localdate())

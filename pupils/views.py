@@ -3,6 +3,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -16,8 +17,8 @@ from cwsw.decorators import role_required
 from cwsw.failures import queue_failed
 from cwsw.models import AccessLog
 
-from . import cohort, history, mis, retention, services
-from .access import get_episode_for, get_pupil_for
+from . import cohort, history, mis, retention, services, transitions
+from .access import get_episode_for, get_pupil_for, get_transition_item_for
 from .filters import AccessLogFilter, RegisterFilter
 from .forms import (
     AttainmentForm,
@@ -27,9 +28,11 @@ from .forms import (
     ErasureForm,
     FlagForm,
     ImportForm,
+    LeavingForm,
     NewPupilForm,
     PupilForm,
     SafeguardingNoteForm,
+    TransitionDoneForm,
 )
 from .models import Pupil
 
@@ -108,7 +111,10 @@ def pupil_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "plan": plan,
         "category_label": cohort.category_label(category, plan) if category else "",
         "episodes": episodes,
+        "today": today,
     }
+    if roles.can_see_social_care(request.user):
+        context["checklist"] = list(pupil.transition_items.select_related("done_by"))
     if roles.can_see_safeguarding_notes(request.user):
         context["notes"] = pupil.safeguarding_notes.select_related("written_by")
         context["note_form"] = SafeguardingNoteForm()
@@ -179,6 +185,42 @@ def pupil_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, "Saved.")
         return redirect(pupil)
     return render(request, "pupils/form.html", {"form": form, "title": f"Edit {pupil}", "pupil": pupil})
+
+
+@role_required(roles.can_edit_pupils)
+def pupil_leave(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record when and why the pupil leaves, and where to; a cohort pupil's transfer checklist follows."""
+    pupil = get_pupil_for(request.user, pk)
+    form = LeavingForm(request.POST or None, instance=pupil)
+    if request.method == "POST" and form.is_valid():
+        services.pupil_leave(pupil=form.instance, by=request.user)
+        if pupil.leaving_date:
+            messages.success(request, f"{pupil} leaves on {pupil.leaving_date:%-d %b %Y}.")
+        else:
+            messages.success(request, f"{pupil} stays on roll: the leaving date is cleared.")
+        return redirect(pupil)
+    steps = [s for s in transitions.STEPS.values() if s.checklist == transitions.LEAVING]
+    return render(request, "pupils/leaving.html", {"form": form, "pupil": pupil, "steps": steps})
+
+
+@role_required(roles.can_see_social_care)
+def transition_done(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one step of a pupil's joining or leaving checklist done."""
+    item = get_transition_item_for(request.user, pk)
+    form = TransitionDoneForm(request.POST or None, item=item)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.transition_done(item=item, by=request.user, **form.cleaned_data)
+        except ValidationError as refusal:
+            form.add_error(None, refusal)  # a field's refusal lands next to that field
+        else:
+            messages.success(request, f"Done: {item.label.lower()}.")
+            return redirect(item.pupil)
+    return render(request, "pupils/form.html", {
+        "form": form, "pupil": item.pupil,
+        "title": f"{item.label}: {item.pupil}",
+        "intro": f"Due {item.due_date:%-d %b %Y} ({item.definition.deadline_words}).",
+    })
 
 
 @role_required(roles.can_edit_pupils)

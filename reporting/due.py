@@ -18,7 +18,8 @@ from cwsw import roles
 from cwsw.terms import academic_year_of, financial_year_bounds, financial_year_of
 from pep import compliance, selectors
 from pep.models import COMPLETE, HELD, RED, Contribution, PepMeeting, PpPlusAllocation
-from pupils.models import Pupil
+from pupils import transitions
+from pupils.models import Pupil, TransitionItem
 
 LIST_SIZE = 10
 PP_PLUS_WARNING_DAYS = 60
@@ -114,6 +115,18 @@ def _contributions_waiting(user: Any, today: dt.date, with_rows: bool) -> tuple[
     return count, list(waiting.select_related("pep__pupil", "invitation").order_by("submitted_at")[:LIST_SIZE])
 
 
+def _transitions_due(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
+    # Joining and leaving steps not yet done whose deadline is near or past, the late first.
+    due = (
+        TransitionItem.objects.outstanding().filter(pupil__in=Pupil.objects.visible_to(user))
+        .filter(due_date__lte=today + dt.timedelta(days=transitions.DUE_SOON_DAYS))
+    )
+    count = due.count()
+    if not with_rows:
+        return count, []
+    return count, list(due.select_related("pupil").order_by("due_date", "pk")[:LIST_SIZE])
+
+
 KINDS = [
     _Kind("peps_due", "PEPs due in the next 14 days or overdue", lambda: reverse("pep:grid") + "?show=due",
           roles.can_do_casework, _peps_due),
@@ -131,6 +144,9 @@ KINDS = [
           _leaving_window),
     _Kind("contributions", "Contributions from outside the school waiting to be accepted or set aside",
           lambda: reverse("dashboard"), roles.can_do_casework, _contributions_waiting),
+    _Kind("transitions",
+          f"Joining and leaving checklist steps late or due in the next {transitions.DUE_SOON_DAYS} days",
+          lambda: reverse("dashboard"), roles.can_see_social_care, _transitions_due),
     _Kind("new_flags", "New social-worker flags from the DSL you have not opened yet",
           lambda: reverse("pupils:list") + "?new_flags=on",
           lambda user: roles.has_role(user, roles.DESIGNATED_TEACHER, roles.HEADTEACHER), _new_flags),

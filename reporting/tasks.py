@@ -3,13 +3,13 @@
 import logging
 
 from celery import shared_task
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cwsw import roles
 from cwsw.emails import send_templated
+from cwsw.failures import TASK_RETRY as RETRY
 from pupils.models import CareEpisode
 
 from .build import report_build
@@ -17,10 +17,6 @@ from .models import FlagNotice
 from .reminders import digest_send
 
 logger = logging.getLogger(__name__)
-# Retried with growing, jittered waits (up to TASK_RETRY_BACKOFF * 2^n seconds); once the
-# retries are spent, Celery's task_failure signal records a TaskFailure (failures.py).
-RETRY = {"autoretry_for": (Exception,), "retry_backoff": settings.TASK_RETRY_BACKOFF, "retry_jitter": True,
-         "max_retries": settings.TASK_MAX_RETRIES}
 
 
 @shared_task(**RETRY)

@@ -20,7 +20,9 @@ from pep.models import (
     PepTarget,
     PpPlusAllocation,
     PpPlusSpend,
+    TransferPack,
 )
+from pupils.models import TransitionItem
 from pupils.tests.factories import CareEpisodeFactory, PupilFactory
 from reporting.models import GovernorReport
 
@@ -58,6 +60,11 @@ EXPECTED = {
     "pupils:note_add":      dict(head=405, dt_user=403, dsl=405, governor=403, staff=403, norole=403),
     "pupils:records":       dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pupils:records_import": dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
+    "pupils:leave":         dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
+    "pupils:transition_done": dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
+    "pep:transfer_packs":   dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
+    "pep:transfer_pack":    dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
+    "pep:transfer_pack_download": dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pep:grid":             dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
     "pep:pupil":            dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pep:pupil_summary":    dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
@@ -144,7 +151,12 @@ def casework_for(pupil, by):
         answered_at=timezone.now())
     contribution = Contribution.objects.create(invitation=answered, pep=pep,
                                                answers=[["Learning at home", "Reads nightly"]])
-    return {"pupil": pupil, "episode": episode, "pep": pep, "target": target, "allocation": allocation,
+    item = TransitionItem.objects.create(pupil=pupil, step="file_sent", counted_from=dt.date(2025, 10, 24),
+                                         due_date=dt.date(2025, 11, 7))
+    pack = TransferPack.objects.create(pupil=pupil, requested_by=by, status="ready")
+    pack.pdf.save("pack.pdf", ContentFile(b"%PDF-1.4 demo"))
+    return {"item": item, "pack": pack,
+            "pupil": pupil, "episode": episode, "pep": pep, "target": target, "allocation": allocation,
             "exclusion": exclusion, "spend": spend, "invitation": invitation, "contribution": contribution,
             "token": f"token-{pupil.pk}"}
 
@@ -174,6 +186,8 @@ ARGUMENT = {
     "pupils:episode_add": "pupil",
     "pupils:note_add": "pupil",
     "pupils:records": "pupil", "pupils:episode_edit": "episode", "pupils:episode_end": "episode",
+    "pupils:leave": "pupil", "pupils:transition_done": "item", "pep:transfer_packs": "pupil",
+    "pep:transfer_pack": "pack", "pep:transfer_pack_download": "pack",
     "pep:pupil": "pupil", "pep:pupil_summary": "pupil", "pep:pep_add": "pupil", "pep:allocation_add": "pupil",
     "pep:exclusion_add": "pupil", "pep:pep_detail": "pep", "pep:pep_hold": "pep", "pep:pep_complete": "pep",
     "pep:pep_reopen": "pep", "pep:pep_rate": "pep", "pep:pep_pdf": "pep", "pep:target_add": "pep",

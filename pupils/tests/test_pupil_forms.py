@@ -38,7 +38,6 @@ def test_it_upper_cases_the_upn(login, dt_user):
     ("date_of_birth", "2099-01-01", "in the future"),
     ("date_of_birth", "1980-01-01", "more than 25 years old"),
     ("admission_date", "2014-01-01", "at least two years after the date of birth"),
-    ("leaving_date", "2024-09-01", "after the admission date"),
     ("date_of_birth", "31/02/2013", "Enter a valid date"),
     ("sen_status", "X", "Select a valid choice"),
 ])
