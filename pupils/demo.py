@@ -16,8 +16,8 @@ from cwsw import roles
 from cwsw.models import SchoolProfile
 from cwsw.terms import academic_year_of
 
-from . import cohort
-from .models import LEGAL_STATUSES, PLA_ROUTES, CareEpisode, Pupil
+from . import cohort, services, transitions
+from .models import LEGAL_STATUSES, PLA_ROUTES, CareEpisode, Pupil, TransitionItem
 from .spells import spells_rebuild
 from .validators import upn_check_letter
 
@@ -122,6 +122,52 @@ def _history(rng: random.Random, kind_roll: float, today: dt.date, dob: dt.date,
     return []
 
 
+# Most leavers move school; a few are home educated, go to college or are excluded.
+LEAVER_REASONS = [transitions.MOVED_SCHOOL] * 6 + [transitions.MOVED_AWAY, transitions.EHE, transitions.POST16,
+                                                   transitions.PERMANENT_EXCLUSION]
+DEMO_DESTINATIONS = ["Northbrook Demo Academy (synthetic)", "Southfield Pretend School (synthetic)",
+                     "Example Sixth Form College (synthetic)"]
+
+
+def _seed_checklists(rng: random.Random, pupils: list[Pupil], today: dt.date, dsl: object) -> None:
+    """The leavers' and recent joiners' checklists, most steps already done, some late, some still to come.
+
+    Two on roll are shown leaving too: a child on a protection plan who left a few days ago for another
+    school (the file sent, its receipt not yet confirmed), and a looked-after child whose carers plan to
+    home educate from a fortnight on (the DSL's prompts).
+    """
+    on_roll = Pupil.objects.filter(pk__in=[p.pk for p in pupils]).on_roll(today).with_stored_category(today)
+    showcase = [(on_roll.filter(category=cohort.CWSW).order_by("pk").first(), today - dt.timedelta(days=4),
+                 transitions.MOVED_SCHOOL, DEMO_DESTINATIONS[0]),
+                (on_roll.filter(category=cohort.CLA).order_by("pk").first(), today + dt.timedelta(days=14),
+                 transitions.EHE, "")]
+    for pupil, left, reason, destination in showcase:
+        if pupil is not None:
+            pupil.leaving_date, pupil.leaving_reason, pupil.destination_school = left, reason, destination
+            pupil.save(update_fields=["leaving_date", "leaving_reason", "destination_school"])
+            pupils = [p for p in pupils if p.pk != pupil.pk] + [pupil]
+    moving = [p for p in pupils if p.leaving_date or p.admission_date >= today - transitions.JOINING_WINDOW]
+    services.checklists_sync(pupils=moving, today=today)
+    order = list(transitions.STEPS)
+    items = sorted(TransitionItem.objects.filter(pupil__in=[p.pk for p in moving]),
+                   key=lambda i: (i.pupil_id, order.index(i.step)))
+    done, done_on = [], {}
+    for item in items:
+        before = done_on.get((item.pupil_id, item.definition.after)) if item.definition.after else item.counted_from
+        # Steps still to come stay open; some that fell due in the last month are left late, for the dashboard.
+        recent_leaver = item.step == "file_sent" and item.counted_from == today - dt.timedelta(days=4)
+        left_late = today - dt.timedelta(days=30) < item.due_date < today and rng.random() < 0.3
+        if before is None or (item.due_date >= today and not recent_leaver) or left_late:
+            continue
+        item.done_on = min(today, max(before, item.due_date - dt.timedelta(days=rng.randint(0, 3))))
+        item.done_by = dsl
+        if item.definition.needs_confirmation:
+            item.confirmed_by = "Demo DSL at the new school (synthetic)"
+        done_on[(item.pupil_id, item.step)] = item.done_on
+        done.append(item)
+    TransitionItem.objects.bulk_update(done, ["done_on", "done_by", "confirmed_by"], batch_size=1000)
+
+
 @transaction.atomic
 def seed_demo_school(*, pupils: int, seed: int = 2026, as_of: dt.date | None = None) -> DemoResult:
     """Create the demo users and a school of `pupils` synthetic pupils."""
@@ -149,9 +195,11 @@ def seed_demo_school(*, pupils: int, seed: int = 2026, as_of: dt.date | None = N
         left = today - dt.timedelta(days=rng.randint(1, 200)) if rng.random() < 0.02 else None
         if left and left <= admitted:
             left = None
+        reason = rng.choice(LEAVER_REASONS) if left else ""
         new_pupils.append(Pupil(
             upn=make_upn(serial), first_name=rng.choice(FIRST_NAMES), last_name=rng.choice(LAST_NAMES),
-            date_of_birth=dob, admission_date=admitted, leaving_date=left,
+            date_of_birth=dob, admission_date=admitted, leaving_date=left, leaving_reason=reason,
+            destination_school=rng.choice(DEMO_DESTINATIONS) if reason in transitions.NEEDS_DESTINATION else "",
             sen_status=rng.choices(["N", "K", "E"], weights=[80, 15, 5])[0],
             fsm_eligible=rng.random() < 0.25,
         ))
@@ -178,4 +226,5 @@ def seed_demo_school(*, pupils: int, seed: int = 2026, as_of: dt.date | None = N
     spells_rebuild(p.pk for p in created)  # bulk_create sends no signals
     with_adult = [p for p in created if p.key_adult_id]
     Pupil.objects.bulk_update(with_adult, ["key_adult", "key_strategies"], batch_size=1000)
+    _seed_checklists(rng, created, today, users["dsl"])
     return DemoResult(pupils=len(created), in_cohort=in_cohort)

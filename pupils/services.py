@@ -196,9 +196,9 @@ def transition_done(*, item: TransitionItem, done_on: dt.date, confirmed_by: str
     if step.after:
         before = TransitionItem.objects.filter(pupil=item.pupil, step=step.after).first()
         if before is not None and not before.is_done:
-            errors["done_on"] = f"Record first: {before.label.lower()}."
+            errors["done_on"] = f"Record this first: {before.label}."
         elif before is not None and done_on < before.done_on:
-            errors["done_on"] = f"The date is before {before.label.lower()} ({before.done_on:%-d %b %Y})."
+            errors["done_on"] = f"The date is before the step \"{before.label}\" ({before.done_on:%-d %b %Y})."
     if errors:
         raise ValidationError(errors)
     item.done_on, item.done_by = done_on, by

@@ -214,7 +214,7 @@ def transition_done(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as refusal:
             form.add_error(None, refusal)  # a field's refusal lands next to that field
         else:
-            messages.success(request, f"Done: {item.label.lower()}.")
+            messages.success(request, f"Done: {item.label}.")
             return redirect(item.pupil)
     return render(request, "pupils/form.html", {
         "form": form, "pupil": item.pupil,

@@ -176,12 +176,12 @@ def test_a_pupil_admitted_years_ago_gets_no_joining_checklist(dt_user):
 def test_receipt_needs_the_file_sent_first_and_a_name(calendar_2025, dsl):
     pupil = leave(cla_pupil(), D(2025, 10, 24), by=dsl)
     received = steps(pupil)["file_received"]
-    with pytest.raises(Exception, match="Record first: child-protection file sent"):
+    with pytest.raises(Exception, match="Record this first: Child-protection file sent"):
         services.transition_done(item=received, done_on=D(2025, 11, 3), confirmed_by="A. Person", by=dsl)
     services.transition_done(item=steps(pupil)["file_sent"], done_on=D(2025, 11, 3), by=dsl)
     with pytest.raises(Exception, match="Name the person"):
         services.transition_done(item=received, done_on=D(2025, 11, 4), by=dsl)
-    with pytest.raises(Exception, match="before child-protection file sent"):
+    with pytest.raises(Exception, match="before the step \"Child-protection file sent"):
         services.transition_done(item=received, done_on=D(2025, 10, 30), confirmed_by="A. Person", by=dsl)
     services.transition_done(item=received, done_on=D(2025, 11, 4), confirmed_by="Ms Demo, DSL", by=dsl)
     received.refresh_from_db()
