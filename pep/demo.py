@@ -15,7 +15,14 @@ from simple_history.utils import bulk_create_with_history
 from cwsw.models import Term
 from cwsw.terms import academic_year_of, financial_year_of
 from pupils import cohort
-from pupils.models import ATTAINMENT_CHOICES, AttainmentRecord, AttendanceRecord, CareEpisode, Pupil
+from pupils.models import (
+    ATTAINMENT_CHOICES,
+    AttainmentRecord,
+    AttendanceContact,
+    AttendanceRecord,
+    CareEpisode,
+    Pupil,
+)
 
 from .contributions import QA_SECTIONS
 from .models import (
@@ -83,6 +90,9 @@ def seed_demo_casework(*, seed: int = 2026, as_of: dt.date | None = None) -> dic
                 late = roll > 0.92
                 day = term.end + dt.timedelta(days=3) if late else term.start + dt.timedelta(days=rng.randint(10, 40))
                 day = min(day, today) if held else today + dt.timedelta(days=rng.randint(3, 20))
+                if not any(e.start_date <= day and (e.end_date is None or e.end_date >= day)
+                           for e in pupil.episodes.all()):
+                    continue  # not yet in care on that day: no PEP
                 counts_for = calendar.term_for_meeting(day) or term
                 peps.append(PepMeeting(
                     pupil=pupil, academic_year=counts_for.academic_year, term=counts_for.name, meeting_date=day,
@@ -114,6 +124,16 @@ def seed_demo_casework(*, seed: int = 2026, as_of: dt.date | None = None) -> dic
                 social_worker_notified_on=incident if rng.random() < 0.7 else None,
             ))
     bulk_create_with_history(attendance, AttendanceRecord, batch_size=2000)
+    # A contact logged for about half the pupils whose attendance this term is 90% or lower.
+    dsl = get_user_model().objects.filter(username="dsl").first()
+    contacts = [
+        AttendanceContact(pupil=r.pupil, contacted_on=today - dt.timedelta(days=rng.randint(1, 20)), by=dsl,
+                          contacted=rng.choice(["carer", "social_worker", "virtual_school"]),
+                          agreed="Demo: a morning check-in with the key adult, reviewed in two weeks.")
+        for r in attendance
+        if terms and r.term == terms[-1].name and r.persistently_absent and rng.random() < 0.5 and dsl
+    ]
+    bulk_create_with_history(contacts, AttendanceContact, batch_size=1000)
     bulk_create_with_history(attainment, AttainmentRecord, batch_size=2000)
     bulk_create_with_history(exclusions, ExclusionConsultation, batch_size=1000)
     peps = bulk_create_with_history(peps, PepMeeting, batch_size=1000)

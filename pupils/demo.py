@@ -196,12 +196,13 @@ def seed_demo_school(*, pupils: int, seed: int = 2026, as_of: dt.date | None = N
         if left and left <= admitted:
             left = None
         reason = rng.choice(LEAVER_REASONS) if left else ""
+        sen = rng.choices(["N", "K", "E"], weights=[80, 15, 5])[0]
         new_pupils.append(Pupil(
             upn=make_upn(serial), first_name=rng.choice(FIRST_NAMES), last_name=rng.choice(LAST_NAMES),
             date_of_birth=dob, admission_date=admitted, leaving_date=left, leaving_reason=reason,
             destination_school=rng.choice(DEMO_DESTINATIONS) if reason in transitions.NEEDS_DESTINATION else "",
-            sen_status=rng.choices(["N", "K", "E"], weights=[80, 15, 5])[0],
-            fsm_eligible=rng.random() < 0.25,
+            sen_status=sen, fsm_eligible=rng.random() < 0.25,
+            ehcp_review_due=today + dt.timedelta(days=rng.randint(-20, 330)) if sen == "E" else None,
         ))
         histories.append(_history(rng, rng.random(), today, dob, admitted))
     created = bulk_create_with_history(new_pupils, Pupil, batch_size=1000)

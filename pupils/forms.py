@@ -11,12 +11,21 @@ from cwsw.forms import DATE_WIDGET, CrispyFormMixin
 from cwsw.terms import academic_year_label, academic_year_of
 
 from . import cohort, transitions
-from .models import AttainmentRecord, AttendanceRecord, CareEpisode, Pupil, SafeguardingNote, TransitionItem
+from .models import (
+    AttainmentRecord,
+    AttendanceContact,
+    AttendanceRecord,
+    CareEpisode,
+    Pupil,
+    SafeguardingNote,
+    SdqScore,
+    TransitionItem,
+)
 
 # The leaving date is recorded with its reason and destination on its own page (LeavingForm).
 PUPIL_FIELDS = [
     "upn", "first_name", "last_name", "date_of_birth", "admission_date",
-    "sen_status", "fsm_eligible", "key_adult", "key_strategies",
+    "sen_status", "ehcp_review_due", "fsm_eligible", "key_adult", "key_strategies",
 ]
 
 
@@ -35,6 +44,7 @@ class PupilForm(CrispyFormMixin, forms.ModelForm):
         widgets = {
             "date_of_birth": DATE_WIDGET,
             "admission_date": DATE_WIDGET,
+            "ehcp_review_due": DATE_WIDGET,
             "key_strategies": forms.Textarea(attrs={"rows": 3}),
         }
 
@@ -257,6 +267,34 @@ class AttainmentForm(TermRecordForm):
     class Meta:
         model = AttainmentRecord
         fields = ["academic_year", "term", "reading", "writing", "maths"]
+
+
+class AttendanceContactForm(CrispyFormMixin, forms.ModelForm):
+    submit_label = "Add to the contact log"
+
+    class Meta:
+        model = AttendanceContact
+        fields = ["contacted_on", "contacted", "name", "agreed"]
+        widgets = {"contacted_on": DATE_WIDGET, "agreed": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args: Any, pupil: Pupil, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.pupil = pupil
+        self.fields["contacted_on"].initial = timezone.localdate()
+
+
+class SdqForm(CrispyFormMixin, forms.ModelForm):
+    submit_label = "Save the SDQ score"
+
+    class Meta:
+        model = SdqScore
+        fields = ["completed_on", "total"]
+        widgets = {"completed_on": DATE_WIDGET}
+        labels = {"total": "SDQ total"}
+
+    def __init__(self, *args: Any, pupil: Pupil, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.pupil = pupil
 
 
 class ErasureForm(CrispyFormMixin, forms.Form):

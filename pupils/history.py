@@ -68,6 +68,8 @@ for _section in (
             counted_as="Attendance records"),
     Section("Attainment", "pupils.AttainmentRecord", roles.can_edit_pupils, lambda pk, _: {"pupil_id": pk},
             counted_as="Attainment records"),
+    Section("Joining or leaving step", "pupils.TransitionItem", roles.can_see_social_care,
+            lambda pk, _: {"pupil_id": pk}, counted_as="Joining and leaving steps"),
 ):
     section_register(_section)
 

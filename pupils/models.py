@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import (
     Case,
@@ -246,6 +247,9 @@ class Pupil(models.Model):
     key_strategies = models.TextField(
         blank=True, help_text="What helps in class. Staff who are key adult see this.",
     )
+    ehcp_review_due = models.DateField(
+        "EHC plan annual review due", null=True, blank=True,
+        help_text="For a pupil with an EHC plan: listed for the DT and DSL from 30 days before.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -290,6 +294,11 @@ class Pupil(models.Model):
                 errors["admission_date"] = "The admission date is more than a year ahead."
         if admitted and left and left <= admitted:
             errors["leaving_date"] = "The leaving date must be after the admission date."
+        review = self.ehcp_review_due
+        if review and self.sen_status != "E":
+            errors["ehcp_review_due"] = "Only a pupil with an EHC plan has an annual review date: set SEN to EHC plan."
+        elif review and not (today - dt.timedelta(days=366 * 2) <= review <= today + dt.timedelta(days=366)):
+            errors["ehcp_review_due"] = "Enter the next review date: within a year from now (or a recent overdue one)."
         if errors:
             raise ValidationError(errors)
 
@@ -595,7 +604,7 @@ class TransitionItem(models.Model):
     """One step of a pupil's joining or leaving checklist, with its deadline in school days (transitions.py)."""
 
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="transition_items")
-    step = models.CharField(max_length=20)
+    step = models.CharField(max_length=20, choices=[(key, step.label) for key, step in transitions.STEPS.items()])
     # The leaving or admission date the deadline counts from.
     counted_from = models.DateField()
     due_date = models.DateField()
@@ -637,3 +646,62 @@ class TransitionItem(models.Model):
 
     def is_late(self, today: dt.date | None = None) -> bool:
         return self.done_on is None and self.due_date < (today or timezone.localdate())
+
+
+CONTACTED = [
+    ("carer", "Carer"),
+    ("parent", "Parent"),
+    ("social_worker", "Social worker"),
+    ("virtual_school", "Virtual School"),
+    ("other", "Someone else"),
+]
+
+
+def _not_in_future(day: dt.date | None, field: str) -> None:
+    if day and day > timezone.localdate():
+        raise ValidationError({field: "The date cannot be in the future."})
+    if day and day < dt.date(2000, 1, 1):
+        raise ValidationError({field: "Enter a date from 2000 onwards."})
+
+
+class AttendanceContact(models.Model):
+    """A contact about a pupil's attendance: who was contacted, when, and what was agreed."""
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="attendance_contacts")
+    contacted_on = models.DateField()
+    contacted = models.CharField("who was contacted", max_length=14, choices=CONTACTED)
+    name = models.CharField("their name", max_length=100, blank=True)
+    agreed = models.TextField("what was agreed")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-contacted_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_contacted_display()} contacted {self.contacted_on:%-d %b %Y}"
+
+    def clean(self) -> None:
+        _not_in_future(self.contacted_on, "contacted_on")
+
+
+class SdqScore(models.Model):
+    """A Strengths and Difficulties Questionnaire total (0-40): one a year for each looked-after child."""
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="sdq_scores")
+    completed_on = models.DateField()
+    total = models.PositiveSmallIntegerField(validators=[MaxValueValidator(40)], help_text="0 to 40.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-completed_on", "-id"]
+        indexes = [models.Index(fields=["pupil", "completed_on"])]
+
+    def __str__(self) -> str:
+        return f"SDQ {self.total} on {self.completed_on:%-d %b %Y}"
+
+    def clean(self) -> None:
+        _not_in_future(self.completed_on, "completed_on")

@@ -20,7 +20,16 @@ from cwsw import roles
 from cwsw.models import AccessLog, Term
 
 from . import transitions
-from .models import AttainmentRecord, AttendanceRecord, CareEpisode, Pupil, SafeguardingNote, TransitionItem
+from .models import (
+    AttainmentRecord,
+    AttendanceContact,
+    AttendanceRecord,
+    CareEpisode,
+    Pupil,
+    SafeguardingNote,
+    SdqScore,
+    TransitionItem,
+)
 from .signals import pupil_flagged
 
 
@@ -115,6 +124,25 @@ def term_record_save(*, record: AttendanceRecord | AttainmentRecord, by: Any) ->
     which = "attendance" if isinstance(record, AttendanceRecord) else "attainment"
     _log_change(by, record.pupil, f"{which} record")
     return record
+
+
+@transaction.atomic
+def attendance_contact_add(*, contact: AttendanceContact, by: Any) -> AttendanceContact:
+    """Log a contact about a pupil's attendance: who, when, what was agreed."""
+    contact.by = by
+    contact.full_clean()
+    contact.save()
+    _log_change(by, contact.pupil, "attendance contact")
+    return contact
+
+
+@transaction.atomic
+def sdq_record(*, score: SdqScore, by: Any) -> SdqScore:
+    """Record a Strengths and Difficulties Questionnaire total."""
+    score.full_clean()
+    score.save()
+    _log_change(by, score.pupil, "SDQ score")
+    return score
 
 
 # --- Joining and leaving ---------------------------------------------------------------

@@ -15,13 +15,14 @@ from django.views.decorators.http import require_POST
 from cwsw import roles
 from cwsw.decorators import role_required
 from cwsw.failures import queue_failed
-from cwsw.models import AccessLog
+from cwsw.models import AccessLog, Term
 
-from . import cohort, history, mis, retention, services, transitions
+from . import attendance, cohort, history, mis, retention, services, transitions
 from .access import get_episode_for, get_pupil_for, get_transition_item_for
 from .filters import AccessLogFilter, RegisterFilter
 from .forms import (
     AttainmentForm,
+    AttendanceContactForm,
     AttendanceForm,
     CareEpisodeForm,
     EndEpisodeForm,
@@ -32,6 +33,7 @@ from .forms import (
     NewPupilForm,
     PupilForm,
     SafeguardingNoteForm,
+    SdqForm,
     TransitionDoneForm,
 )
 from .models import Pupil
@@ -342,20 +344,39 @@ def note_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(roles.can_edit_pupils)
 def pupil_records(request: HttpRequest, pk: int) -> HttpResponse:
-    """Enter a term's attendance or attainment for one pupil."""
+    """A pupil's attendance (with any concern and the contact log), attainment and SDQ scores."""
     pupil = get_pupil_for(request.user, pk)
     which = request.POST.get("form")
-    attendance = AttendanceForm(request.POST if which == "attendance" else None, pupil=pupil, prefix="attendance")
-    attainment = AttainmentForm(request.POST if which == "attainment" else None, pupil=pupil, prefix="attainment")
-    form = attendance if which == "attendance" else attainment if which == "attainment" else None
+    forms = {
+        "attendance": AttendanceForm(request.POST if which == "attendance" else None, pupil=pupil,
+                                     prefix="attendance"),
+        "attainment": AttainmentForm(request.POST if which == "attainment" else None, pupil=pupil,
+                                     prefix="attainment"),
+        "contact": AttendanceContactForm(request.POST if which == "contact" else None, pupil=pupil, prefix="contact"),
+        "sdq": SdqForm(request.POST if which == "sdq" else None, pupil=pupil, prefix="sdq"),
+    }
+    form = forms.get(which)
     if form is not None and form.is_valid():
-        services.term_record_save(record=form.instance, by=request.user)
-        messages.success(request, f"The {which} figures are saved.")
+        if which == "contact":
+            services.attendance_contact_add(contact=form.instance, by=request.user)
+            messages.success(request, "The contact is logged.")
+        elif which == "sdq":
+            services.sdq_record(score=form.instance, by=request.user)
+            messages.success(request, "The SDQ score is saved.")
+        else:
+            services.term_record_save(record=form.instance, by=request.user)
+            messages.success(request, f"The {which} figures are saved.")
         return redirect("pupils:records", pk=pupil.pk)
+    today = timezone.localdate()
+    concerns = attendance.attendance_concerns([pupil.pk], calendar=Term.calendar(), today=today)
     context = {
-        "pupil": pupil, "attendance_form": attendance, "attainment_form": attainment,
+        "pupil": pupil, "attendance_form": forms["attendance"], "attainment_form": forms["attainment"],
+        "contact_form": forms["contact"], "sdq_form": forms["sdq"],
+        "concern": concerns[0] if concerns else None,
         "attendance": pupil.attendance_records.order_by("-academic_year", "-term"),
         "attainment": pupil.attainment_records.order_by("-academic_year", "-term"),
+        "contacts": pupil.attendance_contacts.select_related("by"),
+        "sdq_scores": pupil.sdq_scores.all(),
     }
     return render(request, "pupils/pupil_records.html", context)
 

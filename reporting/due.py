@@ -11,19 +11,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 
 from cwsw import roles
+from cwsw.models import Term
 from cwsw.terms import academic_year_of, financial_year_bounds, financial_year_of
 from pep import compliance, selectors
 from pep.models import COMPLETE, HELD, RED, Contribution, PepMeeting, PpPlusAllocation
-from pupils import transitions
-from pupils.models import Pupil, TransitionItem
+from pupils import attendance, cohort, transitions
+from pupils.models import Pupil, SdqScore, TransitionItem
 
 LIST_SIZE = 10
 PP_PLUS_WARNING_DAYS = 60
 LEAVING_WINDOW_DAYS = 30
+EHCP_REVIEW_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,35 @@ def _transitions_due(user: Any, today: dt.date, with_rows: bool) -> tuple[int, l
     return count, list(due.select_related("pupil").order_by("due_date", "pk")[:LIST_SIZE])
 
 
+def _attendance_concerns(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
+    # Cohort pupils on roll at 90% or lower this term, or down 5 points on last term.
+    cohort_ids = (Pupil.objects.visible_to(user).on_roll(today).with_stored_category(today)
+                  .filter(category__isnull=False).values("pk"))
+    concerns = attendance.attendance_concerns(cohort_ids, calendar=Term.calendar(), today=today)
+    if not with_rows:
+        return len(concerns), []
+    shown = concerns[:LIST_SIZE]
+    pupils = Pupil.objects.in_bulk([c.pupil_id for c in shown])
+    return len(concerns), [(pupils[c.pupil_id], c) for c in shown]
+
+
+def _sdq_due(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
+    # Looked-after children with no SDQ (on its own or in a PEP) in the last 12 months.
+    since = cohort.add_years(today, -1)
+    recent = SdqScore.objects.filter(pupil=OuterRef("pk"), completed_on__gte=since, completed_on__lte=today)
+    in_pep = PepMeeting.objects.filter(pupil=OuterRef("pk"), sdq_total__isnull=False, status__in=[HELD, COMPLETE],
+                                       meeting_date__gte=since, meeting_date__lte=today)
+    due = (Pupil.objects.visible_to(user).on_roll(today).with_stored_category(today).filter(category=cohort.CLA)
+           .exclude(Exists(recent)).exclude(Exists(in_pep)))
+    return due.count(), list(due.order_by("last_name", "first_name", "pk")[:LIST_SIZE]) if with_rows else []
+
+
+def _ehcp_reviews(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
+    due = Pupil.objects.visible_to(user).on_roll(today).filter(
+        sen_status="E", ehcp_review_due__lte=today + dt.timedelta(days=EHCP_REVIEW_DAYS))
+    return due.count(), list(due.order_by("ehcp_review_due", "pk")[:LIST_SIZE]) if with_rows else []
+
+
 KINDS = [
     _Kind("peps_due", "PEPs due in the next 14 days or overdue", lambda: reverse("pep:grid") + "?show=due",
           roles.can_do_casework, _peps_due),
@@ -147,6 +178,12 @@ KINDS = [
     _Kind("transitions",
           f"Joining and leaving checklist steps late or due in the next {transitions.DUE_SOON_DAYS} days",
           lambda: reverse("dashboard"), roles.can_see_social_care, _transitions_due),
+    _Kind("attendance", "Cohort pupils whose attendance is 90% or lower, or down 5 points on last term",
+          lambda: reverse("dashboard"), roles.can_see_social_care, _attendance_concerns),
+    _Kind("sdq_due", "Looked-after children with no SDQ score in the last 12 months",
+          lambda: reverse("dashboard"), roles.can_see_social_care, _sdq_due),
+    _Kind("ehcp_reviews", f"EHC plan annual reviews overdue or due in the next {EHCP_REVIEW_DAYS} days",
+          lambda: reverse("dashboard"), roles.can_see_social_care, _ehcp_reviews),
     _Kind("new_flags", "New social-worker flags from the DSL you have not opened yet",
           lambda: reverse("pupils:list") + "?new_flags=on",
           lambda user: roles.has_role(user, roles.DESIGNATED_TEACHER, roles.HEADTEACHER), _new_flags),

@@ -49,6 +49,8 @@ def test_it_lists_casework_in_the_dt_digest(casework, dt_user):
     assert items["PP+ allocations not fully spent, with the financial year ending within 60 days"] == 1
     assert items["Suspensions awaiting the Virtual School consultation or notifications"] == 1
     assert items["New social-worker flags from the DSL you have not opened yet"] == 1
+    # Neither looked-after child has an SDQ score, on its own or in a PEP, in the last 12 months.
+    assert items["Looked-after children with no SDQ score in the last 12 months"] == 2
     assert not any("six-year" in label for label in items)
 
 
@@ -60,7 +62,7 @@ def test_it_lists_the_window_and_notifications_in_the_dsl_digest(casework, dsl):
 
 
 def test_it_gives_the_head_everything(casework, head):
-    assert len(counts(head)) == 6
+    assert len(counts(head)) == 7
 
 
 def test_it_gives_governors_and_staff_nothing(casework, governor, staff):
@@ -76,7 +78,7 @@ def test_it_sends_one_email_a_day_and_never_two(casework, dt_user):
     assert not digest_send(user=dt_user, today=TODAY)
     send_reminder_digests()
     assert len([m for m in mail.outbox if m.to == [dt_user.email]]) == 1
-    assert DigestSent.objects.get(user=dt_user).items == 5
+    assert DigestSent.objects.get(user=dt_user).items == 6
 
 
 def test_it_sends_a_new_email_on_a_new_day(casework, dt_user):
