@@ -70,7 +70,8 @@ def seed_demo_casework(*, seed: int = 2026, as_of: dt.date | None = None) -> dic
             possible = rng.randint(100, 130) if term.end < today else rng.randint(30, 60)
             attendance.append(AttendanceRecord(
                 pupil=pupil, academic_year=year, term=term.name, possible_sessions=possible,
-                attended_sessions=possible - rng.choice([0, 2, 4, 6, 10, 16, 24]),
+                # Sessions missed in proportion to the term so far (up to a fifth of a whole term).
+                attended_sessions=possible - rng.choice([0, 2, 4, 6, 10, 16, 24]) * possible // 120,
             ))
             grades = [c for c, _ in ATTAINMENT_CHOICES]
             attainment.append(AttainmentRecord(
@@ -126,12 +127,13 @@ def seed_demo_casework(*, seed: int = 2026, as_of: dt.date | None = None) -> dic
     bulk_create_with_history(attendance, AttendanceRecord, batch_size=2000)
     # A contact logged for about half the pupils whose attendance this term is 90% or lower.
     dsl = get_user_model().objects.filter(username="dsl").first()
+    other = random.Random(seed + 1)  # its own stream, so the records after it stay as they were
     contacts = [
-        AttendanceContact(pupil=r.pupil, contacted_on=today - dt.timedelta(days=rng.randint(1, 20)), by=dsl,
-                          contacted=rng.choice(["carer", "social_worker", "virtual_school"]),
+        AttendanceContact(pupil=r.pupil, contacted_on=today - dt.timedelta(days=other.randint(1, 20)), by=dsl,
+                          contacted=other.choice(["carer", "social_worker", "virtual_school"]),
                           agreed="Demo: a morning check-in with the key adult, reviewed in two weeks.")
         for r in attendance
-        if terms and r.term == terms[-1].name and r.persistently_absent and rng.random() < 0.5 and dsl
+        if terms and r.term == terms[-1].name and r.persistently_absent and other.random() < 0.5 and dsl
     ]
     bulk_create_with_history(contacts, AttendanceContact, batch_size=1000)
     bulk_create_with_history(attainment, AttainmentRecord, batch_size=2000)

@@ -172,6 +172,7 @@ def _seed_checklists(rng: random.Random, pupils: list[Pupil], today: dt.date, ds
 def seed_demo_school(*, pupils: int, seed: int = 2026, as_of: dt.date | None = None) -> DemoResult:
     """Create the demo users and a school of `pupils` synthetic pupils."""
     rng = random.Random(seed)
+    reviews = random.Random(seed + 1)  # its own stream, so the pupils after an EHC plan stay as they were
     today = as_of or timezone.localdate()
     users = demo_users()
     profile = SchoolProfile.load()
@@ -202,7 +203,7 @@ def seed_demo_school(*, pupils: int, seed: int = 2026, as_of: dt.date | None = N
             date_of_birth=dob, admission_date=admitted, leaving_date=left, leaving_reason=reason,
             destination_school=rng.choice(DEMO_DESTINATIONS) if reason in transitions.NEEDS_DESTINATION else "",
             sen_status=sen, fsm_eligible=rng.random() < 0.25,
-            ehcp_review_due=today + dt.timedelta(days=rng.randint(-20, 330)) if sen == "E" else None,
+            ehcp_review_due=today + dt.timedelta(days=reviews.randint(-20, 330)) if sen == "E" else None,
         ))
         histories.append(_history(rng, rng.random(), today, dob, admitted))
     created = bulk_create_with_history(new_pupils, Pupil, batch_size=1000)

@@ -19,8 +19,9 @@ from conftest import browser_login, make_user
 from cwsw import roles
 from cwsw.tests.auth import sign_in
 from cwsw.tests.test_permissions import EXPECTED
-from pep.models import ExclusionConsultation, PepMeeting, PpPlusSpend
-from pupils.models import CareEpisode, Pupil
+from pep import packs
+from pep.models import ExclusionConsultation, PepMeeting, PpPlusSpend, TransferPack
+from pupils.models import CareEpisode, Pupil, TransitionItem
 from reporting import services as reporting_services
 from reporting.models import GovernorReport
 
@@ -43,7 +44,11 @@ def school() -> dict[str, object]:
     exclusion = ExclusionConsultation.objects.first()
     staff_pupil = Pupil.objects.filter(key_adult__username="staff").first()
     pupil = pep.pupil
-    return {
+    item = TransitionItem.objects.create(pupil=pupil, step="file_sent", counted_from=pupil.admission_date,
+                                         due_date=pupil.admission_date)
+    pack = TransferPack.objects.create(pupil=pupil, requested_by=head)
+    packs.pack_build(pack_id=pack.pk)
+    return {"item": item, "pack": pack,
         "pupil": pupil, "episode": CareEpisode.objects.filter(pupil=pupil).first(), "pep": pep,
         "target": pep.targets.first(), "allocation": spend.allocation, "spend": spend, "exclusion": exclusion,
         "report": GovernorReport.objects.get(pk=report.pk), "staff_pupil": staff_pupil,
@@ -65,7 +70,7 @@ def url(name: str, records: dict, role: str) -> str:
 
 # Pages that are not HTML for a person to read: files, and htmx partials checked inside their pages.
 NOT_PAGES = {"pupils:export", "pep:pep_pdf", "reporting:governor_report_download", "pupils:search", "pupils:find",
-             "pep:pupil_summary"}
+             "pep:pupil_summary", "pep:transfer_pack_download"}
 
 
 def signed_in_context(browser, live_server, username: str):
