@@ -162,6 +162,9 @@ def checklists_sync(*, pupils: Iterable[Pupil], today: dt.date | None = None) ->
     today = today or timezone.localdate()
     calendar = Term.calendar()
     ids = [p.pk for p in pupils]
+    # Two saves for the same pupil at once (the DT edits details as the DSL adds an episode) would both
+    # add the same steps: the second waits for the first here, then finds its steps (PostgreSQL).
+    list(Pupil.objects.select_for_update().filter(pk__in=ids).values_list("pk", flat=True))
     episodes: dict[int, list[CareEpisode]] = defaultdict(list)
     for episode in CareEpisode.objects.filter(pupil_id__in=ids):
         episodes[episode.pupil_id].append(episode)
@@ -171,11 +174,12 @@ def checklists_sync(*, pupils: Iterable[Pupil], today: dt.date | None = None) ->
     new: list[TransitionItem] = []
     for pupil in pupils:
         items = have[pupil.pk]
-        joining_started = any(i.checklist == transitions.JOINING and i.counted_from == pupil.admission_date
-                              for i in items.values())
+        started = {(i.checklist, i.counted_from) for i in items.values()}
         wanted = transitions.steps_for(
             admission_date=pupil.admission_date, leaving_date=pupil.leaving_date, reason=pupil.leaving_reason,
-            episodes=episodes[pupil.pk], today=today, joining_started=joining_started,
+            episodes=episodes[pupil.pk], today=today,
+            joining_started=(transitions.JOINING, pupil.admission_date) in started,
+            leaving_started=(transitions.LEAVING, pupil.leaving_date) in started,
         )
         for key, counted_from in wanted.items():
             due = transitions.deadline(transitions.STEPS[key], counted_from, calendar)

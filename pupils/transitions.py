@@ -37,6 +37,9 @@ DSL, DT = "DSL", "DT"
 
 # A pupil admitted this long ago or less, with a social-care history on the day, gets a joining checklist.
 JOINING_WINDOW = dt.timedelta(days=365)
+# A leaving date further back than this (an old leaver from an MIS import, say) starts no checklist:
+# its deadlines were long ago and its steps were done, or not, outside this register.
+LEAVING_WINDOW = dt.timedelta(days=90)
 # Items due within this many days, and late ones, are listed on the dashboard and in the digest.
 DUE_SOON_DAYS = 14
 
@@ -119,11 +122,13 @@ def leaving_category(episodes: Iterable[cohort.Episode], leaving_date: dt.date) 
 def steps_for(
     *, admission_date: dt.date, leaving_date: dt.date | None, reason: str,
     episodes: Iterable[cohort.Episode], today: dt.date, joining_started: bool = False,
+    leaving_started: bool = False,
 ) -> dict[str, dt.date]:
     """The steps this pupil's checklists should have, each with the date its deadline counts from.
 
-    A joining checklist starts only for an admission in the last year (`joining_started`: it has
-    started already, and stays however long ago that was).
+    A joining checklist starts only for an admission in the last year, a leaving one only for a
+    leaving date in the last 90 days or ahead (`..._started`: it has started already for that date,
+    and stays however long ago that was).
     """
     episodes = list(episodes)
     wanted: dict[str, dt.date] = {}
@@ -131,7 +136,7 @@ def steps_for(
     if joined_as and (joining_started or admission_date >= today - JOINING_WINDOW):
         wanted.update({s.key: admission_date for s in STEPS.values()
                        if s.checklist == JOINING and s.applies("", joined_as)})
-    if leaving_date is not None:
+    if leaving_date is not None and (leaving_started or leaving_date >= today - LEAVING_WINDOW):
         left_as = leaving_category(episodes, leaving_date)
         if left_as:
             wanted.update({s.key: leaving_date for s in STEPS.values()

@@ -34,7 +34,7 @@ def leaver(dsl):
                              success_criteria="Reading log", owner="Class teacher")
     SafeguardingNote.objects.create(pupil=pupil, written_by=dsl, text="Demo note only the DSL reads")
     pupil.leaving_date, pupil.leaving_reason, pupil.destination_school = (
-        D(2025, 10, 24), "moved_school", "Northbrook Academy (demo)")
+        timezone.localdate() - dt.timedelta(days=10), "moved_school", "Northbrook Academy (demo)")
     register.pupil_leave(pupil=pupil, by=dsl)
     return pupil
 

@@ -17,6 +17,12 @@ pytestmark = pytest.mark.django_db
 D = dt.date
 
 
+@pytest.fixture(autouse=True)
+def _today(time_machine):
+    # Early in the 2025/26 autumn term's second half: the leavers below left recently or leave soon.
+    time_machine.move_to(dt.datetime(2025, 12, 1, 9, 0))
+
+
 @pytest.fixture
 def calendar_2025(head):
     """2025/26 as a school enters it: half-terms, Christmas, Easter; then 2026/27's autumn term."""
@@ -163,6 +169,12 @@ def test_a_flag_after_admission_is_not_a_joining_history(dsl):
     assert steps(pupil) == {}
 
 
+def test_an_old_leaver_from_the_mis_gets_no_checklist(calendar_2025, dsl):
+    # Left 91 days ago: the deadlines were long ago, and the steps were done outside the register.
+    assert steps(leave(cla_pupil(), D(2025, 9, 1), by=dsl)) == {}
+    assert "file_sent" in steps(leave(cla_pupil(), D(2025, 9, 2), by=dsl))  # 90 days ago
+
+
 def test_a_pupil_admitted_years_ago_gets_no_joining_checklist(dt_user):
     pupil = PupilFactory(admission_date=D(2021, 9, 1))
     episode = CareEpisodeFactory.build(pupil=pupil, kind="CLA", start_date=D(2020, 1, 6), legal_status="C2")
@@ -258,7 +270,8 @@ def test_the_checklist_query_count_is_constant(calendar_2025, dsl, django_assert
     for p in pupils:
         p.leaving_date, p.leaving_reason, p.destination_school = D(2025, 10, 24), "moved_school", "Demo"
         p.save()
-    with django_assert_max_num_queries(8):  # calendar (2), episodes, items; the steps and their history in bulk
+    # The pupils locked, the calendar (2), episodes, items; then the steps and their history in bulk.
+    with django_assert_max_num_queries(9):
         services.checklists_sync(pupils=pupils)
-    with django_assert_max_num_queries(6):  # nothing to change: reads only, however many pupils
+    with django_assert_max_num_queries(7):  # nothing to change: reads only, however many pupils
         services.checklists_sync(pupils=pupils)
