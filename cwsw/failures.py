@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 
 from .models import TASK_LABELS, TaskFailure
 
@@ -45,6 +47,23 @@ def task_failure_record(
         TaskFailure.objects.create(task=task, stage=stage, ref=str(ref)[:100], error=text[:300], retries=retries)
     except Exception:
         logger.exception("Could not record the failure of %s", task)
+
+
+def queue_after_commit(task: Any, ref: Any, *, if_down: Callable[[str], None] = lambda message: None) -> None:
+    """Queue `task.delay(ref)` once the current transaction commits.
+
+    If the broker cannot be reached, the failure is recorded (TaskFailure) and `if_down` is told, in
+    words for the page, so the record it was queued for can say so; the request itself carries on.
+    """
+
+    def enqueue() -> None:
+        try:
+            task.delay(ref)
+        except Exception as error:  # the broker is down: keep the page working
+            task_failure_record(task=task.name, stage=TaskFailure.QUEUE, ref=ref, error=error)
+            if_down(f"Could not reach the task queue ({type(error).__name__}). Try again shortly.")
+
+    transaction.on_commit(enqueue)
 
 
 def on_task_failure(sender: Any = None, task_id: str = "", exception: BaseException | None = None,

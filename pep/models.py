@@ -802,3 +802,8 @@ class TransferPack(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in (self.QUEUED, self.BUILDING)
+
+    @property
+    def log_detail(self) -> str:
+        """What the access log says of building or downloading it."""
+        return "Transfer pack" + (" with safeguarding notes" if self.with_safeguarding else "")

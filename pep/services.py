@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from cwsw import roles
 from cwsw.emails import send_templated
-from cwsw.failures import task_failure_record
-from cwsw.models import AccessLog, SchoolProfile, TaskFailure, Term
+from cwsw.failures import queue_after_commit
+from cwsw.models import AccessLog, SchoolProfile, Term
 from pupils.models import Pupil
 
 from . import contributions as rules
@@ -472,23 +472,12 @@ def transfer_pack_request(*, pupil: Pupil, by: Any) -> TransferPack:
     packs_mark_stalled()
     with_notes = roles.can_see_safeguarding_notes(by)
     pack = TransferPack.objects.create(pupil=pupil, requested_by=by, with_safeguarding=with_notes, stage="Queued")
-    detail = "Transfer pack" + (" with safeguarding notes" if with_notes else "")
-    AccessLog.record(user=by, action=AccessLog.EXPORT, pupils=[pupil], detail=detail)
-
-    def enqueue() -> None:
-        try:
-            build_transfer_pack.delay(pack.pk)
-        except Exception as error:  # the broker is down: say so, keep the page working
-            task_failure_record(task=build_transfer_pack.name, stage=TaskFailure.QUEUE, ref=pack.pk, error=error)
-            TransferPack.objects.filter(pk=pack.pk).update(
-                status=TransferPack.FAILED, stage="Failed",
-                error=f"Could not reach the task queue ({type(error).__name__}). Try again shortly.")
-
-    transaction.on_commit(enqueue)
+    AccessLog.record(user=by, action=AccessLog.EXPORT, pupils=[pupil], detail=pack.log_detail)
+    queue_after_commit(build_transfer_pack, pack.pk, if_down=lambda message: TransferPack.objects.filter(
+        pk=pack.pk).update(status=TransferPack.FAILED, stage="Failed", error=message))
     return pack
 
 
 @transaction.atomic
 def transfer_pack_download_log(*, pack: TransferPack, by: Any) -> None:
-    detail = "Transfer pack" + (" with safeguarding notes" if pack.with_safeguarding else "")
-    AccessLog.record(user=by, action=AccessLog.DOWNLOAD, pupils=[pack.pupil], detail=detail)
+    AccessLog.record(user=by, action=AccessLog.DOWNLOAD, pupils=[pack.pupil], detail=pack.log_detail)

@@ -24,17 +24,9 @@ class ReportingConfig(AppConfig):
 
 def _queue_flag_notice(sender: Any, episode: Any, **kwargs: Any) -> None:
     """Tell the designated teachers about a new flag once the flag is saved."""
-    from django.db import transaction
-
-    from cwsw.failures import task_failure_record
-    from cwsw.models import TaskFailure
+    from cwsw.failures import queue_after_commit
 
     from .tasks import notify_new_flag
 
-    def enqueue() -> None:
-        try:
-            notify_new_flag.delay(episode.pk)
-        except Exception as error:  # the broker is down; the daily digest still counts the flag
-            task_failure_record(task=notify_new_flag.name, stage=TaskFailure.QUEUE, ref=episode.pk, error=error)
-
-    transaction.on_commit(enqueue)
+    # If the queue is down, the failure is recorded and the daily digest still counts the flag.
+    queue_after_commit(notify_new_flag, episode.pk)

@@ -7,8 +7,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from cwsw.failures import task_failure_record
-from cwsw.models import AccessLog, TaskFailure
+from cwsw.failures import queue_after_commit
+from cwsw.models import AccessLog
 
 from .models import GovernorReport, ReportNarrative, SchoolFigures, TrainingRecord
 from .tasks import build_governor_report
@@ -43,16 +43,8 @@ def report_request(*, academic_year: int, by: Any) -> GovernorReport:
     report.save()
     report.was_queued = True
 
-    def enqueue() -> None:
-        try:
-            build_governor_report.delay(report.pk)
-        except Exception as error:  # the broker is down: say so, keep the page working
-            task_failure_record(task=build_governor_report.name, stage=TaskFailure.QUEUE, ref=report.pk, error=error)
-            GovernorReport.objects.filter(pk=report.pk).update(
-                status=GovernorReport.FAILED, stage="Failed",
-                error=f"Could not reach the task queue ({type(error).__name__}). Try again shortly.")
-
-    transaction.on_commit(enqueue)
+    queue_after_commit(build_governor_report, report.pk, if_down=lambda message: GovernorReport.objects.filter(
+        pk=report.pk).update(status=GovernorReport.FAILED, stage="Failed", error=message))
     return report
 
 
