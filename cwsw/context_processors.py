@@ -49,6 +49,7 @@ def permissions(request: HttpRequest) -> dict[str, Any]:
             "see_safeguarding_notes": roles.can_see_safeguarding_notes(user),
             "casework": roles.can_do_casework(user),
             "exclusions": roles.can_record_exclusions(user),
+            "provision": roles.can_record_provision(user),
             "governor_report": roles.can_read_governor_report(user),
             "read_access_log": roles.can_read_access_log(user),
             "review_retention": roles.can_review_retention(user),

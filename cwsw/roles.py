@@ -79,6 +79,11 @@ def can_record_exclusions(user: User) -> bool:
     return can_see_whole_register(user)
 
 
+def can_record_provision(user: User) -> bool:
+    """Alternative provision and part-time timetables: the DT's, the DSL's and the head's."""
+    return can_see_whole_register(user)
+
+
 def can_read_governor_report(user: User) -> bool:
     """The anonymised annual report: governors, the headteacher and the designated teacher."""
     return has_role(user, GOVERNOR, HEADTEACHER, DESIGNATED_TEACHER)

@@ -15,6 +15,7 @@ from .models import (
     PepTarget,
     PpPlusAllocation,
     PpPlusSpend,
+    Provision,
     TransferPack,
 )
 
@@ -73,3 +74,8 @@ def get_transfer_pack_for(user: Any, pk: int, *, with_pupil: bool = True) -> Tra
     if not roles.can_see_safeguarding_notes(user):
         packs = packs.filter(with_safeguarding=False)
     return get_object_or_404(packs, pk=pk)
+
+
+def get_provision_for(user: Any, pk: int) -> Provision:
+    visible = Pupil.objects.visible_to(user)
+    return get_object_or_404(Provision.objects.select_related("pupil").filter(pupil__in=visible), pk=pk)

@@ -20,6 +20,7 @@ from .models import (
     PpPlusAllocation,
     PpPlusRate,
     PpPlusSpend,
+    Provision,
 )
 
 
@@ -220,3 +221,24 @@ class QualityRequestForm(CrispyFormMixin, forms.ModelForm):
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("accept", "Accept into the PEP"), ("set_aside", "Set aside")])
+
+
+class ProvisionForm(CrispyFormMixin, forms.ModelForm):
+    submit_label = "Save"
+
+    class Meta:
+        model = Provision
+        fields = ["kind", "provider", "start_date", "end_date", "hours_a_week", "full_time_hours", "reason",
+                  "review_due", "vs_agreed_on", "target"]
+        widgets = {name: DATE_WIDGET for name in ("start_date", "end_date", "review_due", "vs_agreed_on")} | {
+            "reason": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, pupil: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.pupil = pupil
+        self.fields["hours_a_week"].widget.attrs["step"] = "0.5"
+        self.fields["full_time_hours"].widget.attrs["step"] = "0.5"
+        targets = PepTarget.objects.filter(pep__pupil=pupil).select_related("pep")
+        self.fields["target"].queryset = targets
+        self.fields["target"].label_from_instance = lambda t: f"{t.pep.term_label}: {t}"

@@ -44,6 +44,7 @@ from .models import (
     PpPlusAllocation,
     PpPlusRate,
     PpPlusSpend,
+    Provision,
     QualityReview,
     TransferPack,
 )
@@ -277,6 +278,13 @@ def exclusion_save(*, exclusion: ExclusionConsultation, by: Any) -> ExclusionCon
     Pupil.objects.select_for_update().filter(pk=exclusion.pupil_id).first()
     _save(exclusion, pupil=exclusion.pupil, by=by, detail="Exclusion record")
     return exclusion
+
+
+@transaction.atomic
+def provision_save(*, provision: Provision, by: Any) -> Provision:
+    """Record or update alternative provision or a part-time timetable (a review moves its next date on)."""
+    _save(provision, pupil=provision.pupil, by=by, detail="Alternative provision or part-time timetable")
+    return provision
 
 
 # --- Contributions from outside the school ------------------------------------------------

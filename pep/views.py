@@ -31,6 +31,7 @@ from .access import (
     get_exclusion_for,
     get_invitation_for,
     get_pep_for,
+    get_provision_for,
     get_spend_for,
     get_target_for,
     get_transfer_pack_for,
@@ -47,6 +48,7 @@ from .forms import (
     PepPlanForm,
     PepRatingForm,
     PepTargetForm,
+    ProvisionForm,
     QualityRequestForm,
     RateForm,
     ReopenForm,
@@ -55,7 +57,16 @@ from .forms import (
     TargetReviewForm,
     WithdrawForm,
 )
-from .models import HELD, PLANNED, QUALITY, PepMeeting, PpPlusAllocation, PpPlusRate, TransferPack
+from .models import (
+    HELD,
+    PLANNED,
+    PROVISION_REVIEW_SOON_DAYS,
+    QUALITY,
+    PepMeeting,
+    PpPlusAllocation,
+    PpPlusRate,
+    TransferPack,
+)
 from .pdf import render_pep
 
 
@@ -131,6 +142,8 @@ def pupil_casework(request: HttpRequest, pk: int) -> HttpResponse:
         "exclusions": selectors.pupil_exclusions(pupil=pupil, today=today),
         "attendance": pupil.attendance_records.order_by("-academic_year", "-term"),
         "attainment": pupil.attainment_records.order_by("-academic_year", "-term"),
+        "provisions": selectors.pupil_provisions(pupil=pupil, category=category),
+        "today": today,
     }
     return render(request, "pep/pupil_casework.html", context)
 
@@ -541,6 +554,55 @@ def exclusion_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "category": exclusion.pupil.cohort_category(),
     })
 
+
+# --- Alternative provision and part-time timetables -----------------------------------
+
+
+@role_required(roles.can_record_provision)
+def provisions(request: HttpRequest) -> HttpResponse:
+    """Every arrangement going on today, the overdue reviews first, and those ended in the last year."""
+    today = timezone.localdate()
+    current, ended = selectors.provisions_overview(user=request.user, today=today)
+    return render(request, "pep/provisions.html", {
+        "current": current, "ended": ended, "today": today, "soon_days": PROVISION_REVIEW_SOON_DAYS,
+    })
+
+
+def _provision_notice(pupil: Any) -> str:
+    if pupil.cohort_category() == "CLA":
+        return ("This pupil is looked after: agree any alternative provision or part-time timetable with the "
+                "Virtual School first, record the date they agreed, and link it to a PEP target.")
+    return ""
+
+
+@role_required(roles.can_record_provision)
+def provision_add(request: HttpRequest, pk: int) -> HttpResponse:
+    pupil = get_pupil_for(request.user, pk)
+    form = ProvisionForm(request.POST or None, pupil=pupil, initial={"start_date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        services.provision_save(provision=form.instance, by=request.user)
+        messages.success(request, "Saved.")
+        return redirect(next_or(request, reverse("pep:pupil", args=[pupil.pk])))
+    return render(request, "pep/form.html", {
+        "form": form, "title": f"Alternative provision or part-time timetable: {pupil}", "pupil": pupil,
+        "notice": _provision_notice(pupil),
+    })
+
+
+@role_required(roles.can_record_provision)
+def provision_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct an arrangement, record its review (the next review date) or its end."""
+    provision = get_provision_for(request.user, pk)
+    form = ProvisionForm(request.POST or None, instance=provision, pupil=provision.pupil)
+    if request.method == "POST" and form.is_valid():
+        services.provision_save(provision=form.instance, by=request.user)
+        messages.success(request, "Saved.")
+        return redirect(next_or(request, reverse("pep:pupil", args=[provision.pupil_id])))
+    return render(request, "pep/form.html", {
+        "form": form, "title": f"{provision}: {provision.pupil}", "pupil": provision.pupil,
+        "notice": _provision_notice(provision.pupil),
+        "help": "To record a review, set the date of the next one. To record the end, enter the last day.",
+    })
 
 
 # --- The transfer pack ----------------------------------------------------------------

@@ -18,7 +18,16 @@ from cwsw import roles
 from cwsw.models import Term
 from cwsw.terms import academic_year_of, financial_year_bounds, financial_year_of
 from pep import compliance, selectors
-from pep.models import COMPLETE, HELD, RED, Contribution, PepMeeting, PpPlusAllocation
+from pep.models import (
+    COMPLETE,
+    HELD,
+    PROVISION_REVIEW_SOON_DAYS,
+    RED,
+    Contribution,
+    PepMeeting,
+    PpPlusAllocation,
+    Provision,
+)
 from pupils import attendance, cohort, transitions
 from pupils.models import Pupil, SdqScore, TransitionItem
 
@@ -158,6 +167,15 @@ def _ehcp_reviews(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list
     return due.count(), list(due.order_by("ehcp_review_due", "pk")[:LIST_SIZE]) if with_rows else []
 
 
+def _provision_reviews(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
+    # Alternative provision and part-time timetables going on, their review overdue or near, the oldest first.
+    due = Provision.objects.filter(pupil__in=Pupil.objects.visible_to(user)).review_due(today)
+    count = due.count()
+    if not with_rows:
+        return count, []
+    return count, list(due.select_related("pupil").order_by("review_due", "pk")[:LIST_SIZE])
+
+
 KINDS = [
     _Kind("peps_due", "PEPs due in the next 14 days or overdue", lambda: reverse("pep:grid") + "?show=due",
           roles.can_do_casework, _peps_due),
@@ -184,6 +202,10 @@ KINDS = [
           lambda: reverse("dashboard"), roles.can_see_social_care, _sdq_due),
     _Kind("ehcp_reviews", f"EHC plan annual reviews overdue or due in the next {EHCP_REVIEW_DAYS} days",
           lambda: reverse("dashboard"), roles.can_see_social_care, _ehcp_reviews),
+    _Kind("provision_reviews",
+          f"Alternative provision and part-time timetable reviews overdue or due in the next "
+          f"{PROVISION_REVIEW_SOON_DAYS} days",
+          lambda: reverse("pep:provisions"), roles.can_record_provision, _provision_reviews),
     _Kind("new_flags", "New social-worker flags from the DSL you have not opened yet",
           lambda: reverse("pupils:list") + "?new_flags=on",
           lambda user: roles.has_role(user, roles.DESIGNATED_TEACHER, roles.HEADTEACHER), _new_flags),

@@ -161,5 +161,5 @@ PAGES_WITH_FORMS = {
     "pep:exclusion_add", "pep:exclusion_edit", "reporting:governor_report_list", "reporting:narrative",
     "reporting:narrative_year", "reporting:school_figures", "reporting:school_figures_year", "reporting:training",
     "password_change", "two_factor", "two_factor_enrol",
-    "pupils:leave", "pupils:transition_done", "pep:transfer_packs",
+    "pupils:leave", "pupils:transition_done", "pep:transfer_packs", "pep:provision_add", "pep:provision_edit",
 }

@@ -20,6 +20,7 @@ from pep.models import (
     PepTarget,
     PpPlusAllocation,
     PpPlusSpend,
+    Provision,
     TransferPack,
 )
 from pupils.models import TransitionItem
@@ -93,6 +94,9 @@ EXPECTED = {
     "pep:exclusions":       dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pep:exclusion_add":    dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pep:exclusion_edit":   dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
+    "pep:provisions":       dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
+    "pep:provision_add":    dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
+    "pep:provision_edit":   dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "reporting:governor_report_list": dict(head=200, dt_user=200, dsl=403, governor=200, staff=403, norole=403),
     "reporting:governor_report": dict(head=200, dt_user=200, dsl=403, governor=200, staff=403, norole=403),
     "reporting:governor_report_download": dict(head=200, dt_user=200, dsl=403, governor=200, staff=403, norole=403),
@@ -153,9 +157,12 @@ def casework_for(pupil, by):
                                                answers=[["Learning at home", "Reads nightly"]])
     item = TransitionItem.objects.create(pupil=pupil, step="file_sent", counted_from=dt.date(2025, 10, 24),
                                          due_date=dt.date(2025, 11, 7))
+    provision = Provision.objects.create(
+        pupil=pupil, kind="part_time", start_date=dt.date(2025, 11, 3), hours_a_week=Decimal("15"),
+        reason="Phased return after a placement move", review_due=dt.date(2025, 12, 1), target=target)
     pack = TransferPack.objects.create(pupil=pupil, requested_by=by, status="ready")
     pack.pdf.save("pack.pdf", ContentFile(b"%PDF-1.4 demo"))
-    return {"item": item, "pack": pack,
+    return {"item": item, "pack": pack, "provision": provision,
             "pupil": pupil, "episode": episode, "pep": pep, "target": target, "allocation": allocation,
             "exclusion": exclusion, "spend": spend, "invitation": invitation, "contribution": contribution,
             "token": f"token-{pupil.pk}"}
@@ -189,6 +196,7 @@ ARGUMENT = {
     "pupils:leave": "pupil", "pupils:transition_done": "item", "pep:transfer_packs": "pupil",
     "pep:transfer_pack": "pack", "pep:transfer_pack_download": "pack",
     "pep:pupil": "pupil", "pep:pupil_summary": "pupil", "pep:pep_add": "pupil", "pep:allocation_add": "pupil",
+    "pep:provision_add": "pupil", "pep:provision_edit": "provision",
     "pep:exclusion_add": "pupil", "pep:pep_detail": "pep", "pep:pep_hold": "pep", "pep:pep_complete": "pep",
     "pep:pep_reopen": "pep", "pep:pep_rate": "pep", "pep:pep_pdf": "pep", "pep:target_add": "pep",
     "pep:target_edit": "target", "pep:spend_add": "allocation", "pep:exclusion_edit": "exclusion",
