@@ -11,9 +11,11 @@ class PepConfig(AppConfig):
         from cwsw import roles
         from cwsw.backup import made_by_migrations_register
         from cwsw.failures import task_register
+        from pupils.chronology import Source, source_register
         from pupils.history import Section, section_register
         from pupils.signals import pupil_erasing
 
+        from . import chronology
         from .models import ATTENDEES
         from .tasks import build_transfer_pack
 
@@ -31,8 +33,18 @@ class PepConfig(AppConfig):
                     lambda pk, found: {"allocation_id__in": found["pep.PpPlusAllocation"]}),
             Section("Suspension", "pep.ExclusionConsultation", roles.can_record_exclusions,
                     lambda pk, _: {"pupil_id": pk}, counted_as="Suspensions"),
+            Section("Alternative provision or part-time timetable", "pep.Provision", roles.can_record_provision,
+                    lambda pk, _: {"pupil_id": pk}, counted_as="Alternative provision and part-time timetables"),
         ):
             section_register(section)
+        for source in (
+            Source("peps", roles.can_see_social_care, chronology.peps),
+            Source("exclusions", roles.can_record_exclusions, chronology.exclusions),
+            Source("provisions", roles.can_record_provision, chronology.provisions),
+            Source("packs", roles.can_see_social_care, chronology.packs),
+            Source("packs_with_notes", roles.can_see_safeguarding_notes, chronology.packs_with_notes),
+        ):
+            source_register(source)
         pupil_erasing.connect(_erase_casework, dispatch_uid="pep.erase_casework")
         made_by_migrations_register("pep.ppplusrate")
         task_register(name=build_transfer_pack.name, label="Building a transfer pack")
@@ -40,10 +52,11 @@ class PepConfig(AppConfig):
 
 def _erase_casework(sender: Any, pupil_id: int, **kwargs: Any) -> None:
     """Delete a pupil's PP+ and suspensions (protected from an accidental cascade) and their packs' files."""
-    from .models import ExclusionConsultation, PpPlusAllocation, PpPlusSpend, TransferPack
+    from .models import ExclusionConsultation, PpPlusAllocation, PpPlusSpend, Provision, TransferPack
 
     for pack in TransferPack.objects.filter(pupil_id=pupil_id).exclude(pdf=""):
         pack.pdf.delete(save=False)
     PpPlusSpend.objects.filter(allocation__pupil_id=pupil_id).delete()
     PpPlusAllocation.objects.filter(pupil_id=pupil_id).delete()
     ExclusionConsultation.objects.filter(pupil_id=pupil_id).delete()
+    Provision.objects.filter(pupil_id=pupil_id).delete()

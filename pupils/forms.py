@@ -19,6 +19,7 @@ from .models import (
     Pupil,
     SafeguardingNote,
     SdqScore,
+    SubjectGrade,
     TransitionItem,
 )
 
@@ -266,7 +267,37 @@ class AttainmentForm(TermRecordForm):
 
     class Meta:
         model = AttainmentRecord
-        fields = ["academic_year", "term", "reading", "writing", "maths"]
+        fields = ["academic_year", "term", "reading", "writing", "maths", "reading_score", "maths_score", "gps_score"]
+        labels = {"reading_score": "KS2 reading score", "maths_score": "KS2 maths score",
+                  "gps_score": "KS2 grammar, punctuation and spelling score"}
+        help_texts = {"reading_score": "Scaled score, 80 to 120 (100 is the expected standard). Summer of Year 6.",
+                      "maths_score": "80 to 120.", "gps_score": "80 to 120."}
+
+    def __init__(self, *args: Any, pupil: Pupil, **kwargs: Any) -> None:
+        super().__init__(*args, pupil=pupil, **kwargs)
+        # KS2 test scores go back further than the years of judgements: a secondary school enters its
+        # pupils' Year 6 results.
+        this = academic_year_of(timezone.localdate())
+        self.fields["academic_year"].choices = [(y, academic_year_label(y)) for y in range(this, this - 8, -1)]
+
+
+class SubjectGradeForm(TermRecordForm):
+    submit_label = "Save grades"
+
+    class Meta:
+        model = SubjectGrade
+        fields = ["academic_year", "term", "subject", "current", "predicted", "target"]
+        labels = {"current": "Working at", "predicted": "Predicted grade", "target": "Target grade"}
+
+    def clean(self) -> dict[str, Any]:
+        data = forms.ModelForm.clean(self)
+        existing = SubjectGrade.objects.filter(
+            pupil=self.instance.pupil, academic_year=data.get("academic_year"), term=data.get("term"),
+            subject=data.get("subject"),
+        ).first()
+        if existing is not None:  # a subject's term entered again is corrected, not duplicated
+            self.instance.pk, self.instance._state.adding = existing.pk, False
+        return data
 
 
 class AttendanceContactForm(CrispyFormMixin, forms.ModelForm):

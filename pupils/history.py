@@ -68,6 +68,12 @@ for _section in (
             counted_as="Attendance records"),
     Section("Attainment", "pupils.AttainmentRecord", roles.can_edit_pupils, lambda pk, _: {"pupil_id": pk},
             counted_as="Attainment records"),
+    Section("GCSE grades", "pupils.SubjectGrade", roles.can_edit_pupils, lambda pk, _: {"pupil_id": pk},
+            counted_as="GCSE grade records"),
+    Section("Attendance contact", "pupils.AttendanceContact", roles.can_see_social_care,
+            lambda pk, _: {"pupil_id": pk}, counted_as="Attendance contacts"),
+    Section("SDQ score", "pupils.SdqScore", roles.can_see_social_care, lambda pk, _: {"pupil_id": pk},
+            counted_as="SDQ scores"),
     Section("Joining or leaving step", "pupils.TransitionItem", roles.can_see_social_care,
             lambda pk, _: {"pupil_id": pk}, counted_as="Joining and leaving steps"),
 ):

@@ -23,7 +23,7 @@ from django.utils import timezone
 from cwsw.models import AccessLog
 
 from . import cohort, services, years
-from .models import SEN_CHOICES, AttainmentRecord, AttendanceRecord, Pupil
+from .models import GCSE_SUBJECTS, SEN_CHOICES, AttainmentRecord, AttendanceRecord, Pupil, SubjectGrade
 
 # --- CSV export -------------------------------------------------------------------
 
@@ -292,7 +292,22 @@ RECORD_HEADERS = {
     "possible sessions": "possible", "possible": "possible",
     "attended sessions": "attended", "attended": "attended", "present": "attended",
     "reading": "reading", "writing": "writing", "maths": "maths", "mathematics": "maths",
+    "ks2 reading": "reading_score", "ks2 reading score": "reading_score", "reading score": "reading_score",
+    "ks2 maths": "maths_score", "ks2 maths score": "maths_score", "maths score": "maths_score",
+    "ks2 gps": "gps_score", "ks2 gps score": "gps_score", "gps score": "gps_score",
+    "subject": "subject", "working at": "current", "current": "current", "current grade": "current",
+    "predicted": "predicted", "predicted grade": "predicted", "target": "target", "target grade": "target",
 }
+GRADE_COLUMNS = ("current", "predicted", "target")
+# Subject names as MIS exports write them, to the register's subjects.
+SUBJECT_WORDS = {label.lower(): code for code, label in GCSE_SUBJECTS} | {code: code for code, _ in GCSE_SUBJECTS} | {
+    "english": "english_language", "english lang": "english_language", "english lit": "english_literature",
+    "mathematics": "maths", "math": "maths", "science": "combined_science", "double science": "combined_science",
+    "art": "art", "design & technology": "design_technology", "d&t": "design_technology", "dt": "design_technology",
+    "re": "religious_studies", "rs": "religious_studies", "computing": "computer_science", "pe": "pe",
+    "physical education": "pe", "food technology": "food",
+}
+GRADE_WORDS = {str(g): g for g in range(1, 10)} | {"u": 0, "": None}
 RECORD_COLUMNS = ("upn", "academic_year", "term")
 TERM_WORDS = {"autumn": "autumn", "aut": "autumn", "spring": "spring", "spr": "spring",
               "summer": "summer", "sum": "summer"}
@@ -323,6 +338,38 @@ def _whole_number(text: str, label: str) -> int:
         raise ValidationError(f"{label} '{text}' is not a whole number.") from None
 
 
+def _score(row: Row, column: str, label: str) -> int | None:
+    text = row.get(column, "").strip()
+    return _whole_number(text, label) if text else None
+
+
+def _row_to_grade(row: Row, pupil: Pupil, existing: dict) -> list[models.Model]:
+    """A grades file's row: one subject's grades for one term."""
+    if any(row.get(c, "").strip() for c in ("possible", "attended", "reading", "writing", "maths")):
+        raise ValidationError("A file with a Subject column has one subject's grades per row: import attendance "
+                              "and primary attainment in a file of their own.")
+    year, term = _record_term(row)
+    subject = _subject(row)
+    record = existing.get((SubjectGrade, pupil.pk, year, term, subject)) or SubjectGrade(
+        pupil=pupil, academic_year=year, term=term, subject=subject)
+    for column in GRADE_COLUMNS:
+        value = row.get(column, "").strip().lower()
+        if value not in GRADE_WORDS:
+            raise ValidationError(f"{column.capitalize()} grade '{row[column]}' should be 9 to 1, or U.")
+        setattr(record, column, GRADE_WORDS[value])
+    record.full_clean(validate_unique=False, validate_constraints=False)
+    return [record]
+
+
+def _subject(row: Row) -> str:
+    text = row.get("subject", "").strip()
+    subject = SUBJECT_WORDS.get(text.lower())
+    if subject is None:
+        raise ValidationError(f"Subject '{text}' is not one the register knows; use one of: "
+                              f"{', '.join(label for _, label in GCSE_SUBJECTS)}.")
+    return subject
+
+
 def _row_to_records(row: Row, pupil: Pupil, existing: dict) -> list[models.Model]:
     year, term = _record_term(row)
     records: list[models.Model] = []
@@ -338,11 +385,16 @@ def _row_to_records(row: Row, pupil: Pupil, existing: dict) -> list[models.Model
         if value not in ATTAINMENT_WORDS:
             raise ValidationError(f"{subject.capitalize()} '{row[subject]}' should be below, WTS, EXP or GDS.")
         grades[subject] = ATTAINMENT_WORDS[value]
-    if any(grades.values()):
+    scores = {name: _score(row, name, f"KS2 {label} score") for name, label in
+              (("reading_score", "reading"), ("maths_score", "maths"), ("gps_score", "GPS"))}
+    if any(grades.values()) or any(v is not None for v in scores.values()):
         record = existing.get((AttainmentRecord, pupil.pk, year, term)) or AttainmentRecord(
             pupil=pupil, academic_year=year, term=term)
         for subject, grade in grades.items():
             setattr(record, subject, grade)
+        for name, score in scores.items():
+            if score is not None or name in row:  # an empty cell in a column the file has clears it
+                setattr(record, name, score)
         records.append(record)
     if not records:
         raise ValidationError("The row has neither attendance nor attainment.")
@@ -353,11 +405,6 @@ def _row_to_records(row: Row, pupil: Pupil, existing: dict) -> list[models.Model
 
 def _record_reader(rows: list[tuple[int, Row]]) -> RowReader:
     pupils = Pupil.objects.in_bulk(_upns(rows), field_name="upn")
-    existing = {
-        (type(r), r.pupil_id, r.academic_year, r.term): r
-        for model in (AttendanceRecord, AttainmentRecord)
-        for r in model.objects.filter(pupil__in=pupils.values())
-    }
 
     def pupil(row: Row) -> Pupil:
         upn = row.get("upn", "").strip().upper()
@@ -365,6 +412,19 @@ def _record_reader(rows: list[tuple[int, Row]]) -> RowReader:
             raise ValidationError(f"No pupil with UPN '{upn}' is on the register.")
         return pupils[upn]
 
+    if any("subject" in row for _, row in rows):  # a grades file: one subject's term per row
+        existing = {(SubjectGrade, r.pupil_id, r.academic_year, r.term, r.subject): r
+                    for r in SubjectGrade.objects.filter(pupil__in=pupils.values())}
+        return RowReader(
+            key=lambda row: (pupil(row).pk, *_record_term(row), _subject(row)),
+            build=lambda row: _row_to_grade(row, pupil(row), existing),
+            duplicate=lambda key, line: f"This pupil's grades in this subject and term are also on line {line}.",
+        )
+    existing = {
+        (type(r), r.pupil_id, r.academic_year, r.term): r
+        for model in (AttendanceRecord, AttainmentRecord)
+        for r in model.objects.filter(pupil__in=pupils.values())
+    }
     return RowReader(
         key=lambda row: (pupil(row).pk, *_record_term(row)),
         build=lambda row: _row_to_records(row, pupil(row), existing),
@@ -373,7 +433,8 @@ def _record_reader(rows: list[tuple[int, Row]]) -> RowReader:
 
 
 def records_import(*, data: bytes, by: Any) -> ImportResult:
-    """Create or update attendance and attainment from a CSV: every row, or none if any is bad."""
+    """Create or update attendance and attainment (or, in a file with a Subject column, GCSE grades) from a
+    CSV: every row, or none if any is bad."""
     return _import(
         data=data, by=by, headers=RECORD_HEADERS, required=RECORD_COLUMNS, empty="The file has no rows in it.",
         prepare=_record_reader, pupil_of=lambda record: record.pupil, detail="Attendance and attainment CSV",

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import (
     Case,
@@ -30,7 +30,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from cwsw import accesslog, roles
-from cwsw.terms import TERM_CHOICES, academic_year_label
+from cwsw.terms import TERM_CHOICES, academic_year_bounds, academic_year_label
 
 from . import cohort, transitions, years
 from .validators import validate_upn
@@ -574,10 +574,23 @@ ATTAINMENT_CHOICES = [
 ]
 
 
+# KS2 national tests: scaled scores from 80 to 120, 100 being the expected standard.
+SCALED_SCORE = {"null": True, "blank": True,
+                "validators": [MinValueValidator(80), MaxValueValidator(120)], "help_text": "80 to 120."}
+EXPECTED_SCALED_SCORE = 100
+KS2_YEAR = 6
+
+
 class AttainmentRecord(TermRecord):
+    """Primary attainment: teacher judgements in a term, and the KS2 test scores (summer of Year 6)."""
+
     reading = models.CharField(max_length=5, choices=ATTAINMENT_CHOICES, blank=True)
     writing = models.CharField(max_length=5, choices=ATTAINMENT_CHOICES, blank=True)
     maths = models.CharField(max_length=5, choices=ATTAINMENT_CHOICES, blank=True)
+    reading_score = models.PositiveSmallIntegerField("KS2 reading scaled score", **SCALED_SCORE)
+    maths_score = models.PositiveSmallIntegerField("KS2 maths scaled score", **SCALED_SCORE)
+    gps_score = models.PositiveSmallIntegerField("KS2 grammar, punctuation and spelling scaled score",
+                                                 **SCALED_SCORE)
 
     history = HistoricalRecords()
 
@@ -590,9 +603,72 @@ class AttainmentRecord(TermRecord):
     def __str__(self) -> str:
         return f"Attainment {self.term_label}"
 
+    SCORES = ("reading_score", "maths_score", "gps_score")
+
+    @property
+    def has_scores(self) -> bool:
+        return any(getattr(self, name) is not None for name in self.SCORES)
+
     def clean(self) -> None:
-        if not (self.reading or self.writing or self.maths):
-            raise ValidationError("Enter at least one of reading, writing or maths.")
+        if not (self.reading or self.writing or self.maths or self.has_scores):
+            raise ValidationError("Enter at least one of reading, writing or maths, or a KS2 scaled score.")
+        if self.has_scores and self.term and self.term != "summer":
+            raise ValidationError({self._first_score(): "KS2 tests are taken in May: enter the scores against the "
+                                                        "summer term."})
+        if self.has_scores and self.academic_year and self.pupil_id:
+            group = years.year_group(self.pupil.date_of_birth, academic_year_bounds(self.academic_year)[0])
+            if group != KS2_YEAR:
+                taken = self.academic_year + KS2_YEAR - group
+                raise ValidationError({self._first_score(): (
+                    f"In {academic_year_label(self.academic_year)} this pupil was in "
+                    f"{years.year_group_label(group)}; their KS2 tests were in Year 6, "
+                    f"{academic_year_label(taken)}.")})
+
+    def _first_score(self) -> str:
+        return next(name for name in self.SCORES if getattr(self, name) is not None)
+
+
+# GCSE grades 9 (highest) to 1, and U (ungraded), stored as 0.
+GCSE_GRADES = [(g, str(g)) for g in range(9, 0, -1)] + [(0, "U")]
+STANDARD_PASS = 4
+GCSE_SUBJECTS = [
+    ("english_language", "English language"), ("english_literature", "English literature"), ("maths", "Maths"),
+    ("combined_science", "Combined science"), ("biology", "Biology"), ("chemistry", "Chemistry"),
+    ("physics", "Physics"), ("computer_science", "Computer science"), ("geography", "Geography"),
+    ("history", "History"), ("french", "French"), ("german", "German"), ("spanish", "Spanish"),
+    ("religious_studies", "Religious studies"), ("art", "Art and design"),
+    ("design_technology", "Design and technology"),
+    ("drama", "Drama"), ("music", "Music"), ("pe", "Physical education"), ("business", "Business"),
+    ("food", "Food preparation and nutrition"), ("media", "Media studies"), ("sociology", "Sociology"),
+    ("citizenship", "Citizenship"),
+]
+ENGLISH = ("english_language", "english_literature")
+
+
+class SubjectGrade(TermRecord):
+    """Secondary attainment: one subject's GCSE grades in a term (working at now, predicted, target)."""
+
+    subject = models.CharField(max_length=20, choices=GCSE_SUBJECTS)
+    current = models.PositiveSmallIntegerField("working at", choices=GCSE_GRADES, null=True, blank=True)
+    predicted = models.PositiveSmallIntegerField(choices=GCSE_GRADES, null=True, blank=True)
+    target = models.PositiveSmallIntegerField(choices=GCSE_GRADES, null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta(TermRecord.Meta):
+        default_related_name = "subject_grades"
+        ordering = ["academic_year", "term", "subject"]
+        constraints = [
+            models.UniqueConstraint(fields=["pupil", "academic_year", "term", "subject"],
+                                    name="one_grade_per_subject_per_term"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_subject_display()} {self.term_label}"
+
+    def clean(self) -> None:
+        if self.current is None and self.predicted is None and self.target is None:
+            raise ValidationError("Enter at least one of the grade working at, the predicted grade or the target.")
 
 
 class TransitionItemQuerySet(models.QuerySet):

@@ -21,13 +21,12 @@ from cwsw.models import AccessLog, Term
 
 from . import transitions
 from .models import (
-    AttainmentRecord,
     AttendanceContact,
-    AttendanceRecord,
     CareEpisode,
     Pupil,
     SafeguardingNote,
     SdqScore,
+    TermRecord,
     TransitionItem,
 )
 from .signals import pupil_flagged
@@ -117,12 +116,11 @@ def note_add(*, pupil: Pupil, text: str, by: Any) -> SafeguardingNote:
 
 
 @transaction.atomic
-def term_record_save(*, record: AttendanceRecord | AttainmentRecord, by: Any) -> AttendanceRecord | AttainmentRecord:
-    """Save a term's attendance or attainment; a term entered again replaces the figures."""
+def term_record_save(*, record: TermRecord, by: Any) -> TermRecord:
+    """Save a term's attendance, attainment or a subject's GCSE grades; a term entered again replaces them."""
     record.full_clean()
     record.save()
-    which = "attendance" if isinstance(record, AttendanceRecord) else "attainment"
-    _log_change(by, record.pupil, f"{which} record")
+    _log_change(by, record.pupil, f"{record._meta.verbose_name}")
     return record
 
 

@@ -17,7 +17,7 @@ from cwsw.decorators import role_required
 from cwsw.failures import queue_failed
 from cwsw.models import AccessLog, Term
 
-from . import attendance, cohort, history, mis, retention, services, transitions
+from . import attendance, chronology, cohort, history, mis, progress, retention, services, transitions, years
 from .access import get_episode_for, get_pupil_for, get_transition_item_for
 from .filters import AccessLogFilter, RegisterFilter
 from .forms import (
@@ -34,6 +34,7 @@ from .forms import (
     PupilForm,
     SafeguardingNoteForm,
     SdqForm,
+    SubjectGradeForm,
     TransitionDoneForm,
 )
 from .models import Pupil
@@ -115,8 +116,10 @@ def pupil_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "episodes": episodes,
         "today": today,
     }
+    context["progress"] = progress.progress(pupil)
     if roles.can_see_social_care(request.user):
         context["checklist"] = list(pupil.transition_items.select_related("done_by"))
+        context["chronology"] = chronology.chronology(pupil, request.user, today)
     if roles.can_see_safeguarding_notes(request.user):
         context["notes"] = pupil.safeguarding_notes.select_related("written_by")
         context["note_form"] = SafeguardingNoteForm()
@@ -354,6 +357,7 @@ def pupil_records(request: HttpRequest, pk: int) -> HttpResponse:
                                      prefix="attainment"),
         "contact": AttendanceContactForm(request.POST if which == "contact" else None, pupil=pupil, prefix="contact"),
         "sdq": SdqForm(request.POST if which == "sdq" else None, pupil=pupil, prefix="sdq"),
+        "grades": SubjectGradeForm(request.POST if which == "grades" else None, pupil=pupil, prefix="grades"),
     }
     form = forms.get(which)
     if form is not None and form.is_valid():
@@ -365,13 +369,16 @@ def pupil_records(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "The SDQ score is saved.")
         else:
             services.term_record_save(record=form.instance, by=request.user)
-            messages.success(request, f"The {which} figures are saved.")
+            saved = "grades are" if which == "grades" else f"{which} figures are"
+            messages.success(request, f"The {saved} saved.")
         return redirect("pupils:records", pk=pupil.pk)
     today = timezone.localdate()
     concerns = attendance.attendance_concerns([pupil.pk], calendar=Term.calendar(), today=today)
     context = {
         "pupil": pupil, "attendance_form": forms["attendance"], "attainment_form": forms["attainment"],
-        "contact_form": forms["contact"], "sdq_form": forms["sdq"],
+        "contact_form": forms["contact"], "sdq_form": forms["sdq"], "grades_form": forms["grades"],
+        "secondary": pupil.year_group() >= years.SECONDARY_FROM_YEAR,
+        "grades": pupil.subject_grades.order_by("-academic_year", "-term", "subject"),
         "concern": concerns[0] if concerns else None,
         "attendance": pupil.attendance_records.order_by("-academic_year", "-term"),
         "attainment": pupil.attainment_records.order_by("-academic_year", "-term"),
@@ -386,7 +393,9 @@ def records_import(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     form.fields["file"].help_text = (
         "A CSV with a header row: UPN, Academic year (2025 or 2025/26), Term, and Possible sessions and "
-        "Attended sessions, and/or Reading, Writing, Maths (below, WTS, EXP, GDS)."
+        "Attended sessions, and/or Reading, Writing, Maths (below, WTS, EXP, GDS) and KS2 reading, KS2 maths, "
+        "KS2 GPS (scaled scores, 80 to 120). For GCSE grades: UPN, Academic year, Term, Subject, Working at, "
+        "Predicted, Target (9 to 1, or U), one subject per row."
     )
     result = None
     if request.method == "POST" and form.is_valid():

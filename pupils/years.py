@@ -19,6 +19,7 @@ KEY_STAGES = {
     "KS5": (12, 13),
 }
 YEAR_GROUPS = list(range(-1, 14))
+SECONDARY_FROM_YEAR = 7  # Year 7: KS3, where GCSE grades take over from primary judgements
 
 
 def year_group(date_of_birth: dt.date, as_of: dt.date) -> int:

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, CharField, Count, Q, Sum, Value, When
+from django.db.models import Case, CharField, Count, F, Q, Sum, Value, When
 
 from cwsw.models import SchoolProfile
 from cwsw.terms import TERM_NAMES, academic_year_bounds, academic_year_label, financial_year_label
 from pep import compliance
 from pep.models import (
     PERMANENT_EXCLUSION,
+    PROVISION_KINDS,
     RATINGS,
     SPEND_CATEGORIES,
     SUSPENSION,
@@ -28,10 +29,21 @@ from pep.models import (
     PepMeeting,
     PpPlusAllocation,
     PpPlusSpend,
+    Provision,
 )
 from pep.selectors import school_compliance_grid
-from pupils import cohort, years
-from pupils.models import AttainmentRecord, AttendanceRecord, Pupil, is_persistently_absent
+from pupils import cohort, transitions, years
+from pupils.models import (
+    ENGLISH,
+    EXPECTED_SCALED_SCORE,
+    STANDARD_PASS,
+    AttainmentRecord,
+    AttendanceRecord,
+    Pupil,
+    SubjectGrade,
+    TransitionItem,
+    is_persistently_absent,
+)
 
 from . import charts
 from .models import ReportNarrative, SchoolFigures, TrainingRecord
@@ -268,30 +280,167 @@ def exclusions_section(year_cohort: dict[int, str], academic_year: int, school: 
     }
 
 
-def attainment_section(year_cohort: dict[int, str], academic_year: int, school: list[SchoolFigures],
-                       linked: Linked) -> dict[str, Any]:
-    cohort_ids = list(year_cohort)
-    latest: dict[int, AttainmentRecord] = {}
+PRIMARY_STAGES, SECONDARY_STAGES = ("KS1", "KS2"), ("KS3", "KS4")
+
+
+@dataclass(frozen=True)
+class Measure:
+    stage: str
+    label: str
+    # Given one pupil's latest results in the year, None if they have none for this measure, else passed or not.
+    passed: Callable[[Any], bool | None]
+
+
+def _judged(subject: str) -> Callable[[AttainmentRecord | None], bool | None]:
+    def passed(record: AttainmentRecord | None) -> bool | None:
+        grade = getattr(record, subject, "") if record else ""
+        return (grade in EXPECTED_OR_ABOVE) if grade else None
+    return passed
+
+
+def _scored(name: str) -> Callable[[AttainmentRecord | None], bool | None]:
+    def passed(record: AttainmentRecord | None) -> bool | None:
+        score = getattr(record, name, None) if record else None
+        return None if score is None else score >= EXPECTED_SCALED_SCORE
+    return passed
+
+
+def _english_and_maths(grade: int) -> Callable[[dict[str, int] | None], bool | None]:
+    def passed(grades: dict[str, int] | None) -> bool | None:
+        english = [grades[s] for s in ENGLISH if s in (grades or {})]
+        if not english or "maths" not in grades:
+            return None
+        return max(english) >= grade and grades["maths"] >= grade
+    return passed
+
+
+MEASURES = [
+    *(Measure(stage, f"{subject.capitalize()} at the expected standard or above (teacher judgement)",
+              _judged(subject)) for stage in PRIMARY_STAGES for subject in ("reading", "writing", "maths")),
+    Measure("KS2", "KS2 reading test: scaled score 100 or more", _scored("reading_score")),
+    Measure("KS2", "KS2 maths test: scaled score 100 or more", _scored("maths_score")),
+    *(m for stage in SECONDARY_STAGES for m in (
+        Measure(stage, "English and maths at grade 4 or above (working at)", _english_and_maths(STANDARD_PASS)),
+        Measure(stage, "English and maths at grade 5 or above (working at)", _english_and_maths(STANDARD_PASS + 1)),
+    )),
+]
+
+
+def _latest_results(academic_year: int, as_of: dt.date) -> dict[int, tuple[str, Any]]:
+    """Every pupil's latest results in the year (the last term entered), with their key stage on as_of:
+    primary judgements and KS2 scores as one record, GCSE grades as {subject: grade working at}."""
     order = {name: i for i, name in enumerate(TERM_NAMES)}
-    for record in AttainmentRecord.objects.filter(academic_year=academic_year, pupil__in=cohort_ids):
+    stages = dict(Pupil.objects.filter(
+        Q(attainment_records__academic_year=academic_year) | Q(subject_grades__academic_year=academic_year),
+    ).annotate(key_stage=_key_stage_case(as_of)).values_list("pk", "key_stage").distinct())
+    latest: dict[int, Any] = {}
+    for record in AttainmentRecord.objects.filter(academic_year=academic_year).only(
+            "pupil_id", "term", "reading", "writing", "maths", "reading_score", "maths_score", "gps_score"):
         current = latest.get(record.pupil_id)
         if current is None or order[record.term] > order[current.term]:
             latest[record.pupil_id] = record
-    latest_school = max(school, key=lambda f: order[f.term]) if school else None
+    last_term: dict[int, int] = {}
+    grades: dict[int, dict[str, int]] = defaultdict(dict)
+    for pupil_id, term, subject, current in (SubjectGrade.objects.filter(academic_year=academic_year,
+                                                                          current__isnull=False)
+                                             .values_list("pupil_id", "term", "subject", "current")):
+        if order[term] > last_term.get(pupil_id, -1):
+            last_term[pupil_id], grades[pupil_id] = order[term], {}
+        if order[term] == last_term[pupil_id]:
+            grades[pupil_id][subject] = current
+    results = {}
+    for pk, stage in stages.items():
+        results[pk] = (stage, grades.get(pk) if stage in SECONDARY_STAGES else latest.get(pk))
+    return results
+
+
+def attainment_section(year_cohort: dict[int, str], academic_year: int, as_of: dt.date,
+                       school: list[SchoolFigures], linked: Linked) -> dict[str, Any]:
+    """Each key stage's measures for the cohort against the whole school (every pupil with results in the
+    register). Counts are of the cohort's pupils with results for that measure; a stage with none is left out."""
+    results = _latest_results(academic_year, as_of)
+    order = {name: i for i, name in enumerate(TERM_NAMES)}
+    entered = max(school, key=lambda f: order[f.term]) if school else None
     rows, bars = [], []
-    for subject in ("reading", "writing", "maths"):
-        graded = [getattr(r, subject) for r in latest.values() if getattr(r, subject)]
-        expected = sum(1 for g in graded if g in EXPECTED_OR_ABOVE)
-        cohort_pct = suppress_percentage(expected, len(graded))
-        school_pct = getattr(latest_school, f"{subject}_expected_percent") if latest_school else None
-        linked.count(f"attainment:{subject}", len(graded))
-        linked.subset(f"attainment:{subject}", "cohort:total")
-        rows.append((subject.capitalize(), Ref(f"attainment:{subject}"), cohort_pct, school_pct))
-        bars.append((f"{subject.capitalize()}: cohort", cohort_pct if isinstance(cohort_pct, Decimal) else 0,
+    for n, measure in enumerate(MEASURES):
+        cohort_outcomes, school_outcomes = [], []
+        for pk, (stage, found) in results.items():
+            if stage != measure.stage or (outcome := measure.passed(found)) is None:
+                continue
+            school_outcomes.append(outcome)
+            if pk in year_cohort:
+                cohort_outcomes.append(outcome)
+        if not cohort_outcomes:
+            continue
+        name = f"attainment:{n}"
+        linked.count(name, len(cohort_outcomes))
+        stage_total = f"stage:{measure.stage}:total"
+        linked.subset(name, stage_total if stage_total in linked.values else "cohort:total")
+        cohort_pct = suppress_percentage(sum(cohort_outcomes), len(cohort_outcomes))
+        school_pct = (Decimal(sum(school_outcomes) * 100 / len(school_outcomes)).quantize(Decimal("0.1"))
+                      if len(school_outcomes) > len(cohort_outcomes) else None)
+        subject = next((s for s in ("reading", "writing", "maths") if measure.label.lower().startswith(s)), None)
+        if school_pct is None and entered is not None and subject and "judgement" in measure.label:
+            school_pct = getattr(entered, f"{subject}_expected_percent")  # the figure typed in for the school
+        rows.append((measure.stage, measure.label, Ref(name), cohort_pct, school_pct))
+        short = f"{measure.stage} {measure.label.split(' at ')[0].split(':')[0]}"
+        bars.append((f"{short}: cohort", cohort_pct if isinstance(cohort_pct, Decimal) else 0,
                      cohort_pct if cohort_pct is not None else "—"))
-        bars.append((f"{subject.capitalize()}: school", school_pct or 0, school_pct if school_pct is not None else "—"))
-    chart = charts.bar_chart(bars, title="At expected or above (%)", max_value=100)
+        bars.append((f"{short}: school", school_pct or 0, school_pct if school_pct is not None else "—"))
+    chart = charts.bar_chart(bars, title="Meeting the measure (%)", max_value=100) if bars else ""
     return {"rows": rows, "chart": chart}
+
+
+def provision_section(year_cohort: dict[int, str], academic_year: int, as_of: dt.date,
+                      linked: Linked) -> dict[str, Any]:
+    """The cohort's pupils on alternative provision or a part-time timetable at any time in the year, and
+    those whose review was overdue, or (looked after) had no Virtual School agreement recorded, on as_of."""
+    first, last = academic_year_bounds(academic_year)
+    arrangements = list(Provision.objects.filter(pupil__in=list(year_cohort)).during(first, as_of)
+                        .values_list("pupil_id", "kind", "review_due", "end_date", "vs_agreed_on"))
+    rows = []
+    for kind, label in PROVISION_KINDS:
+        pupils = {a[0] for a in arrangements if a[1] == kind}
+        overdue = {a[0] for a in arrangements if a[1] == kind and a[2] < as_of and (a[3] is None or a[3] >= as_of)}
+        unagreed = {a[0] for a in arrangements if a[1] == kind and a[4] is None and year_cohort[a[0]] == cohort.CLA}
+        for key, found in (("pupils", pupils), ("overdue", overdue), ("unagreed", unagreed)):
+            linked.count(f"provision:{kind}:{key}", len(found))
+        linked.subset(f"provision:{kind}:pupils", "cohort:total")
+        linked.subset(f"provision:{kind}:overdue", f"provision:{kind}:pupils")
+        linked.subset(f"provision:{kind}:unagreed", f"provision:{kind}:pupils")
+        rows.append((label, Ref(f"provision:{kind}:pupils"), Ref(f"provision:{kind}:overdue"),
+                     Ref(f"provision:{kind}:unagreed")))
+    return {"rows": rows}
+
+
+def transitions_section(year_cohort: dict[int, str], academic_year: int, as_of: dt.date,
+                        linked: Linked) -> dict[str, Any]:
+    """The cohort's pupils who joined and who left in the year (by reason), and the transfer checklist steps
+    due in the year: done by their deadline, done late, not done."""
+    first, last = academic_year_bounds(academic_year)
+    pupils = Pupil.objects.filter(pk__in=list(year_cohort))
+    joined = pupils.filter(admission_date__range=(first, as_of)).count()
+    reasons = Counter(pupils.filter(leaving_date__range=(first, as_of)).values_list("leaving_reason", flat=True))
+    linked.count("transitions:joined", joined)
+    linked.subset("transitions:joined", "cohort:total")
+    labels = [*transitions.LEAVING_REASONS, ("", "Reason not recorded")]
+    for code, _ in labels:
+        linked.count(f"transitions:left:{code}", reasons[code])
+    linked.total("transitions:left", [f"transitions:left:{code}" for code, _ in labels])
+    linked.subset("transitions:left", "cohort:total")
+    steps = TransitionItem.objects.filter(pupil__in=list(year_cohort), due_date__range=(first, as_of)).aggregate(
+        on_time=Count("pk", filter=Q(done_on__lte=F("due_date"))),
+        late=Count("pk", filter=Q(done_on__gt=F("due_date"))),
+        missing=Count("pk", filter=Q(done_on__isnull=True)),
+    )
+    for key, value in steps.items():
+        linked.count(f"transitions:steps:{key}", value)
+    linked.total("transitions:steps", [f"transitions:steps:{key}" for key in steps])
+    return {
+        "joined": Ref("transitions:joined"), "left": Ref("transitions:left"),
+        "reasons": [(label, Ref(f"transitions:left:{code}")) for code, label in labels if reasons[code]],
+        "steps": [Ref(f"transitions:steps:{key}") for key in steps], "steps_total": Ref("transitions:steps"),
+    }
 
 
 def _pep_on_time_percent(terms: list[tuple]) -> Decimal | str | None:
@@ -390,7 +539,9 @@ def report_data(*, academic_year: int, today: dt.date, progress: Progress | None
     data["attendance"] = attendance_section(year_cohort, academic_year, school, linked)
     data["exclusions"] = exclusions_section(year_cohort, academic_year, school, linked)
     step(65, "Attainment, training and the narrative")
-    data["attainment"] = attainment_section(year_cohort, academic_year, school, linked)
+    data["attainment"] = attainment_section(year_cohort, academic_year, as_of, school, linked)
+    data["provision"] = provision_section(year_cohort, academic_year, as_of, linked)
+    data["transitions"] = transitions_section(year_cohort, academic_year, as_of, linked)
     linked.suppress()
     data = _resolve(data, linked)
     # The chart's labels are the short words (the table beside it has the long ones).

@@ -9,8 +9,10 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from cwsw.models import AccessLog, SchoolProfile
+from pep.models import Provision
 from pep.tests.factories import AllocationFactory, PepFactory
-from pupils.tests.factories import CareEpisodeFactory
+from pupils.models import SubjectGrade
+from pupils.tests.factories import CareEpisodeFactory, PupilFactory
 from reporting import build as report_builder
 from reporting import figures, services
 from reporting.models import GovernorReport, ReportNarrative, SchoolFigures, TrainingRecord
@@ -69,8 +71,9 @@ def pdf_text(report):
 def test_it_builds_a_report_with_every_section(school, head, django_capture_on_commit_callbacks):
     text = pdf_text(build(head, django_capture_on_commit_callbacks))
     for heading in ("1. The cohort", "2. Personal Education Plans", "3. Pupil Premium Plus financial year 2025-26",
-                    "4. Attendance", "5. Suspensions and permanent exclusions", "6. Attainment",
-                    "7. Three years compared", "8. Training", "9. The designated teacher's view"):
+                    "4. Attendance", "5. Suspensions and permanent exclusions",
+                    "6. Alternative provision and part-time timetables", "7. Attainment", "8. Joining and leaving",
+                    "9. Three years compared", "10. Training", "11. The designated teacher's view"):
         assert heading in text
     assert "Demo Academy" in text and "Page 1 of" in text
     assert "Attachment-aware schools" in text and "Every PEP held on time in autumn." in text
@@ -267,3 +270,44 @@ def test_it_warns_the_dt_of_whole_school_figures_lower_than_the_cohorts(school, 
     report = build(head, django_capture_on_commit_callbacks)
     assert 'data-testid="figure-warning"' in login(dt_user).get(report.get_absolute_url()).content.decode()
     assert 'data-testid="figure-warning"' not in login(governor).get(report.get_absolute_url()).content.decode()
+
+
+def test_it_compares_gcse_grades_by_key_stage_and_counts_provision_and_leavers(head,
+                                                                              django_capture_on_commit_callbacks):
+    """Year 11 in 2025/26: born Sep 2009 to Aug 2010. Twelve looked-after pupils (eight at grade 4 or above in
+    English and maths: 66.7%) and twenty-four others (twelve at 4 or above): 20 of 36 in the school, 55.6%."""
+    today = dt.date(2026, 7, 15)
+    cohort = [CareEpisodeFactory(kind="CLA", start_date=dt.date(2023, 1, 9), pupil__date_of_birth=dt.date(2010, 3, 1),
+                                 pupil__admission_date=dt.date(2021, 9, 1)).pupil for _ in range(12)]
+    others = [PupilFactory(date_of_birth=dt.date(2010, 3, 1), admission_date=dt.date(2021, 9, 1)) for _ in range(24)]
+    for i, pupil in enumerate(cohort + others):
+        passed = i < 8 or 12 <= i < 24
+        for subject, grade in (("english_language", 5 if passed else 3), ("maths", 4 if passed else 3)):
+            SubjectGrade.objects.create(pupil=pupil, academic_year=2025, term="spring", subject=subject,
+                                        current=grade, target=6)
+            # An older term's grades do not count: the latest term entered does.
+            SubjectGrade.objects.create(pupil=pupil, academic_year=2025, term="autumn", subject=subject, current=1)
+    for pupil in cohort:
+        Provision.objects.create(pupil=pupil, kind="alternative", provider="Demo Skills Centre",
+                                 start_date=dt.date(2025, 10, 6), hours_a_week=Decimal("10"), reason="Vocational",
+                                 review_due=dt.date(2026, 1, 12), vs_agreed_on=dt.date(2025, 10, 1))
+        pupil.leaving_date, pupil.leaving_reason = dt.date(2026, 7, 1), "post16"
+        pupil.destination_school = "Demo Sixth Form College"
+        pupil.save()
+    data = figures.report_data(academic_year=2025, today=today)
+    rows = {(stage, measure): (n, pct, school) for stage, measure, n, pct, school in data["attainment"]["rows"]}
+    assert rows[("KS4", "English and maths at grade 4 or above (working at)")] == (12, Decimal("66.7"),
+                                                                                  Decimal("55.6"))
+    assert rows[("KS4", "English and maths at grade 5 or above (working at)")] == (12, Decimal("0.0"),
+                                                                                  Decimal("0.0"))
+    assert data["provision"]["rows"][0] == ("Alternative provision", 12, 12, 0)  # every review overdue on 15 Jul
+    assert data["transitions"]["left"] == 12
+    assert data["transitions"]["reasons"] == [("Post-16 education or training", 12)]
+    # Four of six passing would point at children: the percentage is hidden.
+    for pupil in cohort[2:8]:
+        SubjectGrade.objects.filter(pupil=pupil).delete()
+    data = figures.report_data(academic_year=2025, today=today)
+    assert data["attainment"]["rows"][0][2:4] == (6, "c")
+    text = pdf_text(build(head, django_capture_on_commit_callbacks))
+    assert "English and maths at grade 4 or above" in text and "Alternative provision" in text
+    assert "Left the school in the year" in text and "Post-16 education or training" in text

@@ -123,8 +123,19 @@ def read(data) -> Reader:
                                                                                     data["exclusions"]["suspensions"])),
                   ("suspended pupils", "cohort total")]
     r.cell("permanent", data["exclusions"]["permanent"])
-    for subject, n, _, _ in data["attainment"]["rows"]:
-        r.at_most.append((r.cell(f"graded {subject}", n), "cohort total"))
+    for stage, measure, n, _, _ in data["attainment"]["rows"]:
+        r.at_most.append((r.cell(f"{stage} {measure}", n), "cohort total"))
+    for label, pupils, overdue, unagreed in data["provision"]["rows"]:
+        r.at_most.append((r.cell(f"{label} pupils", pupils), "cohort total"))
+        r.at_most += [(r.cell(f"{label} overdue", overdue), f"{label} pupils"),
+                      (r.cell(f"{label} unagreed", unagreed), f"{label} pupils")]
+    joined = r.cell("joined", data["transitions"]["joined"])
+    r.at_most.append((joined, "cohort total"))
+    left = r.cell("left", data["transitions"]["left"])
+    r.sums.append((left, [r.cell(f"left {label}", n) for label, n in data["transitions"]["reasons"]]))
+    r.at_most.append((left, "cohort total"))
+    steps = [r.cell(f"steps {i}", n) for i, n in enumerate(data["transitions"]["steps"])]
+    r.sums.append((r.cell("steps", data["transitions"]["steps_total"]), steps))
     return r
 
 
