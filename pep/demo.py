@@ -13,8 +13,8 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from cwsw.models import Term
-from cwsw.terms import academic_year_of, financial_year_of
-from pupils import cohort
+from cwsw.terms import TERM_NAMES, academic_year_of, financial_year_of
+from pupils import cohort, years
 from pupils.models import (
     ATTAINMENT_CHOICES,
     AttainmentRecord,
@@ -22,6 +22,7 @@ from pupils.models import (
     AttendanceRecord,
     CareEpisode,
     Pupil,
+    SubjectGrade,
 )
 
 from .contributions import QA_SECTIONS
@@ -35,6 +36,7 @@ from .models import (
     PpPlusAllocation,
     PpPlusRate,
     PpPlusSpend,
+    Provision,
     QualityReview,
 )
 
@@ -74,10 +76,12 @@ def seed_demo_casework(*, seed: int = 2026, as_of: dt.date | None = None) -> dic
                 attended_sessions=possible - rng.choice([0, 2, 4, 6, 10, 16, 24]) * possible // 120,
             ))
             grades = [c for c, _ in ATTAINMENT_CHOICES]
-            attainment.append(AttainmentRecord(
+            judged = AttainmentRecord(
                 pupil=pupil, academic_year=year, term=term.name,
                 reading=rng.choice(grades), writing=rng.choice(grades), maths=rng.choice(grades),
-            ))
+            )
+            if pupil.year_group(today) < years.SECONDARY_FROM_YEAR:  # secondary pupils have GCSE grades instead
+                attainment.append(judged)
         if pupil.category == cohort.CLA:
             allocations.append(PpPlusAllocation(
                 pupil=pupil, financial_year=fy, amount=rate / 2, source="virtual_school",
@@ -137,6 +141,7 @@ def seed_demo_casework(*, seed: int = 2026, as_of: dt.date | None = None) -> dic
     ]
     bulk_create_with_history(contacts, AttendanceContact, batch_size=1000)
     bulk_create_with_history(attainment, AttainmentRecord, batch_size=2000)
+    _seed_secondary_attainment(random.Random(seed + 2), pupils, today)
     bulk_create_with_history(exclusions, ExclusionConsultation, batch_size=1000)
     peps = bulk_create_with_history(peps, PepMeeting, batch_size=1000)
     targets = []
@@ -164,8 +169,79 @@ def seed_demo_casework(*, seed: int = 2026, as_of: dt.date | None = None) -> dic
                 impact="Reported at the next PEP",
             ))
     bulk_create_with_history(spends, PpPlusSpend, batch_size=2000)
-    return {"peps": len(peps), "targets": len(targets), "allocations": len(allocations), "spends": len(spends),
+    provisions = _seed_provision(random.Random(seed + 3), pupils, targets, today)
+    return {"provisions": provisions,
+            "peps": len(peps), "targets": len(targets), "allocations": len(allocations), "spends": len(spends),
             "exclusions": len(exclusions), "attendance": len(attendance)}
+
+
+DEMO_SUBJECTS = ("english_language", "maths", "combined_science", "history")
+
+
+def _seed_secondary_attainment(rng: random.Random, cohort_pupils: list[Pupil], today: dt.date) -> None:
+    """GCSE grades for the cohort's Years 7 to 11, term by term since last September (a line to follow on
+    the pupil page), with targets two grades up; KS2 scores from Year 6 for those now in Year 7; and this
+    term's English and maths grades for every other pupil in Years 7 to 11, so the report has a whole school
+    to compare with."""
+    year = academic_year_of(today)
+    terms = [(year - 1, name) for name in TERM_NAMES] + [
+        (t.academic_year, t.name) for t in Term.terms_for(year) if t.start <= today]
+    grades, scores = [], []
+    in_cohort = {p.pk for p in cohort_pupils}
+    for pupil in cohort_pupils:
+        group = pupil.year_group(today)
+        if group == years.SECONDARY_FROM_YEAR:
+            scores.append(AttainmentRecord(
+                pupil=pupil, academic_year=year - 1, term="summer", reading_score=rng.randint(88, 114),
+                maths_score=rng.randint(86, 112), gps_score=rng.randint(85, 115)))
+        if not years.SECONDARY_FROM_YEAR <= group <= 11:
+            continue
+        for subject in DEMO_SUBJECTS:
+            start = rng.randint(2, 6)
+            target = min(start + 2, 9)
+            grade = start
+            for academic_year, term in terms:
+                if academic_year == year - 1 and group == years.SECONDARY_FROM_YEAR:
+                    continue  # in Year 6 then: no GCSE grades
+                grade = max(1, min(9, grade + rng.choice([-1, 0, 0, 1, 1])))
+                grades.append(SubjectGrade(pupil=pupil, academic_year=academic_year, term=term, subject=subject,
+                                           current=grade, predicted=min(grade + 1, 9), target=target))
+    latest = terms[-1]
+    first, last = years.birth_range(years.SECONDARY_FROM_YEAR, 11, today)
+    for pk in (Pupil.objects.on_roll(today).filter(date_of_birth__range=(first, last)).exclude(pk__in=in_cohort)
+               .values_list("pk", flat=True)):
+        for subject in ("english_language", "maths"):
+            grade = rng.randint(2, 8)
+            grades.append(SubjectGrade(pupil_id=pk, academic_year=latest[0], term=latest[1], subject=subject,
+                                       current=grade, predicted=min(grade + 1, 9), target=min(grade + 1, 9)))
+    bulk_create_with_history(scores, AttainmentRecord, batch_size=2000)
+    bulk_create_with_history(grades, SubjectGrade, batch_size=5000)
+
+
+PROVIDERS = ("Demo Valley Skills Centre", "Demo Farm School", "Demo Hospital Education Service")
+
+
+def _seed_provision(rng: random.Random, cohort_pupils: list[Pupil], targets: list[PepTarget],
+                    today: dt.date) -> int:
+    """One cohort pupil in 25 (at least four) on alternative provision or a part-time timetable: most reviewed on time,
+    some overdue, a looked-after child or two with no Virtual School agreement recorded yet."""
+    target_of = {t.pep.pupil_id: t for t in targets}
+    made = []
+    for pupil in rng.sample(cohort_pupils, min(len(cohort_pupils), max(4, len(cohort_pupils) // 25))):
+        kind = rng.choice(["alternative", "part_time"])
+        start = max(today - dt.timedelta(days=rng.randint(20, 120)), pupil.admission_date)
+        looked_after = pupil.category == cohort.CLA
+        made.append(Provision(
+            pupil=pupil, kind=kind, provider=rng.choice(PROVIDERS) if kind == "alternative" else "",
+            start_date=start, hours_a_week=Decimal(rng.choice([10, 12.5, 15, 20])),
+            reason=("Demo: vocational course two days a week" if kind == "alternative"
+                    else "Demo: phased return after a placement move"),
+            review_due=today + dt.timedelta(days=rng.choice([-9, -2, 5, 12, 30, 45])),
+            vs_agreed_on=start - dt.timedelta(days=3) if looked_after and rng.random() < 0.8 else None,
+            target=target_of.get(pupil.pk) if looked_after else None,
+        ))
+    bulk_create_with_history(made, Provision, batch_size=1000)
+    return len(made)
 
 
 # --- Contributions from outside the school: an invitation in each state -------------------------
