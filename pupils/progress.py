@@ -16,7 +16,7 @@ from cwsw.terms import TERM_NAMES, academic_year_label
 
 from .models import ATTAINMENT_CHOICES, AttainmentRecord, Pupil, SubjectGrade
 
-WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 560, 240, 96, 16, 14, 44
+WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 720, 260, 96, 48, 14, 44
 LEGEND_ROW = 18
 MAX_TERMS = 9        # three school years
 MAX_SUBJECTS = 4     # English and maths first; more lines than this cannot be told apart

@@ -6,6 +6,7 @@ so a new page is checked here as soon as it is added there. The school is `seed_
 """
 
 import io
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from cwsw import roles
 from cwsw.tests.auth import sign_in
 from cwsw.tests.test_permissions import EXPECTED
 from pep import packs
-from pep.models import ExclusionConsultation, PepMeeting, PpPlusSpend, TransferPack
+from pep.models import ExclusionConsultation, PepMeeting, PpPlusSpend, Provision, TransferPack
 from pupils.models import CareEpisode, Pupil, TransitionItem
 from reporting import services as reporting_services
 from reporting.models import GovernorReport
@@ -48,7 +49,11 @@ def school() -> dict[str, object]:
                                          due_date=pupil.admission_date)
     pack = TransferPack.objects.create(pupil=pupil, requested_by=head)
     packs.pack_build(pack_id=pack.pk)
-    return {"item": item, "pack": pack,
+    provision = Provision.objects.create(
+        pupil=pupil, kind="alternative", provider="Demo Skills Centre", start_date=pupil.admission_date,
+        hours_a_week=Decimal("10"), reason="Demo: vocational course", review_due=pupil.admission_date,
+        target=pep.targets.first())
+    return {"item": item, "pack": pack, "provision": provision,
         "pupil": pupil, "episode": CareEpisode.objects.filter(pupil=pupil).first(), "pep": pep,
         "target": pep.targets.first(), "allocation": spend.allocation, "spend": spend, "exclusion": exclusion,
         "report": GovernorReport.objects.get(pk=report.pk), "staff_pupil": staff_pupil,
