@@ -289,6 +289,7 @@ class Measure:
     label: str
     # Given one pupil's latest results in the year, None if they have none for this measure, else passed or not.
     passed: Callable[[Any], bool | None]
+    short: str  # the chart's label
 
 
 def _judged(subject: str) -> Callable[[AttainmentRecord | None], bool | None]:
@@ -316,12 +317,15 @@ def _english_and_maths(grade: int) -> Callable[[dict[str, int] | None], bool | N
 
 MEASURES = [
     *(Measure(stage, f"{subject.capitalize()} at the expected standard or above (teacher judgement)",
-              _judged(subject)) for stage in PRIMARY_STAGES for subject in ("reading", "writing", "maths")),
-    Measure("KS2", "KS2 reading test: scaled score 100 or more", _scored("reading_score")),
-    Measure("KS2", "KS2 maths test: scaled score 100 or more", _scored("maths_score")),
+              _judged(subject), f"{stage} {subject}") for stage in PRIMARY_STAGES
+      for subject in ("reading", "writing", "maths")),
+    Measure("KS2", "KS2 reading test: scaled score 100 or more", _scored("reading_score"), "KS2 reading test"),
+    Measure("KS2", "KS2 maths test: scaled score 100 or more", _scored("maths_score"), "KS2 maths test"),
     *(m for stage in SECONDARY_STAGES for m in (
-        Measure(stage, "English and maths at grade 4 or above (working at)", _english_and_maths(STANDARD_PASS)),
-        Measure(stage, "English and maths at grade 5 or above (working at)", _english_and_maths(STANDARD_PASS + 1)),
+        Measure(stage, "English and maths at grade 4 or above (working at)", _english_and_maths(STANDARD_PASS),
+                f"{stage} Eng and maths 4+"),
+        Measure(stage, "English and maths at grade 5 or above (working at)", _english_and_maths(STANDARD_PASS + 1),
+                f"{stage} Eng and maths 5+"),
     )),
 ]
 
@@ -383,7 +387,7 @@ def attainment_section(year_cohort: dict[int, str], academic_year: int, as_of: d
         if school_pct is None and entered is not None and subject and "judgement" in measure.label:
             school_pct = getattr(entered, f"{subject}_expected_percent")  # the figure typed in for the school
         rows.append((measure.stage, measure.label, Ref(name), cohort_pct, school_pct))
-        short = f"{measure.stage} {measure.label.split(' at ')[0].split(':')[0]}"
+        short = measure.short
         bars.append((f"{short}: cohort", cohort_pct if isinstance(cohort_pct, Decimal) else 0,
                      cohort_pct if cohort_pct is not None else "—"))
         bars.append((f"{short}: school", school_pct or 0, school_pct if school_pct is not None else "—"))
