@@ -60,6 +60,7 @@ def pack_data(*, pupil: Pupil, with_safeguarding: bool, today: dt.date,
         "exclusions": list(pupil.exclusions.order_by("-incident_date")),
         "attendance": list(pupil.attendance_records.order_by("-academic_year", "-term")),
         "attainment": list(pupil.attainment_records.order_by("-academic_year", "-term")),
+        "grades": list(pupil.subject_grades.order_by("-academic_year", "-term", "subject")),
         "checklist": list(pupil.transition_items.select_related("done_by")),
         "with_safeguarding": with_safeguarding,
     }

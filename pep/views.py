@@ -119,6 +119,9 @@ def grid(request: HttpRequest) -> HttpResponse:
     return render(request, "pep/grid.html", context)
 
 
+GRADES_SHOWN = 12  # the latest term's few subjects; the rest are on the attainment page
+
+
 @role_required(roles.can_see_social_care)
 def pupil_casework(request: HttpRequest, pk: int) -> HttpResponse:
     pupil = get_pupil_for(request.user, pk)
@@ -142,6 +145,7 @@ def pupil_casework(request: HttpRequest, pk: int) -> HttpResponse:
         "exclusions": selectors.pupil_exclusions(pupil=pupil, today=today),
         "attendance": pupil.attendance_records.order_by("-academic_year", "-term"),
         "attainment": pupil.attainment_records.order_by("-academic_year", "-term"),
+        "grades": pupil.subject_grades.order_by("-academic_year", "-term", "subject")[:GRADES_SHOWN],
         "provisions": selectors.pupil_provisions(pupil=pupil, category=category),
         "today": today,
     }

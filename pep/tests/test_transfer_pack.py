@@ -15,7 +15,7 @@ from pep import packs
 from pep.models import PepTarget, TransferPack
 from pep.tests.factories import PepFactory, looked_after_pupil
 from pupils import services as register
-from pupils.models import SafeguardingNote
+from pupils.models import SafeguardingNote, SubjectGrade
 
 D = dt.date
 
@@ -33,6 +33,8 @@ def leaver(dsl):
     PepTarget.objects.create(pep=pep, area="reading", description="Reads a chapter book each week",
                              success_criteria="Reading log", owner="Class teacher")
     SafeguardingNote.objects.create(pupil=pupil, written_by=dsl, text="Demo note only the DSL reads")
+    SubjectGrade.objects.create(pupil=pupil, academic_year=2025, term="autumn", subject="english_literature",
+                                current=5, predicted=6, target=7)
     pupil.leaving_date, pupil.leaving_reason, pupil.destination_school = (
         timezone.localdate() - dt.timedelta(days=10), "moved_school", "Northbrook Academy (demo)")
     register.pupil_leave(pupil=pupil, by=dsl)
@@ -54,7 +56,8 @@ def test_the_dsl_builds_a_pack_with_the_safeguarding_notes(login, dsl, leaver, d
     assert download["Content-Type"] == "application/pdf" and "no-store" in download["Cache-Control"]
     text = pdf_text(download)
     for words in ("Transfer pack: Crumpet Packington", "Northbrook Academy (demo)", "Reads a chapter book each week",
-                  "Child-protection file sent to the new school's DSL", "Demo note only the DSL reads"):
+                  "Child-protection file sent to the new school's DSL", "Demo note only the DSL reads",
+                  "English literature"):
         assert words in " ".join(text.split()), words
     assert AccessLog.objects.filter(pupil=leaver, user=dsl, action="download").exists()
 
