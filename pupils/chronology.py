@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 
 from cwsw import roles
 from cwsw.terms import TERM_NAMES, academic_year_bounds
@@ -82,7 +83,7 @@ def _episodes(pupil: Pupil, today: dt.date) -> list[Entry]:
 
 
 def _notes(pupil: Pupil, today: dt.date) -> list[Entry]:
-    return [Entry(n.written_at.date(), "Note", f"Safeguarding note by "
+    return [Entry(timezone.localtime(n.written_at).date(), "Note", f"Safeguarding note by "
                                                 f"{n.written_by.get_full_name() or n.written_by.username}: "
                                                 f"{n.text[:200]}{'…' if len(n.text) > 200 else ''}")
             for n in pupil.safeguarding_notes.select_related("written_by")]
