@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from cwsw.models import AccessLog, Term
+from cwsw.models import AccessLog, BackgroundBuild, Term
 from cwsw.terms import (
     TERM_CHOICES,
     SchoolCalendar,
@@ -757,38 +757,18 @@ class QualityReview(models.Model):
 # --- The transfer pack ----------------------------------------------------------------
 
 # A build that has not moved for this long has lost its worker: it is marked failed and can be asked for again.
-PACK_STALLED_AFTER = dt.timedelta(minutes=10)
-
-
-class TransferPackQuerySet(models.QuerySet):
-    def stalled(self, now: dt.datetime | None = None) -> TransferPackQuerySet:
-        cutoff = (now or timezone.now()) - PACK_STALLED_AFTER
-        return self.filter(status__in=[TransferPack.QUEUED, TransferPack.BUILDING], progress_at__lt=cutoff)
-
-
-class TransferPack(models.Model):
+class TransferPack(BackgroundBuild):
     """One PDF about a leaving pupil for the next school's DT and DSL, built by a Celery task.
 
     Safeguarding notes go in only when the DSL or the head asks for it; only they can download
     such a pack.
     """
 
-    QUEUED, BUILDING, READY, FAILED = "queued", "building", "ready", "failed"
-    STATUSES = [(QUEUED, "Queued"), (BUILDING, "Building"), (READY, "Ready"), (FAILED, "Failed")]
+    noun = "pack"
 
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="transfer_packs")
     with_safeguarding = models.BooleanField("with safeguarding notes", default=False)
-    status = models.CharField(max_length=8, choices=STATUSES, default=QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent done, set by the task.")
-    stage = models.CharField(max_length=100, blank=True)
     pdf = models.FileField(upload_to="transfer-packs/", blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField(default=timezone.now)
-    progress_at = models.DateTimeField(default=timezone.now, help_text="When the build last moved on.")
-    built_at = models.DateTimeField(null=True, blank=True)
-    error = models.CharField(max_length=300, blank=True)
-
-    objects = TransferPackQuerySet.as_manager()
 
     class Meta:
         ordering = ["-requested_at", "-id"]
@@ -798,10 +778,6 @@ class TransferPack(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("pep:transfer_pack", args=[self.pk])
-
-    @property
-    def is_running(self) -> bool:
-        return self.status in (self.QUEUED, self.BUILDING)
 
     @property
     def log_detail(self) -> str:

@@ -25,10 +25,6 @@ from .models import ACCEPTED, Contribution, PpPlusAllocation, TransferPack
 logger = logging.getLogger(__name__)
 
 
-def _set_progress(pack_id: int, percent: int, stage: str) -> None:
-    TransferPack.objects.filter(pk=pack_id).update(progress=percent, stage=stage, progress_at=timezone.now())
-
-
 def pack_data(*, pupil: Pupil, with_safeguarding: bool, today: dt.date,
               progress: Any = lambda percent, stage: None) -> dict[str, Any]:
     """Everything the pack prints about one pupil."""
@@ -78,22 +74,20 @@ def pack_build(*, pack_id: int, on_failure_final: bool = True, today: dt.date | 
     pack = TransferPack.objects.select_related("pupil").filter(pk=pack_id).first()
     if pack is None or pack.status == TransferPack.READY:
         return "skipped"
-    TransferPack.objects.filter(pk=pack_id).update(status=TransferPack.BUILDING, error="", progress_at=timezone.now())
+    TransferPack.mark_building(pack_id)
     try:
         data = pack_data(pupil=pack.pupil, with_safeguarding=pack.with_safeguarding,
                          today=today or timezone.localdate(),
-                         progress=lambda percent, stage: _set_progress(pack_id, percent, stage))
-        _set_progress(pack_id, 75, "Drawing the PDF")
+                         progress=lambda percent, stage: TransferPack.set_progress(pack_id, percent, stage))
+        TransferPack.set_progress(pack_id, 75, "Drawing the PDF")
         pdf = HTML(string=pack_html(data)).write_pdf()
-        _set_progress(pack_id, 95, "Saving")
+        TransferPack.set_progress(pack_id, 95, "Saving")
         pack.refresh_from_db()
         pack.pdf.save(f"transfer-pack-{pack.pupil_id}-{pack.pk}.pdf", ContentFile(pdf), save=False)
-        pack.status, pack.progress, pack.stage = TransferPack.READY, 100, "Ready"
-        pack.built_at = timezone.now()
+        pack.set_ready()
         pack.save()
     except Exception as error:
         if on_failure_final:
-            TransferPack.objects.filter(pk=pack_id).update(status=TransferPack.FAILED, stage="Failed",
-                                                           error=str(error)[:300])
+            TransferPack.mark_failed(pack_id, error)
         raise
     return "built"

@@ -460,15 +460,10 @@ def contribution_decide(*, contribution: Contribution, accept: bool, by: Any) ->
 
 # --- The transfer pack ----------------------------------------------------------------
 
-PACK_STALLED_MESSAGE = ("The build stopped: nothing moved for 10 minutes (its worker may have been stopped). "
-                        "Ask for the pack again.")
-
-
 @transaction.atomic
 def packs_mark_stalled() -> int:
     """Mark failed every pack build that has not moved for 10 minutes, so it can be asked for again."""
-    return TransferPack.objects.stalled().update(status=TransferPack.FAILED, stage="Failed",
-                                                 error=PACK_STALLED_MESSAGE)
+    return TransferPack.objects.mark_stalled()
 
 
 @transaction.atomic

@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 
 
 def _set_progress(report_id: int, percent: int, stage: str) -> None:
-    GovernorReport.objects.filter(pk=report_id).update(progress=percent, stage=stage, progress_at=timezone.now())
+    GovernorReport.set_progress(report_id, percent, stage)
 
 
 def report_build(*, report_id: int, on_failure_final: bool = True, today: dt.date | None = None) -> str:
@@ -25,8 +25,7 @@ def report_build(*, report_id: int, on_failure_final: bool = True, today: dt.dat
     report = GovernorReport.objects.filter(pk=report_id).first()
     if report is None or report.status == GovernorReport.READY:
         return "skipped"
-    GovernorReport.objects.filter(pk=report_id).update(status=GovernorReport.BUILDING, error="",
-                                                       progress_at=timezone.now())
+    GovernorReport.mark_building(report_id)
     try:
         started = time.perf_counter()
         data = report_data(academic_year=report.academic_year, today=today or timezone.localdate(),
@@ -39,14 +38,12 @@ def report_build(*, report_id: int, on_failure_final: bool = True, today: dt.dat
         report.refresh_from_db()
         report.pdf.save(f"governor-report-{report.academic_year}.pdf", ContentFile(pdf), save=False)
         report.charts = report_charts(data)
-        report.status, report.progress, report.stage = GovernorReport.READY, 100, "Ready"
-        report.built_at = timezone.now()
+        report.set_ready()
         report.save()
         logger.info("Report %s built: figures %.2f s, WeasyPrint %.2f s", report_id,
                     gathered - started, rendered - gathered)
     except Exception as error:
         if on_failure_final:
-            GovernorReport.objects.filter(pk=report_id).update(
-                status=GovernorReport.FAILED, stage="Failed", error=str(error)[:300])
+            GovernorReport.mark_failed(report_id, error)
         raise
     return "built"

@@ -13,42 +13,22 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from cwsw.models import BackgroundBuild
 from cwsw.terms import TERM_CHOICES, academic_year_label
 
 PERCENT = {"max_digits": 4, "decimal_places": 1,
            "validators": [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]}
 
 
-# A build that has not moved for this long has lost its worker: it is marked failed and can be asked for again.
-STALLED_AFTER = dt.timedelta(minutes=10)
-
-
-class GovernorReportQuerySet(models.QuerySet):
-    def stalled(self, now: dt.datetime | None = None) -> GovernorReportQuerySet:
-        cutoff = (now or timezone.now()) - STALLED_AFTER
-        return self.filter(status__in=["queued", "building"], progress_at__lt=cutoff)
-
-
-class GovernorReport(models.Model):
+class GovernorReport(BackgroundBuild):
     """One academic year's anonymised report, built as a PDF by a Celery task."""
 
-    QUEUED, BUILDING, READY, FAILED = "queued", "building", "ready", "failed"
-    STATUSES = [(QUEUED, "Queued"), (BUILDING, "Building"), (READY, "Ready"), (FAILED, "Failed")]
+    noun = "report"
 
     academic_year = models.PositiveSmallIntegerField(unique=True)
-    status = models.CharField(max_length=8, choices=STATUSES, default=QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent done, set by the task.")
-    stage = models.CharField(max_length=100, blank=True)
     pdf = models.FileField(upload_to="reports/", blank=True)
     # The PDF's charts (SVG, anonymised and suppressed like the PDF), shown on the report's page too.
     charts = models.JSONField(default=list, blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField(default=timezone.now)
-    built_at = models.DateTimeField(null=True, blank=True)
-    error = models.CharField(max_length=300, blank=True)
-    progress_at = models.DateTimeField(default=timezone.now, help_text="When the build last moved on.")
-
-    objects = GovernorReportQuerySet.as_manager()
 
     class Meta:
         ordering = ["-academic_year"]
@@ -62,10 +42,6 @@ class GovernorReport(models.Model):
     @property
     def year_label(self) -> str:
         return academic_year_label(self.academic_year)
-
-    @property
-    def is_running(self) -> bool:
-        return self.status in (self.QUEUED, self.BUILDING)
 
 
 class ReportNarrative(models.Model):

@@ -13,15 +13,11 @@ from cwsw.models import AccessLog
 from .models import GovernorReport, ReportNarrative, SchoolFigures, TrainingRecord
 from .tasks import build_governor_report
 
-STALLED_MESSAGE = ("The build stopped: nothing moved for 10 minutes (its worker may have been stopped). "
-                   "Ask for the report again.")
-
 
 @transaction.atomic
 def reports_mark_stalled() -> int:
     """Mark failed every build that has not moved for 10 minutes, so it can be asked for again."""
-    return GovernorReport.objects.stalled().update(status=GovernorReport.FAILED, stage="Failed",
-                                                   error=STALLED_MESSAGE)
+    return GovernorReport.objects.mark_stalled()
 
 
 @transaction.atomic
