@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Prefetch, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,7 +22,14 @@ from cwsw import roles
 from cwsw.terms import TERM_NAMES, academic_year_bounds
 
 from . import attendance
-from .models import AttendanceRecord, Pupil, is_persistently_absent
+from .models import (
+    AttendanceRecord,
+    CareEpisode,
+    Pupil,
+    SafeguardingNote,
+    TransitionItem,
+    is_persistently_absent,
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,23 @@ class Source:
     key: str
     may_see: Callable[[Any], bool]
     entries: Callable[[Pupil, dt.date], list[Entry]]
+    # The pupil's related records the entries read through `pupil.<relation>.all()`: fetched once, and not
+    # again if the page already fetched them for itself (prefetch_related_objects skips those).
+    prefetch: Callable[[], list[Prefetch]] = lambda: []
+
+
+def episodes_prefetch() -> Prefetch:
+    """A pupil's care episodes, newest first, with who flagged them: for the pupil page and the chronology."""
+    return Prefetch("episodes", queryset=CareEpisode.objects.select_related("flagged_by").order_by("-start_date",
+                                                                                                   "-id"))
+
+
+def steps_prefetch() -> Prefetch:
+    return Prefetch("transition_items", queryset=TransitionItem.objects.select_related("done_by"))
+
+
+def notes_prefetch() -> Prefetch:
+    return Prefetch("safeguarding_notes", queryset=SafeguardingNote.objects.select_related("written_by"))
 
 
 SOURCES: list[Source] = []
@@ -51,7 +76,9 @@ def source_register(source: Source) -> None:
 
 def chronology(pupil: Pupil, user: Any, today: dt.date) -> list[Entry]:
     """The entries this user may see, newest first (on one day, in the order the sources give them)."""
-    entries = [entry for source in SOURCES if source.may_see(user) for entry in source.entries(pupil, today)]
+    sources = [source for source in SOURCES if source.may_see(user)]
+    prefetch_related_objects([pupil], *(lookup for source in sources for lookup in source.prefetch()))
+    entries = [entry for source in sources for entry in source.entries(pupil, today)]
     return sorted(entries, key=lambda e: e.day, reverse=True)
 
 
@@ -70,7 +97,7 @@ def _roll(pupil: Pupil, today: dt.date) -> list[Entry]:
 
 def _episodes(pupil: Pupil, today: dt.date) -> list[Entry]:
     entries = []
-    for e in pupil.episodes.select_related("flagged_by").order_by("start_date", "pk"):
+    for e in pupil.episodes.all():
         worker = f"; social worker {e.social_worker_name}" if e.social_worker_name else ""
         who = ""
         if e.flagged_by:
@@ -86,7 +113,7 @@ def _notes(pupil: Pupil, today: dt.date) -> list[Entry]:
     return [Entry(timezone.localtime(n.written_at).date(), "Note", f"Safeguarding note by "
                                                 f"{n.written_by.get_full_name() or n.written_by.username}: "
                                                 f"{n.text[:200]}{'…' if len(n.text) > 200 else ''}")
-            for n in pupil.safeguarding_notes.select_related("written_by")]
+            for n in pupil.safeguarding_notes.all()]
 
 
 def _attendance(pupil: Pupil, today: dt.date) -> list[Entry]:
@@ -142,11 +169,11 @@ def _sdq(pupil: Pupil, today: dt.date) -> list[Entry]:
 
 for _source in (
     Source("roll", roles.can_see_social_care, _roll),
-    Source("episodes", roles.can_see_social_care, _episodes),
-    Source("notes", roles.can_see_safeguarding_notes, _notes),
+    Source("episodes", roles.can_see_social_care, _episodes, lambda: [episodes_prefetch()]),
+    Source("notes", roles.can_see_safeguarding_notes, _notes, lambda: [notes_prefetch()]),
     Source("attendance", roles.can_see_social_care, _attendance),
     Source("contacts", roles.can_see_social_care, _contacts),
-    Source("transitions", roles.can_see_social_care, _steps),
+    Source("transitions", roles.can_see_social_care, _steps, lambda: [steps_prefetch()]),
     Source("sdq", roles.can_see_social_care, _sdq),
 ):
     source_register(_source)

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -99,10 +100,14 @@ def pupil_import(request: HttpRequest) -> HttpResponse:
 @role_required(roles.can_see_register)
 def pupil_detail(request: HttpRequest, pk: int) -> HttpResponse:
     pupil = get_pupil_for(request.user, pk)
-    episodes = list(pupil.episodes.select_related("flagged_by").order_by("-start_date", "-id"))
+    # Read once here; the chronology reads the same records without asking the database again.
+    prefetch_related_objects([pupil], chronology.episodes_prefetch())
+    episodes = list(pupil.episodes.all())
     # Opening the record is a write only when there is a new flag to mark seen.
     if any(e.is_flag_unseen for e in episodes) and services.flags_mark_seen(pupil=pupil, by=request.user):
-        episodes = list(pupil.episodes.select_related("flagged_by").order_by("-start_date", "-id"))
+        pupil.refresh_from_db()  # forgets the episodes read before the write
+        prefetch_related_objects([pupil], chronology.episodes_prefetch())
+        episodes = list(pupil.episodes.all())
     today = timezone.localdate()
     AccessLog.record(user=request.user, action=AccessLog.VIEW, pupils=[pupil])
     category = cohort.category_from_episodes(episodes, today)
@@ -118,11 +123,14 @@ def pupil_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     context["progress"] = progress.progress(pupil)
     if roles.can_see_social_care(request.user):
-        context["checklist"] = list(pupil.transition_items.select_related("done_by"))
-        context["chronology"] = chronology.chronology(pupil, request.user, today)
+        prefetch_related_objects([pupil], chronology.steps_prefetch())
+        context["checklist"] = list(pupil.transition_items.all())
     if roles.can_see_safeguarding_notes(request.user):
-        context["notes"] = pupil.safeguarding_notes.select_related("written_by")
+        prefetch_related_objects([pupil], chronology.notes_prefetch())
+        context["notes"] = list(pupil.safeguarding_notes.all())
         context["note_form"] = SafeguardingNoteForm()
+    if roles.can_see_social_care(request.user):
+        context["chronology"] = chronology.chronology(pupil, request.user, today)
     return render(request, "pupils/pupil_detail.html", context)
 
 
