@@ -290,6 +290,9 @@ class Measure:
     # Given one pupil's latest results in the year, None if they have none for this measure, else passed or not.
     passed: Callable[[Any], bool | None]
     short: str  # the chart's label
+    # The whole-school figure typed in for this measure (SchoolFigures), used when the register has no one
+    # outside the cohort with results.
+    entered: str = ""
 
 
 def _judged(subject: str) -> Callable[[AttainmentRecord | None], bool | None]:
@@ -317,7 +320,7 @@ def _english_and_maths(grade: int) -> Callable[[dict[str, int] | None], bool | N
 
 MEASURES = [
     *(Measure(stage, f"{subject.capitalize()} at the expected standard or above (teacher judgement)",
-              _judged(subject), f"{stage} {subject}") for stage in PRIMARY_STAGES
+              _judged(subject), f"{stage} {subject}", f"{subject}_expected_percent") for stage in PRIMARY_STAGES
       for subject in ("reading", "writing", "maths")),
     Measure("KS2", "KS2 reading test: scaled score 100 or more", _scored("reading_score"), "KS2 reading test"),
     Measure("KS2", "KS2 maths test: scaled score 100 or more", _scored("maths_score"), "KS2 maths test"),
@@ -383,9 +386,8 @@ def attainment_section(year_cohort: dict[int, str], academic_year: int, as_of: d
         cohort_pct = suppress_percentage(sum(cohort_outcomes), len(cohort_outcomes))
         school_pct = (Decimal(sum(school_outcomes) * 100 / len(school_outcomes)).quantize(Decimal("0.1"))
                       if len(school_outcomes) > len(cohort_outcomes) else None)
-        subject = next((s for s in ("reading", "writing", "maths") if measure.label.lower().startswith(s)), None)
-        if school_pct is None and entered is not None and subject and "judgement" in measure.label:
-            school_pct = getattr(entered, f"{subject}_expected_percent")  # the figure typed in for the school
+        if school_pct is None and entered is not None and measure.entered:
+            school_pct = getattr(entered, measure.entered)
         rows.append((measure.stage, measure.label, Ref(name), cohort_pct, school_pct))
         short = measure.short
         bars.append((f"{short}: cohort", cohort_pct if isinstance(cohort_pct, Decimal) else 0,

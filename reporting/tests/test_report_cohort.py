@@ -9,6 +9,7 @@ from pep.tests.factories import PepFactory
 from pupils.models import AttainmentRecord, AttendanceRecord, Pupil
 from pupils.tests.factories import CareEpisodeFactory, PupilFactory
 from reporting import figures
+from reporting.models import SchoolFigures
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -56,3 +57,17 @@ def test_it_counts_a_child_adopted_during_the_year_as_looked_after():
     pupil = CareEpisodeFactory(kind="CLA", start_date=D(2022, 1, 10), end_date=D(2025, 2, 1)).pupil
     CareEpisodeFactory(pupil=pupil, kind="PLA", start_date=D(2025, 2, 2))
     assert Pupil.objects.cohort_during(D(2024, 9, 1), D(2025, 8, 31)) == {pupil.pk: "CLA"}
+
+
+def test_the_whole_schools_typed_in_figure_stands_in_when_the_register_has_only_the_cohorts_results(year_2024):
+    data = figures.report_data(academic_year=2024, today=D(2025, 9, 15))
+    reading = data["attainment"]["rows"][0]
+    assert reading[:2] == ("KS2", "Reading at the expected standard or above (teacher judgement)")
+    assert reading[4] is None  # nobody outside the cohort has results, and nothing is typed in
+    SchoolFigures.objects.create(academic_year=2024, term="summer", pupils_on_roll=420,
+                                 attendance_percent=Decimal("95.0"), persistent_absence_percent=Decimal("12.0"),
+                                 suspensions=3, suspension_days=Decimal("4"), permanent_exclusions=0,
+                                 reading_expected_percent=Decimal("74.0"), writing_expected_percent=Decimal("69.0"),
+                                 maths_expected_percent=Decimal("72.0"))
+    rows = figures.report_data(academic_year=2024, today=D(2025, 9, 15))["attainment"]["rows"]
+    assert [row[4] for row in rows[:3]] == [Decimal("74.0"), Decimal("69.0"), Decimal("72.0")]
