@@ -163,6 +163,7 @@ class SchoolCalendar:
             self._entered_closures.setdefault(closure.academic_year, []).append(closure)
         self._years: dict[int, YearDates] = {}
         self._days: dict[int, list[dt.date]] = {}
+        self._added: dict[tuple[dt.date, int], dt.date] = {}
 
     def year(self, academic_year: int) -> YearDates:
         """The terms and closures of one academic year: as entered, else the defaults."""
@@ -250,8 +251,11 @@ class SchoolCalendar:
         """Return the school day that is `days` school days after start (start not counted)."""
         if days <= 0:
             return start
-        found = self.school_days_from(start, days, after=True)
-        return found[-1] if len(found) == days else dt.date.max
+        # A grid asks the same question for each term of each year of a child's care: answer it once.
+        if (start, days) not in self._added:
+            found = self.school_days_from(start, days, after=True)
+            self._added[(start, days)] = found[-1] if len(found) == days else dt.date.max
+        return self._added[(start, days)]
 
     def next_school_day(self, day: dt.date) -> dt.date:
         """The day itself if it is a school day, else the next one."""

@@ -523,9 +523,13 @@ def _add_errors(form: Any, error: ValidationError) -> None:
 def exclusions(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     year = _year_param(request, academic_year_of(today))
-    rows = selectors.exclusions_overview(user=request.user, academic_year=year, today=today)
+    records = selectors.exclusions_in_year(user=request.user, academic_year=year)
+    page = Paginator(records, settings.REGISTER_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
-        "rows": rows, "year_label": academic_year_label(year),
+        "rows": selectors.exclusion_rows(list(page.object_list), today=today), "page": page,
+        "query": query.urlencode(), "year_label": academic_year_label(year),
         "previous_year": year - 1, "next_year": year + 1,
     }
     return render(request, "pep/exclusions.html", context)

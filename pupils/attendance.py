@@ -12,10 +12,13 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
+
+from django.db.models import Q
 
 from cwsw.terms import SchoolCalendar, TermDates, academic_year_of
 
-from .models import AttendanceRecord, is_persistently_absent
+from .models import AttendanceRecord, attendance_percentage, is_persistently_absent
 
 FALL_POINTS = 5
 
@@ -54,7 +57,18 @@ def recent_terms(calendar: SchoolCalendar, today: dt.date) -> list[TermDates]:
     return list(reversed(terms[-3:]))
 
 
-def concern_for(pupil_id: int, records: dict[tuple[int, str], AttendanceRecord],
+class Figures(NamedTuple):
+    """A term's sessions, all a concern needs of an attendance record (read without building the record)."""
+
+    attended_sessions: int
+    possible_sessions: int
+
+    @property
+    def percentage(self) -> Decimal | None:
+        return attendance_percentage(attended=self.attended_sessions, possible=self.possible_sessions)
+
+
+def concern_for(pupil_id: int, records: dict[tuple[int, str], AttendanceRecord | Figures],
                 terms: list[TermDates]) -> Concern | None:
     """The concern about one pupil from their records of the recent terms (key: academic year, term)."""
     for i, term in enumerate(terms[:2]):
@@ -78,12 +92,14 @@ def attendance_concerns(pupil_ids: Iterable[int] | object, *, calendar: SchoolCa
     terms = recent_terms(calendar, today)
     if not terms:
         return []
-    wanted = {(t.academic_year, t.name) for t in terms}
-    by_pupil: dict[int, dict[tuple[int, str], AttendanceRecord]] = {}
-    years = {t.academic_year for t in terms}
-    for record in AttendanceRecord.objects.filter(pupil__in=pupil_ids, academic_year__in=years).order_by("pupil_id"):
-        if (record.academic_year, record.term) in wanted:
-            by_pupil.setdefault(record.pupil_id, {})[(record.academic_year, record.term)] = record
+    by_pupil: dict[int, dict[tuple[int, str], Figures]] = {}
+    recent = Q()
+    for term in terms:
+        recent |= Q(academic_year=term.academic_year, term=term.name)
+    for pupil_id, year, name, attended, possible in (
+        AttendanceRecord.objects.filter(recent, pupil__in=pupil_ids).order_by("pupil_id")
+        .values_list("pupil_id", "academic_year", "term", "attended_sessions", "possible_sessions")
+    ):
+        by_pupil.setdefault(pupil_id, {})[(year, name)] = Figures(attended, possible)
     found = (concern_for(pk, records, terms) for pk, records in by_pupil.items())
     return [c for c in found if c is not None]
-

@@ -17,7 +17,7 @@ from django.urls import reverse
 from cwsw import roles
 from cwsw.models import Term
 from cwsw.terms import academic_year_of, financial_year_bounds, financial_year_of
-from pep import compliance, selectors
+from pep import compliance, exclusions, selectors
 from pep.models import (
     COMPLETE,
     HELD,
@@ -93,12 +93,13 @@ def _pp_plus_unspent(user: Any, today: dt.date, with_rows: bool) -> tuple[int, l
 
 def _suspensions_waiting(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
     # The Virtual School is consulted by those who do the casework; the DSL sends notifications.
-    consults = roles.can_do_casework(user)
-    waiting = [
-        row for row in selectors.exclusions_overview(user=user, academic_year=academic_year_of(today), today=today)
-        if row.flags.awaiting_action(consults=consults)
-    ]
-    return len(waiting), waiting[:LIST_SIZE] if with_rows else []
+    waiting = exclusions.awaiting_action(
+        selectors.exclusions_in_year(user=user, academic_year=academic_year_of(today)),
+        today=today, consults=roles.can_do_casework(user))
+    count = waiting.count()
+    if not with_rows or not count:
+        return count, []
+    return count, selectors.exclusion_rows(list(waiting[:LIST_SIZE]), today=today)
 
 
 def _leaving_window(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:

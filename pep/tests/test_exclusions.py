@@ -202,3 +202,42 @@ def test_the_suspensions_search_links_to_recording_one(login, dt_user, staff):
     # A key adult cannot record one: their search links to the pupil's page as usual.
     found = login(staff).get(reverse("pupils:find"), {"q": "quibb", "to": "exclusion"}).content.decode()
     assert f'href="{reverse("pupils:detail", args=[pupil.pk])}"' in found
+
+
+def test_the_database_finds_the_records_awaiting_action_that_the_flags_name():
+    """`awaiting_action` (the dashboard's and digest's count, in SQL) against the flags worked out in Python:
+    every category on the decision day, every decision, each date recorded or not, for both kinds of user."""
+    import itertools
+
+    from pep import exclusions, selectors
+    from pep.models import NO_EXCLUSION, PERMANENT_EXCLUSION, SUSPENSION
+
+    today = D(2025, 11, 20)
+    histories = {
+        "CLA": [("CLA", D(2024, 1, 8), None)],
+        "CWSW": [("CP", D(2025, 9, 1), None)],
+        "CWSW_PREV": [("CIN", D(2022, 1, 1), D(2023, 1, 1))],
+        "PLA": [("PLA", D(2020, 1, 1), None)],
+        "CLA_ENDED_BEFORE_DECISION": [("CLA", D(2024, 1, 8), D(2025, 10, 1))],
+        "none": [],
+    }
+    decisions = ["", NO_EXCLUSION, SUSPENSION, PERMANENT_EXCLUSION]
+    made = []
+    for episodes, decision, consulted, sw, vsh in itertools.product(
+            histories.values(), decisions, [None, D(2025, 10, 1)], [None, D(2025, 10, 20)], [None, D(2025, 10, 20)]):
+        pupil = PupilFactory()
+        for kind, start, end in episodes:
+            CareEpisodeFactory(pupil=pupil, kind=kind, start_date=start, end_date=end)
+        made.append(ExclusionConsultation.objects.create(
+            pupil=pupil, incident_date=D(2025, 10, 6), incident="Demo incident", proposed_action=SUSPENSION,
+            decision=decision, decision_date=D(2025, 10, 7) if decision else None,
+            consulted_on=consulted, social_worker_notified_on=sw, vsh_notified_on=vsh,
+            days=Decimal("1") if decision == SUSPENSION else None,
+            first_day=D(2025, 10, 8) if decision == SUSPENSION else None))
+    rows = selectors.exclusion_rows(list(ExclusionConsultation.objects.select_related("pupil")), today=today)
+    for consults in (True, False):
+        expected = {row.exclusion.pk for row in rows if row.flags.awaiting_action(consults=consults)}
+        found = set(exclusions.awaiting_action(ExclusionConsultation.objects.all(), today=today, consults=consults)
+                    .values_list("pk", flat=True))
+        assert found == expected
+        assert 10 < len(expected) < len(made)
