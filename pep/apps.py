@@ -46,8 +46,27 @@ class PepConfig(AppConfig):
         ):
             source_register(source)
         pupil_erasing.connect(_erase_casework, dispatch_uid="pep.erase_casework")
+        _keep_slots_in_step()
         made_by_migrations_register("pep.ppplusrate")
         task_register(name=build_transfer_pack.name, label="Building a transfer pack")
+
+
+def _keep_slots_in_step() -> None:
+    """The stored PEP slots follow whatever the PEP rule reads (slots.py)."""
+    from django.db.models.signals import post_delete, post_save
+
+    from cwsw.models import Closure, Term
+    from pupils.models import CareEpisode, Pupil
+
+    from . import slots
+    from .models import PepMeeting
+
+    for name, signal in (("save", post_save), ("delete", post_delete)):
+        for model in (CareEpisode, PepMeeting):
+            signal.connect(slots.pupil_changed, sender=model, dispatch_uid=f"pep-slots-{model.__name__}-{name}")
+        for model in (Term, Closure):
+            signal.connect(slots.calendar_changed, sender=model, dispatch_uid=f"pep-slots-{model.__name__}-{name}")
+    post_save.connect(slots.dates_on_roll_changed, sender=Pupil, dispatch_uid="pep-slots-pupil")
 
 
 def _erase_casework(sender: Any, pupil_id: int, **kwargs: Any) -> None:

@@ -79,6 +79,8 @@ class Slot:
     overdue: bool = False
     # Why nothing is due (LEFT_CARE, LEFT_SCHOOL), when the child was looked after in the term.
     reason: str = ""
+    # The last day the duty holds: the child is in this care period and on roll until then (None: no end yet).
+    owed_until: dt.date | None = None
 
     @property
     def label(self) -> str:
@@ -146,17 +148,20 @@ def _slot(term: TermDates, periods: list[Period], on_roll: Period, peps: list[An
         return Slot(term, NOT_REQUIRED, due, is_initial, held[0] if held else None, reason=LEFT_CARE)
     if not on_roll.covers(due):
         return Slot(term, NOT_REQUIRED, due, is_initial, held[0] if held else None, reason=LEFT_SCHOOL)
+    ends = [end for end in (period.end, on_roll.end) if end is not None]
+    owed_until = min(ends) if ends else None
     if held:
         first = held[0]
-        return Slot(term, ON_TIME if first.meeting_date <= due else LATE, due, is_initial, first)
+        return Slot(term, ON_TIME if first.meeting_date <= due else LATE, due, is_initial, first,
+                    owed_until=owed_until)
     planned = peps[0] if peps else None
     if today > due:
         still_owed = period.covers(today) and on_roll.covers(today)
         overdue = still_owed and (latest_held is None or latest_held <= due)
-        return Slot(term, MISSING, due, is_initial, planned, overdue=overdue)
+        return Slot(term, MISSING, due, is_initial, planned, overdue=overdue, owed_until=owed_until)
     if (due - today).days <= DUE_SOON_DAYS:
-        return Slot(term, DUE_SOON, due, is_initial, planned)
-    return Slot(term, PLANNED_SOON if planned else UPCOMING, due, is_initial, planned)
+        return Slot(term, DUE_SOON, due, is_initial, planned, owed_until=owed_until)
+    return Slot(term, PLANNED_SOON if planned else UPCOMING, due, is_initial, planned, owed_until=owed_until)
 
 
 def term_counts(rows: Iterable[list[Slot]], terms: list[TermDates]) -> list[Counter]:

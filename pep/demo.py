@@ -39,6 +39,7 @@ from .models import (
     Provision,
     QualityReview,
 )
+from .slots import slots_rebuild_all
 
 TARGETS = {
     "reading": ("Read aloud to the key adult three times a week", "Reading age up six months"),
@@ -144,6 +145,7 @@ def seed_demo_casework(*, seed: int = 2026, as_of: dt.date | None = None) -> dic
     _seed_secondary_attainment(random.Random(seed + 2), pupils, today)
     bulk_create_with_history(exclusions, ExclusionConsultation, batch_size=1000)
     peps = bulk_create_with_history(peps, PepMeeting, batch_size=1000)
+    slots_rebuild_all(today=today)  # bulk_create sends no signals
     targets = []
     for pep in peps:
         if pep.status == "planned":

@@ -146,6 +146,64 @@ class PepMeeting(models.Model):
             self.academic_year, self.term = term.academic_year, term.name
 
 
+class PepSlotQuerySet(models.QuerySet):
+    def overdue(self, today: dt.date) -> PepSlotQuerySet:
+        """Owed, not held, its due date passed, the child still in that care period and on roll, and no PEP
+        held since: what `compliance.Slot.overdue` says, in the database."""
+        return self.filter(held_on__isnull=True, held_after__isnull=True, due__lt=today).filter(
+            Q(owed_until__isnull=True) | Q(owed_until__gte=today))
+
+    def due_soon(self, today: dt.date, days: int) -> PepSlotQuerySet:
+        """Owed, not held, due today or within `days` days (`compliance.DUE_SOON`)."""
+        return self.filter(held_on__isnull=True, due__gte=today, due__lte=today + dt.timedelta(days=days))
+
+
+class PepSlot(models.Model):
+    """A term in which a looked-after child's PEP is owed, stored so "what is due" is an indexed lookup.
+
+    Derived from the care episodes, the dates on roll, the term dates and the PEPs by the rule in
+    `compliance.pep_slots` (slots.py keeps them in step); never edited by hand. Terms in which
+    nothing is owed have no row.
+    """
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="pep_slots")
+    academic_year = models.PositiveSmallIntegerField()
+    term = models.CharField(max_length=6, choices=TERM_CHOICES)
+    due = models.DateField()
+    is_initial = models.BooleanField(default=False)
+    owed_until = models.DateField(null=True, blank=True,
+                                  help_text="The last day in this care period and on roll; empty while open.")
+    held_on = models.DateField(null=True, blank=True, help_text="The first PEP held for the term, if any.")
+    held_after = models.DateField(null=True, blank=True,
+                                  help_text="The first PEP held after the due date, in any term: none held since.")
+    planned = models.BooleanField(default=False, help_text="A PEP is recorded for the term (not yet held).")
+
+    objects = PepSlotQuerySet.as_manager()
+    # Set by a reader that found the slot overdue on its day (not stored: it depends on the day).
+    overdue = False
+
+    class Meta:
+        ordering = ["pupil", "due"]
+        constraints = [models.UniqueConstraint(fields=["pupil", "academic_year", "term"], name="one_slot_a_term")]
+        # "Not held, due before (or soon after) a day": the dashboard's, the digest's and the grid's question.
+        indexes = [models.Index(fields=["held_on", "held_after", "due"])]
+
+    def __str__(self) -> str:
+        return f"PEP due {self.due:%-d %b %Y}"
+
+
+class SlotsBuilt(models.Model):
+    """How far the stored PEP slots reach (one row): through which academic year, with which count of school
+    days for an initial PEP. A reader that needs more, or a change of term dates (which deletes the row),
+    rebuilds every child's slots (slots.py)."""
+
+    through_year = models.PositiveSmallIntegerField()
+    school_days = models.PositiveSmallIntegerField()
+
+    def __str__(self) -> str:
+        return f"PEP slots through {self.through_year}"
+
+
 class PepTargetQuerySet(models.QuerySet):
     def awaiting_review(self) -> PepTargetQuerySet:
         return self.filter(review="")

@@ -8,11 +8,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Prefetch, Sum
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Max, Prefetch, Q, Sum, Window
+from django.db.models.functions import RowNumber
 
 from cwsw.models import SchoolProfile, Term
 from cwsw.terms import academic_year_bounds, academic_year_of, financial_year_label
 from pupils import cohort
+from pupils.access import of_visible_pupils
 from pupils.models import CareEpisode, Pupil
 
 from . import compliance
@@ -25,10 +29,12 @@ from .models import (
     ZERO,
     ExclusionConsultation,
     PepMeeting,
+    PepSlot,
     PpPlusAllocation,
     PpPlusSpend,
     Provision,
 )
+from .slots import slots_ensure
 
 
 def _on_roll(admitted: dt.date, left: dt.date | None) -> compliance.Period:
@@ -71,19 +77,78 @@ class GridRow:
 class Grid:
     academic_year: int
     terms: list
-    rows: list[GridRow]
-    counts: list
+    rows: list[GridRow]  # the children on this page, named by the caller
+    counts: list  # each term's statuses over every child the grid holds, not only this page
+    page: Any = None  # the Paginator page of pupil ids
 
 
 def compliance_grid(*, user: Any, academic_year: int, today: dt.date, overdue_only: bool = False,
-                    due_only: bool = False, search: str = "") -> Grid:
-    """Every looked-after child on roll in the year (that the user may see), by term; optionally only those
-    with a PEP overdue, or overdue or due soon, or whose name or UPN matches."""
+                    due_only: bool = False, search: str = "", page: str | int | None = 1) -> Grid:
+    """Every looked-after child on roll in the year (that the user may see), by term, a page at a time;
+    optionally only those with a PEP overdue, or overdue or due soon, or whose name or UPN matches.
+
+    Which children, and the counts under the grid, come from the stored PEP slots; the rows shown are
+    worked out by the rule itself (`school_compliance_grid`) for the children on the page only.
+    """
     pupils = Pupil.objects.visible_to(user)
     if search:
         pupils = pupils.search(search)
-    return school_compliance_grid(pupils=pupils, academic_year=academic_year, today=today,
-                                  overdue_only=overdue_only, due_only=due_only)
+    first, last = academic_year_bounds(academic_year)
+    slots_ensure(today)
+    looked_after = pupils.looked_after_during(first, last)
+    overdue = PepSlot.objects.overdue(today).values("pupil")
+    if overdue_only:
+        looked_after = looked_after.filter(pk__in=overdue)
+    elif due_only:
+        soon = (PepSlot.objects.filter(academic_year=academic_year)
+                .due_soon(today, compliance.DUE_SOON_DAYS).values("pupil"))
+        looked_after = looked_after.filter(Q(pk__in=overdue) | Q(pk__in=soon))
+    ordered = looked_after.order_by("last_name", "first_name", "pk").values_list("pk", flat=True)
+    shown = Paginator(ordered, settings.GRID_PAGE_SIZE).get_page(page)
+    terms = Term.calendar().terms_of(academic_year)
+    rows = school_compliance_grid(pupils=Pupil.objects.filter(pk__in=list(shown.object_list)),
+                                  academic_year=academic_year, today=today).rows
+    return Grid(academic_year, terms, rows, _term_counts(looked_after, academic_year, terms, today), shown)
+
+
+def _term_counts(pupils: Any, academic_year: int, terms: list, today: dt.date) -> list[dict[str, int]]:
+    """Each term's on time, late, missing and due soon over all these children (one query on the slots)."""
+    soon = today + dt.timedelta(days=compliance.DUE_SOON_DAYS)
+    not_held = Q(held_on__isnull=True)
+    found = {
+        row.pop("term"): row for row in
+        PepSlot.objects.filter(pupil__in=pupils.values("pk"), academic_year=academic_year).values("term").annotate(
+            on_time=Count("pk", filter=Q(held_on__lte=F("due"))),
+            late=Count("pk", filter=Q(held_on__gt=F("due"))),
+            missing=Count("pk", filter=not_held & Q(due__lt=today)),
+            due_soon=Count("pk", filter=not_held & Q(due__gte=today, due__lte=soon)),
+        ).order_by()
+    }
+    empty = {"on_time": 0, "late": 0, "missing": 0, "due_soon": 0}
+    return [found.get(term.name, empty) for term in terms]
+
+
+def peps_due(*, user: Any, today: dt.date, limit: int) -> tuple[int, list[tuple[PupilRef, PepSlot]]]:
+    """PEPs overdue (each child's oldest, from any year) and, for children with none overdue, PEPs due in the
+    next DUE_SOON_DAYS days this academic year: how many, and the first `limit` by due date with the children's
+    names (read for those only). From the stored slots, in a fixed number of queries."""
+    slots_ensure(today)
+    slots = of_visible_pupils(user, PepSlot.objects.all())
+    overdue = slots.overdue(today)
+    soon = (slots.filter(academic_year=academic_year_of(today))
+            .due_soon(today, compliance.DUE_SOON_DAYS).exclude(pupil__in=overdue.values("pupil")))
+    count = overdue.values("pupil").distinct().count() + soon.count()
+    if not limit or not count:
+        return count, []
+    oldest = overdue.annotate(
+        nth=Window(RowNumber(), partition_by=[F("pupil")], order_by=[F("due").asc(), F("pk").asc()])).filter(nth=1)
+    shown = list(oldest.order_by("due", "pk")[:limit])
+    for slot in shown:
+        slot.overdue = True
+    if len(shown) < limit:
+        shown += list(soon.order_by("due", "pk")[:limit - len(shown)])
+    names = named([PupilRef(slot.pupil_id, "", "") for slot in shown])
+    return count, list(zip(names, shown, strict=True))
 
 
 def _pep_window(academic_year: int) -> tuple[dt.date, dt.date]:
@@ -300,9 +365,8 @@ def pupil_allocations(*, pupil: Pupil) -> list[PpPlusAllocation]:
 def exclusions_in_year(*, user: Any, academic_year: int) -> Any:
     """The year's exclusion records of the pupils the user sees, newest first (a queryset to page)."""
     first, last = academic_year_bounds(academic_year)
-    return ExclusionConsultation.objects.filter(
-        pupil__in=Pupil.objects.visible_to(user), incident_date__range=(first, last),
-    ).select_related("pupil").order_by("-incident_date", "-pk")
+    return of_visible_pupils(user, ExclusionConsultation.objects.filter(incident_date__range=(first, last))
+                             ).select_related("pupil").order_by("-incident_date", "-pk")
 
 
 def exclusion_rows(exclusions: list[ExclusionConsultation], *, today: dt.date) -> list[ExclusionRow]:
@@ -347,7 +411,7 @@ def with_categories(provisions: list[Provision], today: dt.date) -> list[Provisi
 
 def provisions_overview(*, user: Any, today: dt.date) -> tuple[list[Provision], list[Provision]]:
     """Arrangements going on today (the review due soonest first) and the last ENDED_SHOWN ended in the year."""
-    visible = Provision.objects.filter(pupil__in=Pupil.objects.visible_to(user)).select_related("pupil",
+    visible = of_visible_pupils(user, Provision.objects.all()).select_related("pupil",
                                                                                                  "target__pep")
     current = list(visible.current(today).order_by("review_due", "pk"))
     ended = list(visible.filter(end_date__lt=today, end_date__gte=today - dt.timedelta(days=365))

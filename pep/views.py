@@ -97,9 +97,9 @@ def grid(request: HttpRequest) -> HttpResponse:
     overdue_only, due_only = show == "overdue", show == "due"
     search = request.GET.get("q", "").strip()[:100]
     grid = selectors.compliance_grid(user=request.user, academic_year=year, today=today, overdue_only=overdue_only,
-                                     due_only=due_only, search=search)
-    page = Paginator(grid.rows, settings.GRID_PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = selectors.named_rows(page.object_list)
+                                     due_only=due_only, search=search, page=request.GET.get("page"))
+    page = grid.page
+    page.object_list = grid.rows = selectors.named_rows(grid.rows)
     query = request.GET.copy()
     query.pop("page", None)
     context = {

@@ -17,7 +17,7 @@ from django.urls import reverse
 from cwsw import roles
 from cwsw.models import Term
 from cwsw.terms import academic_year_of, financial_year_bounds, financial_year_of
-from pep import compliance, exclusions, selectors
+from pep import exclusions, selectors
 from pep.models import (
     COMPLETE,
     HELD,
@@ -29,6 +29,7 @@ from pep.models import (
     Provision,
 )
 from pupils import attendance, cohort, transitions
+from pupils.access import of_visible_pupils
 from pupils.models import Pupil, SdqScore, TransitionItem
 
 LIST_SIZE = 10
@@ -61,22 +62,13 @@ class _Kind:
 
 def _peps_due(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
     # One line per child: the oldest overdue PEP from any academic year, else one due within 14 days
-    # (a single meeting settles both). The year's grid has both: one pass over the children.
-    grid = selectors.compliance_grid(user=user, academic_year=academic_year_of(today), today=today)
-    due = [(row.pupil, row.overdue) for row in grid.rows if row.overdue]
-    due += [(row.pupil, slot) for row in grid.rows if not row.overdue
-            for slot in row.slots if slot.status == compliance.DUE_SOON]
-    if not with_rows:
-        return len(due), []
-    # Names are read for the rows shown only: the access log records exactly those.
-    shown = sorted(due, key=lambda item: item[1].due)[:LIST_SIZE]
-    return len(due), list(zip(selectors.named([ref for ref, _ in shown]), [slot for _, slot in shown], strict=True))
+    # (a single meeting settles both). Names are read for the rows shown only: the access log records those.
+    return selectors.peps_due(user=user, today=today, limit=LIST_SIZE if with_rows else 0)
 
 
 def _peps_unsigned_or_red(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
-    count = PepMeeting.objects.filter(
-        pupil__in=Pupil.objects.visible_to(user), academic_year=academic_year_of(today),
-    ).filter(Q(status=HELD) | Q(vs_rating=RED, status=COMPLETE)).count()
+    peps = PepMeeting.objects.filter(academic_year=academic_year_of(today))
+    count = of_visible_pupils(user, peps).filter(Q(status=HELD) | Q(vs_rating=RED, status=COMPLETE)).count()
     return count, []
 
 
@@ -85,7 +77,7 @@ def _pp_plus_unspent(user: Any, today: dt.date, with_rows: bool) -> tuple[int, l
     if (financial_year_bounds(fy)[1] - today).days > PP_PLUS_WARNING_DAYS:
         return 0, []
     count = (
-        PpPlusAllocation.objects.live().filter(pupil__in=Pupil.objects.visible_to(user), financial_year=fy)
+        of_visible_pupils(user, PpPlusAllocation.objects.live().filter(financial_year=fy))
         .with_spent().filter(amount__gt=F("spent")).count()
     )
     return count, []
@@ -118,7 +110,7 @@ def _new_flags(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
 def _contributions_waiting(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
     # Parts sent by the social worker, adviser, carer or child that the DT has not yet accepted or set aside.
     waiting = (
-        Contribution.objects.pending().filter(pep__pupil__in=Pupil.objects.visible_to(user))
+        of_visible_pupils(user, Contribution.objects.pending(), "pep__pupil")
         .exclude(pep__status=COMPLETE)
     )
     count = waiting.count()
@@ -130,7 +122,7 @@ def _contributions_waiting(user: Any, today: dt.date, with_rows: bool) -> tuple[
 def _transitions_due(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
     # Joining and leaving steps not yet done whose deadline is near or past, the late first.
     due = (
-        TransitionItem.objects.outstanding().filter(pupil__in=Pupil.objects.visible_to(user))
+        of_visible_pupils(user, TransitionItem.objects.outstanding())
         .filter(due_date__lte=today + dt.timedelta(days=transitions.DUE_SOON_DAYS))
     )
     count = due.count()
@@ -170,7 +162,7 @@ def _ehcp_reviews(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list
 
 def _provision_reviews(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
     # Alternative provision and part-time timetables going on, their review overdue or near, the oldest first.
-    due = Provision.objects.filter(pupil__in=Pupil.objects.visible_to(user)).review_due(today)
+    due = of_visible_pupils(user, Provision.objects.all()).review_due(today)
     count = due.count()
     if not with_rows:
         return count, []
