@@ -373,7 +373,12 @@ class CareEpisode(models.Model):
                 name="episode_ends_on_or_after_start",
             ),
         ]
-        indexes = [models.Index(fields=["pupil", "kind", "start_date", "end_date"])]
+        indexes = [
+            models.Index(fields=["pupil", "kind", "start_date", "end_date"]),
+            # The dashboard's "new flags": the few a designated teacher has not opened yet.
+            models.Index(fields=["pupil"], condition=Q(flagged_at__isnull=False, dt_seen_at__isnull=True),
+                         name="unseen_flags"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} from {self.start_date:%-d %b %Y}"

@@ -53,7 +53,11 @@ def _register_queryset(request: HttpRequest) -> RegisterFilter:
 @role_required(roles.can_see_register)
 def pupil_list(request: HttpRequest) -> HttpResponse:
     register = _register_queryset(request)
-    page = Paginator(register.qs, settings.REGISTER_PAGE_SIZE).get_page(request.GET.get("page"))
+    # The page is chosen by ids alone; each pupil's plan and new-flag mark are then read for the 25 shown,
+    # not for every pupil the filter holds before it is sorted.
+    page = Paginator(register.qs.values_list("pk", flat=True), settings.REGISTER_PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    page.object_list = list(register.qs.filter(pk__in=list(page.object_list)))
     AccessLog.record(user=request.user, action=AccessLog.LIST, pupils=page.object_list)
     query = request.GET.copy()
     query.pop("page", None)

@@ -30,7 +30,7 @@ from pep.models import (
 )
 from pupils import attendance, cohort, transitions
 from pupils.access import of_visible_pupils
-from pupils.models import Pupil, SdqScore, TransitionItem
+from pupils.models import CareEpisode, Pupil, SdqScore, TransitionItem
 
 LIST_SIZE = 10
 PP_PLUS_WARNING_DAYS = 60
@@ -100,9 +100,10 @@ def _leaving_window(user: Any, today: dt.date, with_rows: bool) -> tuple[int, li
 
 
 def _new_flags(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
+    # Found from the few unseen flags (an index holds only those), not by asking of every pupil on roll.
     flagged = (
-        Pupil.objects.visible_to(user).on_roll(today).with_stored_category(today).with_plan(today).with_new_flag()
-        .filter(has_new_flag=True)
+        Pupil.objects.visible_to(user).on_roll(today).filter(pk__in=CareEpisode.objects.unseen_flags().values("pupil"))
+        .with_stored_category(today).with_plan(today).with_new_flag()
     )
     return flagged.count(), list(flagged[:LIST_SIZE]) if with_rows else []
 

@@ -11,11 +11,11 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Case, CharField, Count, F, Q, Sum, Value, When
 
-from cwsw.models import SchoolProfile
+from cwsw.models import SchoolProfile, Term
 from cwsw.terms import TERM_NAMES, academic_year_bounds, academic_year_label, financial_year_label
 from pep import compliance
 from pep.models import (
@@ -31,7 +31,8 @@ from pep.models import (
     PpPlusSpend,
     Provision,
 )
-from pep.selectors import school_compliance_grid
+from pep.selectors import term_counts
+from pep.slots import slots_ensure
 from pupils import cohort, transitions, years
 from pupils.models import (
     ENGLISH,
@@ -140,18 +141,21 @@ def cohort_chart(cells: list[tuple[str, int | str]], title: str = "Pupils in the
                             title=title)
 
 
-def _looked_after_grid(year_cohort: dict[int, str], academic_year: int, today: dt.date) -> tuple[list[int], Any]:
-    """The year's looked-after children and their PEP compliance grid: the children the PEP duty covers."""
+def _looked_after_peps(year_cohort: dict[int, str], academic_year: int,
+                       today: dt.date) -> tuple[list[int], list, list[dict[str, int]]]:
+    """The year's looked-after children (those the PEP duty covers) and each term's on time, late and missing
+    PEPs over them, counted on the stored PEP slots."""
     looked_after = [pk for pk, category in year_cohort.items() if category == cohort.CLA]
-    grid = school_compliance_grid(pupils=Pupil.objects.filter(pk__in=looked_after),
-                                  academic_year=academic_year, today=today)
-    return looked_after, grid
+    slots_ensure(today)
+    terms = Term.calendar().terms_of(academic_year)
+    counts = term_counts(Pupil.objects.filter(pk__in=looked_after), academic_year, terms, today)
+    return looked_after, terms, counts
 
 
 def pep_section(year_cohort: dict[int, str], academic_year: int, today: dt.date, linked: Linked) -> dict[str, Any]:
-    looked_after, grid = _looked_after_grid(year_cohort, academic_year, today)
+    looked_after, year_terms, year_counts = _looked_after_peps(year_cohort, academic_year, today)
     terms = []
-    for term, counts in zip(grid.terms, grid.counts, strict=True):
+    for term, counts in zip(year_terms, year_counts, strict=True):
         names = [linked.count(f"pep:{term.name}:{s}", counts[s])
                  for s in (compliance.ON_TIME, compliance.LATE, compliance.MISSING)]
         total = linked.total(f"pep:{term.name}:total", names)
@@ -295,15 +299,15 @@ class Measure:
     entered: str = ""
 
 
-def _judged(subject: str) -> Callable[[AttainmentRecord | None], bool | None]:
-    def passed(record: AttainmentRecord | None) -> bool | None:
+def _judged(subject: str) -> Callable[[Results | None], bool | None]:
+    def passed(record: Results | None) -> bool | None:
         grade = getattr(record, subject, "") if record else ""
         return (grade in EXPECTED_OR_ABOVE) if grade else None
     return passed
 
 
-def _scored(name: str) -> Callable[[AttainmentRecord | None], bool | None]:
-    def passed(record: AttainmentRecord | None) -> bool | None:
+def _scored(name: str) -> Callable[[Results | None], bool | None]:
+    def passed(record: Results | None) -> bool | None:
         score = getattr(record, name, None) if record else None
         return None if score is None else score >= EXPECTED_SCALED_SCORE
     return passed
@@ -333,6 +337,18 @@ MEASURES = [
 ]
 
 
+class Results(NamedTuple):
+    """A term's primary judgements and KS2 scores: the fields of an attainment record the measures read."""
+
+    term: str
+    reading: str
+    writing: str
+    maths: str
+    reading_score: int | None
+    maths_score: int | None
+    gps_score: int | None
+
+
 def _latest_results(academic_year: int, as_of: dt.date) -> dict[int, tuple[str, Any]]:
     """Every pupil's latest results in the year (the last term entered), with their key stage on as_of:
     primary judgements and KS2 scores as one record, GCSE grades as {subject: grade working at}."""
@@ -340,12 +356,13 @@ def _latest_results(academic_year: int, as_of: dt.date) -> dict[int, tuple[str, 
     stages = dict(Pupil.objects.filter(
         Q(attainment_records__academic_year=academic_year) | Q(subject_grades__academic_year=academic_year),
     ).annotate(key_stage=_key_stage_case(as_of)).values_list("pk", "key_stage").distinct())
-    latest: dict[int, Any] = {}
-    for record in AttainmentRecord.objects.filter(academic_year=academic_year).only(
-            "pupil_id", "term", "reading", "writing", "maths", "reading_score", "maths_score", "gps_score"):
-        current = latest.get(record.pupil_id)
+    latest: dict[int, Results] = {}
+    for pupil_id, *fields in AttainmentRecord.objects.filter(academic_year=academic_year).values_list(
+            "pupil_id", *Results._fields):
+        record = Results(*fields)
+        current = latest.get(pupil_id)
         if current is None or order[record.term] > order[current.term]:
-            latest[record.pupil_id] = record
+            latest[pupil_id] = record
     last_term: dict[int, int] = {}
     grades: dict[int, dict[str, int]] = defaultdict(dict)
     for pupil_id, term, subject, current in (SubjectGrade.objects.filter(academic_year=academic_year,
@@ -465,9 +482,9 @@ def _year_trend(year: int, today: dt.date) -> tuple[int | str, Decimal | str | N
     year_cohort = Pupil.objects.cohort_during(first, min(today, last))
     if not year_cohort:
         return None
-    _, grid = _looked_after_grid(year_cohort, year, today)
-    on_time = sum(c[compliance.ON_TIME] for c in grid.counts)
-    due = sum(c[compliance.ON_TIME] + c[compliance.LATE] + c[compliance.MISSING] for c in grid.counts)
+    _, _, counts = _looked_after_peps(year_cohort, year, today)
+    on_time = sum(c[compliance.ON_TIME] for c in counts)
+    due = sum(c[compliance.ON_TIME] + c[compliance.LATE] + c[compliance.MISSING] for c in counts)
     attendance = _cohort_attendance(_attendance_per_pupil(year_cohort, year))
     size = len(year_cohort)
     return (SUPPRESSED if is_small(size) else size), suppress_percentage(on_time, due), attendance
