@@ -174,10 +174,10 @@ class PupilQuerySet(models.QuerySet):
 
     def looked_after_during(self, first: dt.date, last: dt.date) -> PupilQuerySet:
         """Pupils on roll and looked after (CLA) on at least one day from first to last."""
-        cla = CareEpisode.objects.filter(
-            pupil=OuterRef("pk"), kind=cohort.CLA, start_date__lte=last,
-        ).filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
-        return self.filter(Exists(cla), admission_date__lte=last).filter(
+        # Found from the looked-after episodes (an index on kind and dates), not asked of every pupil.
+        cla = CareEpisode.objects.filter(kind=cohort.CLA, start_date__lte=last).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=first)).values("pupil")
+        return self.filter(pk__in=cla, admission_date__lte=last).filter(
             Q(leaving_date__isnull=True) | Q(leaving_date__gt=first)
         )
 
@@ -375,6 +375,7 @@ class CareEpisode(models.Model):
         ]
         indexes = [
             models.Index(fields=["pupil", "kind", "start_date", "end_date"]),
+            models.Index(fields=["kind", "start_date", "end_date", "pupil"]),
             # The dashboard's "new flags": the few a designated teacher has not opened yet.
             models.Index(fields=["pupil"], condition=Q(flagged_at__isnull=False, dt_seen_at__isnull=True),
                          name="unseen_flags"),
