@@ -15,6 +15,7 @@ from simple_history.utils import bulk_create_with_history
 from cwsw.models import Term
 from cwsw.terms import TERM_NAMES, academic_year_of, financial_year_of
 from pupils import cohort, years
+from pupils.attendance import concerns_sync
 from pupils.models import (
     ATTAINMENT_CHOICES,
     AttainmentRecord,
@@ -130,6 +131,7 @@ def seed_demo_casework(*, seed: int = 2026, as_of: dt.date | None = None) -> dic
                 social_worker_notified_on=incident if rng.random() < 0.7 else None,
             ))
     bulk_create_with_history(attendance, AttendanceRecord, batch_size=2000)
+    concerns_sync({r.pupil_id for r in attendance})  # bulk_create sends no signals
     # A contact logged for about half the pupils whose attendance this term is 90% or lower.
     dsl = get_user_model().objects.filter(username="dsl").first()
     other = random.Random(seed + 1)  # its own stream, so the records after it stay as they were

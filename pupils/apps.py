@@ -10,9 +10,12 @@ class PupilsConfig(AppConfig):
 
         from cwsw.signals import calendar_changed
 
-        from . import services, spells
-        from .models import CareEpisode
+        from . import attendance, services, spells
+        from .models import AttendanceRecord, CareEpisode
 
         post_save.connect(spells.episode_changed, sender=CareEpisode, dispatch_uid="category-spells-save")
         post_delete.connect(spells.episode_changed, sender=CareEpisode, dispatch_uid="category-spells-delete")
+        post_save.connect(attendance.record_changed, sender=AttendanceRecord, dispatch_uid="attendance-concern-save")
+        post_delete.connect(attendance.record_changed, sender=AttendanceRecord,
+                            dispatch_uid="attendance-concern-delete")
         calendar_changed.connect(services.checklists_recount, dispatch_uid="transition-deadlines")

@@ -12,11 +12,12 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from django.db.models import Q
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from cwsw.terms import SchoolCalendar, TermDates, academic_year_of
+from cwsw.terms import TERM_NAMES, SchoolCalendar, TermDates, academic_year_of
 
 from .models import AttendanceRecord, attendance_percentage, is_persistently_absent
 
@@ -103,3 +104,58 @@ def attendance_concerns(pupil_ids: Iterable[int] | object, *, calendar: SchoolCa
         by_pupil.setdefault(pupil_id, {})[(year, name)] = Figures(attended, possible)
     found = (concern_for(pk, records, terms) for pk, records in by_pupil.items())
     return [c for c in found if c is not None]
+
+
+def term_before(academic_year: int, term: str) -> tuple[int, str]:
+    i = TERM_NAMES.index(term)
+    return (academic_year, TERM_NAMES[i - 1]) if i else (academic_year - 1, TERM_NAMES[-1])
+
+
+def is_concern(now: AttendanceRecord | Figures, before: AttendanceRecord | Figures | None) -> bool:
+    """A term's figures are a concern: 90% or lower, or down FALL_POINTS or more on the term before's."""
+    return is_persistently_absent(attended=now.attended_sessions, possible=now.possible_sessions) or (
+        before is not None and fell_by(FALL_POINTS, attended=now.attended_sessions, possible=now.possible_sessions,
+                                       before_attended=before.attended_sessions,
+                                       before_possible=before.possible_sessions))
+
+
+@transaction.atomic
+def concerns_sync(pupil_ids: Iterable[int]) -> int:
+    """Set each record's stored `concern` from its figures and the record of the term before; return how
+    many changed. Runs whenever a record is saved or deleted (signals), and after a bulk write."""
+    ids = list(pupil_ids)
+    changed = []
+    for start in range(0, len(ids), 900):  # SQLite allows so many parameters in a query
+        records = {(r.pupil_id, r.academic_year, r.term): r
+                   for r in AttendanceRecord.objects.filter(pupil_id__in=ids[start:start + 900]).only(
+                       "pupil_id", "academic_year", "term", "possible_sessions", "attended_sessions", "concern")}
+        for (pupil_id, year, term), record in records.items():
+            concern = is_concern(record, records.get((pupil_id, *term_before(year, term))))
+            if record.concern != concern:
+                record.concern = concern
+                changed.append(record)
+    AttendanceRecord.objects.bulk_update(changed, ["concern"], batch_size=1000)
+    return len(changed)
+
+
+def record_changed(sender: Any, instance: AttendanceRecord, **kwargs: Any) -> None:
+    """A record was saved or deleted: its own concern, and the next term's, may have changed."""
+    if kwargs.get("raw"):  # loaddata (a backup's restore) carries the stored values
+        return
+    concerns_sync([instance.pupil_id])
+
+
+def concerned(pupils: QuerySet, *, calendar: SchoolCalendar, today: dt.date) -> QuerySet:
+    """The attendance records that make a concern about these pupils today, one per pupil at most, from the
+    stored `concern`: this term's record, or while this term has none entered, last term's (`concern_for`'s
+    rule, which the tests hold it to). An index finds the few concerns; the pupils are then checked."""
+    terms = recent_terms(calendar, today)
+    if not terms:
+        return AttendanceRecord.objects.none()
+    now = Q(academic_year=terms[0].academic_year, term=terms[0].name)
+    deciding = now
+    if len(terms) > 1:
+        entered_now = AttendanceRecord.objects.filter(pupil=OuterRef("pupil"), academic_year=terms[0].academic_year,
+                                                      term=terms[0].name)
+        deciding |= Q(academic_year=terms[1].academic_year, term=terms[1].name) & ~Q(Exists(entered_now))
+    return AttendanceRecord.objects.filter(deciding, concern=True).filter(Exists(pupils.filter(pk=OuterRef("pupil"))))

@@ -540,11 +540,17 @@ class AttendanceRecord(TermRecord):
         help_text="Sessions (half days) the pupil could have attended this term.",
     )
     attended_sessions = models.PositiveSmallIntegerField()
+    # Derived, kept in step by attendance.concerns_sync: 90% or lower this term, or down 5 points or more on
+    # the pupil's record of the term before. The dashboard and digest count on it; never edited by hand.
+    concern = models.BooleanField(default=False, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["concern"])
 
     class Meta(TermRecord.Meta):
         default_related_name = "attendance_records"
+        # Only the concerns: the few records the dashboard and digest look for each term.
+        indexes = [models.Index(fields=["academic_year", "term", "pupil"], condition=Q(concern=True),
+                                name="attendance_concerns")]
         constraints = [
             models.UniqueConstraint(fields=["pupil", "academic_year", "term"], name="one_attendance_per_term"),
             models.CheckConstraint(

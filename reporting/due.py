@@ -133,15 +133,19 @@ def _transitions_due(user: Any, today: dt.date, with_rows: bool) -> tuple[int, l
 
 
 def _attendance_concerns(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
-    # Cohort pupils on roll at 90% or lower this term, or down 5 points on last term.
-    cohort_ids = (Pupil.objects.visible_to(user).on_roll(today).with_stored_category(today)
-                  .filter(category__isnull=False).values("pk"))
-    concerns = attendance.attendance_concerns(cohort_ids, calendar=Term.calendar(), today=today)
-    if not with_rows:
-        return len(concerns), []
-    shown = concerns[:LIST_SIZE]
+    # Cohort pupils on roll at 90% or lower this term, or down 5 points on last term: the few records stored
+    # as a concern, for pupils in the cohort today; those shown are worked out by the rule, with their figures.
+    cohort_pupils = Pupil.objects.visible_to(user).on_roll(today).with_stored_category(today).filter(
+        category__isnull=False)
+    calendar = Term.calendar()
+    found = attendance.concerned(cohort_pupils, calendar=calendar, today=today).order_by("pupil_id")
+    count = found.count()
+    if not with_rows or not count:
+        return count, []
+    ids = list(found.values_list("pupil_id", flat=True)[:LIST_SIZE])
+    shown = attendance.attendance_concerns(ids, calendar=calendar, today=today)
     pupils = Pupil.objects.in_bulk([c.pupil_id for c in shown])
-    return len(concerns), [(pupils[c.pupil_id], c) for c in shown]
+    return count, [(pupils[c.pupil_id], c) for c in shown]
 
 
 def _sdq_due(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:

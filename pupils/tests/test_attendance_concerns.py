@@ -5,6 +5,8 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cwsw.models import Term
 from cwsw.terms import SchoolCalendar, TermDates
@@ -135,3 +137,47 @@ def test_the_concerns_take_the_same_queries_however_many_pupils(dsl, django_asse
         return len(captured)
 
     assert count_queries(2) == count_queries(20)
+
+
+@pytest.mark.django_db
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(terms=st.lists(st.one_of(st.none(), st.tuples(st.integers(0, 150), st.integers(0, 150))),
+                      min_size=4, max_size=4),
+       today=st.sampled_from([D(2025, 12, 1), D(2025, 12, 25), D(2026, 2, 2), D(2026, 4, 1), D(2026, 5, 1)]))
+def test_the_stored_concern_finds_what_the_rule_finds(terms, today):
+    """`concerned` (the dashboard's count, from the stored concern) against `attendance_concerns` (the rule),
+    for a pupil with or without figures in each of four terms (none possible included), on days in and out
+    of term; the records are saved one by one, in any order, as the forms and the import save them."""
+    pupil = PupilFactory()
+    previous_summer = [(2024, "summer")]
+    for (year, term), figures in zip(previous_summer + [(2025, t.name) for t in CALENDAR.terms_of(2025)], terms,
+                                     strict=True):
+        if figures is not None:
+            AttendanceRecord.objects.create(pupil=pupil, academic_year=year, term=term,
+                                            attended_sessions=min(figures), possible_sessions=max(figures))
+    expected = [c.pupil_id for c in attendance.attendance_concerns([pupil.pk], calendar=CALENDAR, today=today)]
+    pupils = PupilFactory._meta.model.objects.filter(pk=pupil.pk)
+    assert list(attendance.concerned(pupils, calendar=CALENDAR, today=today).values_list("pupil_id", flat=True)) \
+        == expected
+    pupil.attendance_records.all().delete()
+    pupil.delete()
+
+
+@pytest.mark.django_db
+def test_the_stored_concern_follows_the_term_before_when_it_changes_or_goes():
+    pupil = PupilFactory()
+    autumn = AttendanceRecord.objects.create(pupil=pupil, academic_year=2025, term="autumn",
+                                             attended_sessions=100, possible_sessions=100)
+    spring = AttendanceRecord.objects.create(pupil=pupil, academic_year=2025, term="spring",
+                                             attended_sessions=94, possible_sessions=100)
+    spring.refresh_from_db()
+    assert spring.concern  # down 6 points on 100%, though above 90%
+    autumn.attended_sessions = 96
+    autumn.save()
+    spring.refresh_from_db()
+    assert not spring.concern  # down 2 points now
+    autumn.attended_sessions = 100
+    autumn.save()
+    autumn.delete()
+    spring.refresh_from_db()
+    assert not spring.concern  # nothing to fall from
