@@ -261,6 +261,8 @@ class Pupil(models.Model):
         indexes = [
             models.Index(fields=["last_name", "first_name"]),
             models.Index(fields=["date_of_birth"]),
+            # EHC plan reviews due: only pupils with a plan.
+            models.Index(fields=["ehcp_review_due"], condition=Q(sen_status="E"), name="ehcp_reviews"),
         ]
 
     def __str__(self) -> str:
@@ -475,7 +477,11 @@ class CategorySpell(models.Model):
             models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gte=models.F("start")),
                                    name="spell_ends_on_or_after_start"),
         ]
-        indexes = [models.Index(fields=["start", "end", "category"])]
+        indexes = [
+            models.Index(fields=["start", "end", "category"]),
+            # One category on a day: the looked-after children for the SDQs due, the leaving window's.
+            models.Index(fields=["category", "start", "end"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.category} from {self.start:%-d %b %Y}"
