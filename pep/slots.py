@@ -79,6 +79,8 @@ def slots_rebuild(pupil_ids: Iterable[int], *, today: dt.date | None = None) -> 
     made = 0
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
+        # Two saves for one child at once (say the DT's PEP and the DSL's episode) rebuild one after the other.
+        list(Pupil.objects.select_for_update().filter(pk__in=chunk).values_list("pk", flat=True))
         PepSlot.objects.filter(pupil_id__in=chunk).delete()
         periods: dict[int, list[compliance.Period]] = defaultdict(list)
         for pupil_id, begun, ended in (CareEpisode.objects.filter(pupil_id__in=chunk, kind=cohort.CLA)
@@ -108,6 +110,9 @@ def slots_rebuild(pupil_ids: Iterable[int], *, today: dt.date | None = None) -> 
 def slots_rebuild_all(*, today: dt.date | None = None) -> int:
     """Rebuild every looked-after child's slots (past or present) and record how far they reach."""
     today = today or timezone.localdate()
+    # Readers that find the slots stale at the same moment rebuild them one after the other.
+    SchoolProfile.load()
+    list(SchoolProfile.objects.select_for_update().filter(pk=1).values_list("pk", flat=True))
     PepSlot.objects.all().delete()
     ids = CareEpisode.objects.filter(kind=cohort.CLA).order_by().values_list("pupil_id", flat=True).distinct()
     made = slots_rebuild(list(ids), today=today)
@@ -123,7 +128,8 @@ def slots_ensure(today: dt.date) -> None:
     default = SchoolProfile._meta.get_field("initial_pep_school_days").default  # before the profile is saved
     school_days = Coalesce(Subquery(SchoolProfile.objects.filter(pk=1).values("initial_pep_school_days")),
                            Value(default))
-    if not SlotsBuilt.objects.filter(through_year__gte=academic_year_of(today), school_days=school_days).exists():
+    built = SlotsBuilt.objects.filter(through_year__gte=academic_year_of(today), school_days=school_days)
+    if not built.exists():
         slots_rebuild_all(today=today)
 
 
