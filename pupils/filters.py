@@ -88,6 +88,19 @@ class RegisterFilter(django_filters.FilterSet):
                    else "form-select" if isinstance(widget, forms.Select) else "form-control")
             widget.attrs.setdefault("class", css)
 
+    def count_from(self, category_counts: dict[str, int]) -> int | None:
+        """How many pupils the filter holds, read off the register's counts of each category on roll when the
+        filter asks for nothing but a category (None otherwise, or when the form is not valid)."""
+        if not self.form.is_valid():
+            return None
+        data = self.form.cleaned_data
+        if any(value not in (None, "", False) for name, value in data.items() if name not in ("category", "ordering")):
+            return None
+        category = data.get("category") or IN_COHORT
+        if category == IN_COHORT:
+            return sum(category_counts.values())
+        return category_counts.get(category)
+
     @property
     def qs(self) -> QuerySet:
         queryset = super().qs

@@ -53,10 +53,15 @@ def _register_queryset(request: HttpRequest) -> RegisterFilter:
 @role_required(roles.can_see_register)
 def pupil_list(request: HttpRequest) -> HttpResponse:
     register = _register_queryset(request)
+    counts = None
+    if not request.htmx:  # the page's header: how many on roll in each category
+        counts = Pupil.objects.visible_to(request.user).on_roll().with_stored_category().category_counts()
     # The page is chosen by ids alone; each pupil's plan and new-flag mark are then read for the 25 shown,
     # not for every pupil the filter holds before it is sorted.
-    page = Paginator(register.qs.values_list("pk", flat=True), settings.REGISTER_PAGE_SIZE).get_page(
-        request.GET.get("page"))
+    paginator = Paginator(register.qs.values_list("pk", flat=True), settings.REGISTER_PAGE_SIZE)
+    if counts is not None and (total := register.count_from(counts)) is not None:
+        paginator.count = total  # a category's pupils on roll: the header has counted them already
+    page = paginator.get_page(request.GET.get("page"))
     page.object_list = list(register.qs.filter(pk__in=list(page.object_list)))
     AccessLog.record(user=request.user, action=AccessLog.LIST, pupils=page.object_list)
     query = request.GET.copy()
@@ -68,8 +73,7 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
     }
     if request.htmx:
         return render(request, "pupils/_register_rows.html", context)
-    on_roll = Pupil.objects.visible_to(request.user).on_roll().with_stored_category()
-    context["count_rows"] = cohort.labelled(on_roll.category_counts())
+    context["count_rows"] = cohort.labelled(counts)
     return render(request, "pupils/pupil_list.html", context)
 
 

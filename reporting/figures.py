@@ -385,11 +385,14 @@ def attainment_section(year_cohort: dict[int, str], academic_year: int, as_of: d
     results = _latest_results(academic_year, as_of)
     order = {name: i for i, name in enumerate(TERM_NAMES)}
     entered = max(school, key=lambda f: order[f.term]) if school else None
+    by_stage: dict[str, list[tuple[int, Any]]] = defaultdict(list)
+    for pk, (stage, found) in results.items():
+        by_stage[stage].append((pk, found))
     rows, bars = [], []
     for n, measure in enumerate(MEASURES):
         cohort_outcomes, school_outcomes = [], []
-        for pk, (stage, found) in results.items():
-            if stage != measure.stage or (outcome := measure.passed(found)) is None:
+        for pk, found in by_stage[measure.stage]:
+            if (outcome := measure.passed(found)) is None:
                 continue
             school_outcomes.append(outcome)
             if pk in year_cohort:
