@@ -69,6 +69,15 @@ class Figures(NamedTuple):
         return attendance_percentage(attended=self.attended_sessions, possible=self.possible_sessions)
 
 
+def low_and_fallen(now: AttendanceRecord | Figures, before: AttendanceRecord | Figures | None) -> tuple[bool, bool]:
+    """A term's figures: 90% or lower; down FALL_POINTS or more on the term before's (when there is one)."""
+    low = is_persistently_absent(attended=now.attended_sessions, possible=now.possible_sessions)
+    fallen = before is not None and fell_by(
+        FALL_POINTS, attended=now.attended_sessions, possible=now.possible_sessions,
+        before_attended=before.attended_sessions, before_possible=before.possible_sessions)
+    return low, fallen
+
+
 def concern_for(pupil_id: int, records: dict[tuple[int, str], AttendanceRecord | Figures],
                 terms: list[TermDates]) -> Concern | None:
     """The concern about one pupil from their records of the recent terms (key: academic year, term)."""
@@ -77,10 +86,7 @@ def concern_for(pupil_id: int, records: dict[tuple[int, str], AttendanceRecord |
         if now is None:
             continue
         before = records.get((terms[i + 1].academic_year, terms[i + 1].name)) if i + 1 < len(terms) else None
-        low = is_persistently_absent(attended=now.attended_sessions, possible=now.possible_sessions)
-        fallen = before is not None and fell_by(
-            FALL_POINTS, attended=now.attended_sessions, possible=now.possible_sessions,
-            before_attended=before.attended_sessions, before_possible=before.possible_sessions)
+        low, fallen = low_and_fallen(now, before)
         if not (low or fallen):
             return None
         return Concern(pupil_id, term, now.percentage, before.percentage if before else None, low, fallen)
@@ -107,16 +113,14 @@ def attendance_concerns(pupil_ids: Iterable[int] | object, *, calendar: SchoolCa
 
 
 def term_before(academic_year: int, term: str) -> tuple[int, str]:
+    """The term before this one (the summer before an autumn), as (academic year, term)."""
     i = TERM_NAMES.index(term)
     return (academic_year, TERM_NAMES[i - 1]) if i else (academic_year - 1, TERM_NAMES[-1])
 
 
 def is_concern(now: AttendanceRecord | Figures, before: AttendanceRecord | Figures | None) -> bool:
     """A term's figures are a concern: 90% or lower, or down FALL_POINTS or more on the term before's."""
-    return is_persistently_absent(attended=now.attended_sessions, possible=now.possible_sessions) or (
-        before is not None and fell_by(FALL_POINTS, attended=now.attended_sessions, possible=now.possible_sessions,
-                                       before_attended=before.attended_sessions,
-                                       before_possible=before.possible_sessions))
+    return any(low_and_fallen(now, before))
 
 
 @transaction.atomic
