@@ -183,7 +183,10 @@ def pupil_history(pupil: Any, user: Any) -> list[Change]:
 
 
 def _shown_fields(model: type[models.Model]) -> list[models.Field]:
-    return [f for f in model._meta.concrete_fields if f.name not in NOT_SHOWN]
+    """The record's fields its history keeps (a derived field, such as an attendance record's concern, it
+    does not), less those never shown."""
+    kept = {f.name for f in model.history.model._meta.concrete_fields}
+    return [f for f in model._meta.concrete_fields if f.name not in NOT_SHOWN and f.name in kept]
 
 
 def _raw(row: Any, f: models.Field) -> Any:

@@ -136,3 +136,19 @@ def test_it_runs_the_history_page_in_the_same_queries_however_long_the_history(
     with django_assert_max_num_queries(len(short.captured_queries)):
         response = client.get(url)
     assert len(response.context["changes"]) > 60
+
+
+def test_it_shows_an_attendance_record_without_its_derived_concern(login, dt_user):
+    """The stored concern is worked out from the figures, not entered: the history keeps the figures only."""
+    from pupils.models import AttendanceRecord
+
+    pupil = PupilFactory()
+    record = saved_by(AttendanceRecord(pupil=pupil, academic_year=2025, term="autumn", possible_sessions=100,
+                                       attended_sessions=85), dt_user)
+    saved_by(record, dt_user, attended_sessions=95)
+    record.refresh_from_db()
+    assert not record.concern  # 95% with no term before
+    response, changes = rows(login(dt_user), pupil)
+    body = response.content.decode()
+    assert [(f.label, f.old, f.new) for f in changes[0].fields] == [("Attended sessions", "85", "95")]
+    assert "Concern" not in body
