@@ -191,6 +191,10 @@ class PepSlot(models.Model):
     def __str__(self) -> str:
         return f"PEP due {self.due:%-d %b %Y}"
 
+    @property
+    def term_label(self) -> str:
+        return f"{self.get_term_display()} {academic_year_label(self.academic_year)}"
+
 
 class SlotsBuilt(models.Model):
     """How far the stored PEP slots reach (one row): through which academic year, with which count of school

@@ -226,10 +226,13 @@ def named_rows(rows: list[GridRow]) -> list[GridRow]:
     return rows
 
 
-def pupil_overdue(*, pupil: Pupil, today: dt.date) -> compliance.Slot | None:
-    """The pupil's oldest overdue PEP, from any year, or None."""
-    found = overdue_peps(pupils=Pupil.objects.filter(pk=pupil.pk), today=today).get(pupil.pk)
-    return found[1] if found else None
+def pupil_overdue(*, pupil: Pupil, today: dt.date) -> PepSlot | None:
+    """The pupil's oldest overdue PEP, from any year, or None: from the stored slots."""
+    slots_ensure(today)
+    slot = pupil.pep_slots.overdue(today).order_by("due", "pk").first()
+    if slot is not None:
+        slot.overdue = True
+    return slot
 
 
 def school_compliance_grid(*, pupils: Any, academic_year: int, today: dt.date, overdue_only: bool = False,

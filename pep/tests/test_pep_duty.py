@@ -152,3 +152,18 @@ def test_the_grid_searches_filters_to_due_and_says_how_long_overdue(login, dt_us
     assert [r.pupil.pk for r in found.context["page"]] == [on_track.pk]
     assert client.get(reverse("pep:grid"), {"q": on_track.upn}).context["page"].paginator.count == 1
     assert 'No looked-after child matches "zzz"' in client.get(reverse("pep:grid"), {"q": "zzz"}).content.decode()
+
+
+def test_the_casework_page_and_summary_name_the_oldest_overdue_pep(login, dt_user, time_machine):
+    time_machine.move_to(dt.datetime(2025, 11, 20, 12, 0))
+    new = cla(D(2025, 1, 6))  # no PEP ever: the initial one is overdue
+    client = login(dt_user)
+    for url in (reverse("pep:pupil", args=[new.pk]), reverse("pep:pupil_summary", args=[new.pk])):
+        assert "the initial PEP was due 3 Feb 2025" in client.get(url).content.decode()
+    reviewed = cla(D(2024, 1, 8), admission_date=D(2023, 9, 4))
+    PepFactory(pupil=reviewed, academic_year=2023, term="spring", meeting_date=D(2024, 2, 1))
+    body = client.get(reverse("pep:pupil", args=[reviewed.pk])).content.decode()
+    summer = Term.calendar().terms_of(2023)[2]
+    assert f"Overdue: the Summer 2023/24 PEP was due {summer.end:%-d %b %Y}" in body
+    PepFactory(pupil=reviewed, academic_year=2025, term="autumn", meeting_date=D(2025, 10, 1))
+    assert 'data-testid="pep-overdue"' not in client.get(reverse("pep:pupil", args=[reviewed.pk])).content.decode()
