@@ -105,10 +105,10 @@ def compliance_grid(*, user: Any, academic_year: int, today: dt.date, overdue_on
         looked_after = looked_after.filter(Q(pk__in=overdue) | Q(pk__in=soon))
     ordered = looked_after.order_by("last_name", "first_name", "pk").values_list("pk", flat=True)
     shown = Paginator(ordered, settings.GRID_PAGE_SIZE).get_page(page)
-    terms = Term.calendar().terms_of(academic_year)
-    rows = school_compliance_grid(pupils=Pupil.objects.filter(pk__in=list(shown.object_list)),
-                                  academic_year=academic_year, today=today).rows
-    return Grid(academic_year, terms, rows, term_counts(looked_after, academic_year, terms, today), shown)
+    grid = school_compliance_grid(pupils=Pupil.objects.filter(pk__in=list(shown.object_list)),
+                                  academic_year=academic_year, today=today)
+    return Grid(academic_year, grid.terms, grid.rows,
+                term_counts(looked_after, academic_year, grid.terms, today), shown)
 
 
 def term_counts(pupils: Any, academic_year: int, terms: list, today: dt.date) -> list[dict[str, int]]:
