@@ -70,11 +70,12 @@ def _row(pupil_id: int, slot: compliance.Slot, held_dates: list[dt.date]) -> Pep
 
 
 @transaction.atomic
-def slots_rebuild(pupil_ids: Iterable[int], *, today: dt.date | None = None) -> int:
+def slots_rebuild(pupil_ids: Iterable[int], *, today: dt.date | None = None, school_days: int | None = None) -> int:
     """Replace the stored slots of these pupils with those the rule gives now; return how many."""
     ids = list(pupil_ids)
     calendar = Term.calendar()
-    school_days = SchoolProfile.load().initial_pep_school_days
+    if school_days is None:
+        school_days = SchoolProfile.load().initial_pep_school_days
     through_year = academic_year_of(today or timezone.localdate()) + REACH_YEARS
     made = 0
     for start in range(0, len(ids), CHUNK):
@@ -111,14 +112,14 @@ def slots_rebuild_all(*, today: dt.date | None = None) -> int:
     """Rebuild every looked-after child's slots (past or present) and record how far they reach."""
     today = today or timezone.localdate()
     # Readers that find the slots stale at the same moment rebuild them one after the other.
-    SchoolProfile.load()
-    list(SchoolProfile.objects.select_for_update().filter(pk=1).values_list("pk", flat=True))
+    profile = SchoolProfile.load()
+    school_days = SchoolProfile.objects.select_for_update().values_list("initial_pep_school_days", flat=True).get(
+        pk=profile.pk)
     PepSlot.objects.all().delete()
     ids = CareEpisode.objects.filter(kind=cohort.CLA).order_by().values_list("pupil_id", flat=True).distinct()
-    made = slots_rebuild(list(ids), today=today)
+    made = slots_rebuild(list(ids), today=today, school_days=school_days)
     SlotsBuilt.objects.all().delete()
-    SlotsBuilt.objects.create(through_year=academic_year_of(today) + REACH_YEARS,
-                              school_days=SchoolProfile.load().initial_pep_school_days)
+    SlotsBuilt.objects.create(through_year=academic_year_of(today) + REACH_YEARS, school_days=school_days)
     return made
 
 
