@@ -17,7 +17,6 @@ action.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -162,12 +161,3 @@ def _slot(term: TermDates, periods: list[Period], on_roll: Period, peps: list[An
     if (due - today).days <= DUE_SOON_DAYS:
         return Slot(term, DUE_SOON, due, is_initial, planned, owed_until=owed_until)
     return Slot(term, PLANNED_SOON if planned else UPCOMING, due, is_initial, planned, owed_until=owed_until)
-
-
-def term_counts(rows: Iterable[list[Slot]], terms: list[TermDates]) -> list[Counter]:
-    """Count the statuses in each term's column of the grid."""
-    counts = [Counter() for _ in terms]
-    for slots in rows:
-        for i, slot in enumerate(slots):
-            counts[i][slot.status] += 1
-    return counts

@@ -88,7 +88,7 @@ def compliance_grid(*, user: Any, academic_year: int, today: dt.date, overdue_on
     optionally only those with a PEP overdue, or overdue or due soon, or whose name or UPN matches.
 
     Which children, and the counts under the grid, come from the stored PEP slots; the rows shown are
-    worked out by the rule itself (`school_compliance_grid`) for the children on the page only.
+    worked out by the rule itself (`grid_rows`) for the children on the page only.
     """
     pupils = Pupil.objects.visible_to(user)
     if search:
@@ -105,10 +105,9 @@ def compliance_grid(*, user: Any, academic_year: int, today: dt.date, overdue_on
         looked_after = looked_after.filter(Q(pk__in=overdue) | Q(pk__in=soon))
     ordered = looked_after.order_by("last_name", "first_name", "pk").values_list("pk", flat=True)
     shown = Paginator(ordered, settings.GRID_PAGE_SIZE).get_page(page)
-    grid = school_compliance_grid(pupils=Pupil.objects.filter(pk__in=list(shown.object_list)),
-                                  academic_year=academic_year, today=today)
-    return Grid(academic_year, grid.terms, grid.rows,
-                term_counts(looked_after, academic_year, grid.terms, today), shown)
+    terms, rows = grid_rows(pupils=Pupil.objects.filter(pk__in=list(shown.object_list)),
+                            academic_year=academic_year, today=today)
+    return Grid(academic_year, terms, rows, term_counts(looked_after, academic_year, terms, today), shown)
 
 
 def term_counts(pupils: Any, academic_year: int, terms: list, today: dt.date) -> list[dict[str, int]]:
@@ -180,14 +179,17 @@ class _HeldOn:
     status: str = HELD
 
 
-def overdue_peps(*, pupils: Any, today: dt.date) -> dict[int, tuple[PupilRef, compliance.Slot]]:
+def overdue_peps(*, pupils: Any, today: dt.date, calendar: Any = None,
+                 school_days: int | None = None) -> dict[int, tuple[PupilRef, compliance.Slot]]:
     """The oldest overdue PEP of each child looked after and on roll today, from any academic year.
 
     Only a due date after the child's latest PEP can be overdue, so the search starts at
-    the later of that PEP, the care period's start and the admission (a few terms).
+    the later of that PEP, the care period's start and the admission (a few terms). A caller
+    that has the calendar and the school's count of days passes them on.
     """
-    calendar = Term.calendar()
-    school_days = SchoolProfile.load().initial_pep_school_days
+    calendar = calendar or Term.calendar()
+    if school_days is None:
+        school_days = SchoolProfile.load().initial_pep_school_days
     now = pupils.looked_after_during(today, today)
     ids = now.values("pk")
     periods, latest = _care_periods(ids), _latest_held(ids)
@@ -235,9 +237,9 @@ def pupil_overdue(*, pupil: Pupil, today: dt.date) -> PepSlot | None:
     return slot
 
 
-def school_compliance_grid(*, pupils: Any, academic_year: int, today: dt.date, overdue_only: bool = False,
-                           due_only: bool = False) -> Grid:
-    """The compliance grid over the given pupils: on time, late, missing, due soon (a fixed number of queries).
+def grid_rows(*, pupils: Any, academic_year: int, today: dt.date) -> tuple[list, list[GridRow]]:
+    """The year's terms and the grid's rows for the given pupils (a page of them), worked out by the PEP rule:
+    on time, late, missing, due soon, in a fixed number of queries.
 
     The rows are in name order but carry no names: a caller names the few it shows (`named_rows`),
     so the access log records exactly the children on the page.
@@ -247,9 +249,7 @@ def school_compliance_grid(*, pupils: Any, academic_year: int, today: dt.date, o
     terms = calendar.terms_of(academic_year)
     school_days = SchoolProfile.load().initial_pep_school_days
     looked_after = pupils.looked_after_during(first, last)
-    overdue = overdue_peps(pupils=pupils, today=today)
-    if overdue_only:
-        looked_after = looked_after.filter(pk__in=list(overdue))
+    overdue = overdue_peps(pupils=pupils, today=today, calendar=calendar, school_days=school_days)
     ids = looked_after.values("pk")
     periods, latest = _care_periods(ids), _latest_held(ids)
     peps: dict[int, list[PepRef]] = defaultdict(list)
@@ -268,9 +268,7 @@ def school_compliance_grid(*, pupils: Any, academic_year: int, today: dt.date, o
         held = sum(1 for s in slots if s.status in (compliance.ON_TIME, compliance.LATE))
         rows.append(GridRow(PupilRef(pk, "", ""), slots, held,
                             overdue[pk][1] if pk in overdue else None))
-    if due_only:
-        rows = [r for r in rows if r.overdue or any(s.status == compliance.DUE_SOON for s in r.slots)]
-    return Grid(academic_year, terms, rows, compliance.term_counts([r.slots for r in rows], terms))
+    return terms, rows
 
 
 def pupil_slots(*, pupil: Pupil, academic_year: int, today: dt.date) -> list[compliance.Slot]:
