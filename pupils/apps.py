@@ -11,10 +11,11 @@ class PupilsConfig(AppConfig):
         from cwsw.signals import calendar_changed
 
         from . import attendance, services, spells
-        from .models import AttendanceRecord, CareEpisode
+        from .models import AttendanceRecord, CareEpisode, Pupil
 
         post_save.connect(spells.episode_changed, sender=CareEpisode, dispatch_uid="category-spells-save")
         post_delete.connect(spells.episode_changed, sender=CareEpisode, dispatch_uid="category-spells-delete")
+        post_save.connect(spells.dates_on_roll_changed, sender=Pupil, dispatch_uid="category-spells-pupil")
         post_save.connect(attendance.record_changed, sender=AttendanceRecord, dispatch_uid="attendance-concern-save")
         post_delete.connect(attendance.record_changed, sender=AttendanceRecord,
                             dispatch_uid="attendance-concern-delete")

@@ -27,7 +27,7 @@ YES_NO_ANY = forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")
 
 
 class RegisterFilter(django_filters.FilterSet):
-    """Filters a queryset already annotated with `category` and `has_new_flag`."""
+    """Filters and sorts the register's pupils: the columns shown are read afterwards, for one page."""
 
     q = django_filters.CharFilter(method="filter_search", label="Name or UPN")
     category = django_filters.ChoiceFilter(
@@ -101,6 +101,11 @@ class RegisterFilter(django_filters.FilterSet):
             return sum(category_counts.values())
         return category_counts.get(category)
 
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        if any(o.lstrip("-") == "category" for o in self.form.cleaned_data.get("ordering") or []):  # by today's
+            queryset = queryset.with_stored_category(timezone.localdate())
+        return super().filter_queryset(queryset)
+
     @property
     def qs(self) -> QuerySet:
         queryset = super().qs
@@ -116,13 +121,14 @@ class RegisterFilter(django_filters.FilterSet):
         return queryset.search(value)
 
     def filter_category(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        today = timezone.localdate()
         if value == IN_COHORT:
-            return queryset.filter(category__isnull=False)
+            return queryset.in_category_on(today)
         if value == NOT_IN_COHORT:
-            return queryset.filter(category__isnull=True)
+            return queryset.in_no_category_on(today)
         if value == EVERYONE:
             return queryset
-        return queryset.filter(category=value)
+        return queryset.in_category_on(today, value)
 
     def filter_year_group(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.in_year_groups(int(value), int(value), timezone.localdate())
@@ -132,7 +138,7 @@ class RegisterFilter(django_filters.FilterSet):
         return queryset.in_year_groups(low, high, timezone.localdate())
 
     def filter_new_flags(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
-        return queryset.filter(has_new_flag=True) if value else queryset
+        return queryset.with_new_flag().filter(has_new_flag=True) if value else queryset
 
     def filter_leavers(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         return queryset  # applied in qs, because the default (on roll) applies when unset

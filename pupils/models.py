@@ -71,6 +71,11 @@ EPISODE_KINDS = [
 PERSONAL_FIELDS = frozenset({"first_name", "last_name", "upn", "date_of_birth"})
 
 
+def _spell_on(day: dt.date) -> Exists:
+    """Whether the pupil (the outer query's) has a stored spell on the day."""
+    return Exists(CategorySpell.objects.on(day).filter(pupil=OuterRef("pk")))
+
+
 class PupilQuerySet(models.QuerySet):
     def _fetch_all(self) -> None:
         """Tell the access log which pupils' names a values() or values_list() read."""
@@ -152,6 +157,22 @@ class PupilQuerySet(models.QuerySet):
             & (Q(category_spells__end__isnull=True) | Q(category_spells__end__gte=day)),
         )
         return self.annotate(category_spell=spell).annotate(category=F("category_spell__category"))
+
+    def in_category_on(self, day: dt.date, category: str | None = None) -> PupilQuerySet:
+        """Pupils in the cohort on the day (in this category, if given), asked of each pupil's stored spells.
+
+        The same pupils as filtering `with_stored_category` on `category`, without the join. The whole
+        cohort is a condition on each pupil, so a page sorted by name reads the name index and stops at the
+        page's end; one category is the few hundred ids its index holds for the day, so a count or another
+        order reads those pupils only.
+        """
+        if category:
+            return self.filter(pk__in=CategorySpell.objects.on(day).filter(category=category).values("pupil"))
+        return self.filter(_spell_on(day))
+
+    def in_no_category_on(self, day: dt.date) -> PupilQuerySet:
+        """Pupils in no category on the day: the rest of the register."""
+        return self.filter(~_spell_on(day))
 
     def with_plan(self, as_of: dt.date | None = None) -> PupilQuerySet:
         """Annotate `plan`: "CP" or "CIN" for the plan active on the day (CP first when both), else None."""
@@ -458,17 +479,39 @@ class CareEpisode(models.Model):
         return self.flagged_at is not None and self.dt_seen_at is None
 
 
+class CategorySpellQuerySet(models.QuerySet):
+    def on(self, day: dt.date) -> CategorySpellQuerySet:
+        """The spells that hold on the day: at most one a pupil."""
+        return self.filter(start__lte=day).filter(Q(end__isnull=True) | Q(end__gte=day))
+
+    def on_roll(self, day: dt.date) -> CategorySpellQuerySet:
+        """Spells of pupils on roll on the day, from the copies of their dates: no join to the pupils."""
+        return self.filter(admission_date__lte=day).filter(Q(leaving_date__isnull=True) | Q(leaving_date__gt=day))
+
+    def category_counts(self) -> dict[str, int]:
+        """Spells per category (on a queryset of one day's spells: pupils per category), in one query."""
+        counts = dict.fromkeys(cohort.CATEGORIES, 0)
+        counts.update(self.order_by().values_list("category").annotate(n=Count("*")))
+        return counts
+
+
 class CategorySpell(models.Model):
     """Days on which a pupil had one cohort category, derived from their care episodes (spells.py).
 
     Kept in step with the episodes and never edited by hand: "the category on day D" is then
-    an indexed range lookup for any day, past or future.
+    an indexed range lookup for any day, past or future. Each spell also carries its pupil's dates
+    on roll, kept in step with the pupil, so that the cohort on roll on a day is counted from the
+    spells' own index (`CategorySpell.objects.on(day).on_roll(day).category_counts()`).
     """
 
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="category_spells")
     category = models.CharField(max_length=9, choices=[(c, cohort.CATEGORY_LABELS[c]) for c in cohort.CATEGORIES])
     start = models.DateField()
     end = models.DateField(null=True, blank=True, help_text="The last day; empty when it has no end.")
+    admission_date = models.DateField(help_text="The pupil's, copied.")
+    leaving_date = models.DateField(null=True, blank=True, help_text="The pupil's, copied.")
+
+    objects = CategorySpellQuerySet.as_manager()
 
     class Meta:
         ordering = ["pupil", "start"]
@@ -478,7 +521,9 @@ class CategorySpell(models.Model):
                                    name="spell_ends_on_or_after_start"),
         ]
         indexes = [
-            models.Index(fields=["start", "end", "category"]),
+            # The cohort on roll on a day, counted from the index alone.
+            models.Index(fields=["start", "end", "admission_date", "leaving_date", "category"],
+                         name="spells_on_roll"),
             # One category on a day: the looked-after children for the SDQs due, the leaving window's.
             models.Index(fields=["category", "start", "end"]),
         ]

@@ -65,20 +65,35 @@ def spells_from_episodes(episodes: Iterable[cohort.Episode]) -> list[Spell]:
 @transaction.atomic
 def spells_rebuild(pupil_ids: Iterable[int]) -> int:
     """Replace the stored spells of these pupils with those their episodes give now; return how many."""
-    from .models import CareEpisode, CategorySpell
+    from .models import CareEpisode, CategorySpell, Pupil
 
     ids = list(pupil_ids)
     by_pupil: dict[int, list[Any]] = defaultdict(list)
+    on_roll: dict[int, tuple[dt.date, dt.date | None]] = {}
     for start in range(0, len(ids), 900):  # SQLite allows so many parameters in a query
         chunk = ids[start:start + 900]
         CategorySpell.objects.filter(pupil_id__in=chunk).delete()
         for episode in CareEpisode.objects.filter(pupil_id__in=chunk).only("pupil_id", "kind", "start_date",
                                                                               "end_date"):
             by_pupil[episode.pupil_id].append(episode)
-    rows = [CategorySpell(pupil_id=pk, category=s.category, start=s.start, end=s.end)
+        on_roll.update((pk, (admitted, left)) for pk, admitted, left in Pupil.objects.filter(
+            pk__in=[pk for pk in chunk if pk in by_pupil]).values_list("pk", "admission_date", "leaving_date"))
+    rows = [CategorySpell(pupil_id=pk, category=s.category, start=s.start, end=s.end,
+                          admission_date=on_roll[pk][0], leaving_date=on_roll[pk][1])
             for pk, episodes in by_pupil.items() for s in spells_from_episodes(episodes)]
     CategorySpell.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
+
+
+def dates_on_roll_changed(sender: Any, instance: Any, update_fields: Any = None, **kwargs: Any) -> None:
+    """A pupil was saved: their spells' copies of the dates on roll follow (one update; no rows for most)."""
+    if kwargs.get("raw") or (update_fields is not None
+                             and not {"admission_date", "leaving_date"} & set(update_fields)):
+        return
+    from .models import CategorySpell
+
+    CategorySpell.objects.filter(pupil_id=instance.pk).update(
+        admission_date=instance.admission_date, leaving_date=instance.leaving_date)
 
 
 def episode_changed(sender: Any, instance: Any, **kwargs: Any) -> None:

@@ -19,7 +19,7 @@ from cwsw.failures import queue_failed
 from cwsw.models import AccessLog, Term
 
 from . import attendance, chronology, cohort, history, mis, progress, retention, services, transitions, years
-from .access import get_episode_for, get_pupil_for, get_transition_item_for
+from .access import get_episode_for, get_pupil_for, get_transition_item_for, of_visible_pupils
 from .filters import AccessLogFilter, RegisterFilter
 from .forms import (
     AttainmentForm,
@@ -38,31 +38,35 @@ from .forms import (
     SubjectGradeForm,
     TransitionDoneForm,
 )
-from .models import Pupil
+from .models import CategorySpell, Pupil
 
 
 def _register_queryset(request: HttpRequest) -> RegisterFilter:
+    return RegisterFilter(request.GET, queryset=Pupil.objects.visible_to(request.user), request=request)
+
+
+def _as_shown(pupils: Any) -> Any:
+    """The register's columns: today's category and plan, the new-flag mark and the key adult."""
     today = timezone.localdate()
-    pupils = (
-        Pupil.objects.visible_to(request.user).with_stored_category(today).with_plan(today)
-        .with_new_flag().select_related("key_adult")
-    )
-    return RegisterFilter(request.GET, queryset=pupils, request=request)
+    return pupils.with_stored_category(today).with_plan(today).with_new_flag().select_related("key_adult")
 
 
 @role_required(roles.can_see_register)
 def pupil_list(request: HttpRequest) -> HttpResponse:
     register = _register_queryset(request)
     counts = None
-    if not request.htmx:  # the page's header: how many on roll in each category
-        counts = Pupil.objects.visible_to(request.user).on_roll().with_stored_category().category_counts()
-    # The page is chosen by ids alone; each pupil's plan and new-flag mark are then read for the 25 shown,
-    # not for every pupil the filter holds before it is sorted.
+    if not request.htmx:  # the page's header: how many on roll in each category, from the spells' own index
+        today = timezone.localdate()
+        counts = of_visible_pupils(request.user, CategorySpell.objects.on(today).on_roll(today)).category_counts()
+    # The page is chosen by ids alone; each pupil's category, plan and new-flag mark are then read for the
+    # 25 shown, not for every pupil the filter holds before it is sorted.
     paginator = Paginator(register.qs.values_list("pk", flat=True), settings.REGISTER_PAGE_SIZE)
     if counts is not None and (total := register.count_from(counts)) is not None:
         paginator.count = total  # a category's pupils on roll: the header has counted them already
     page = paginator.get_page(request.GET.get("page"))
-    page.object_list = list(register.qs.filter(pk__in=list(page.object_list)))
+    ids = list(page.object_list)
+    shown = _as_shown(Pupil.objects.filter(pk__in=ids)).in_bulk()
+    page.object_list = [shown[pk] for pk in ids]
     AccessLog.record(user=request.user, action=AccessLog.LIST, pupils=page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
@@ -80,7 +84,7 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
 @role_required(roles.can_import_export)
 def pupil_export(request: HttpRequest) -> HttpResponse:
     register = _register_queryset(request)
-    rows = mis.register_export(pupils=register.qs, by=request.user, as_of=timezone.localdate())
+    rows = mis.register_export(pupils=_as_shown(register.qs), by=request.user, as_of=timezone.localdate())
     stamp = timezone.localdate().isoformat()
     response = HttpResponse(
         content_type="text/csv",

@@ -13,7 +13,7 @@ from cwsw.models import TaskFailure, Term
 from cwsw.terms import academic_year_label, academic_year_of, financial_year_of, year_in_range
 from pep import selectors
 from pupils import cohort
-from pupils.models import Pupil
+from pupils.models import CategorySpell, Pupil
 
 from . import services
 from .due import LIST_SIZE, due_items
@@ -32,7 +32,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
     today = timezone.localdate()
     context: dict = {"today": today}
-    on_roll = Pupil.objects.on_roll(today).with_stored_category(today)
+    on_roll = CategorySpell.objects.on(today).on_roll(today)  # the cohort today, from the spells' own index
     if roles.can_see_whole_register(user):
         counts = on_roll.category_counts()
         context["cohort_rows"] = cohort.labelled(counts)
@@ -66,7 +66,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["task_failures"] = failures[:LIST_SIZE]
         context["task_failures_count"] = failures.count()
     if roles.has_role(user, roles.STAFF) and not roles.can_see_whole_register(user):
-        context["key_pupils"] = on_roll.visible_to(user)[:50]
+        context["key_pupils"] = Pupil.objects.on_roll(today).with_stored_category(today).visible_to(user)[:50]
     context["no_role"] = not roles.roles_of(user)
     return render(request, "reporting/dashboard.html", context)
 

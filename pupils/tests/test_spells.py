@@ -118,3 +118,45 @@ def test_it_counts_a_pupil_only_for_the_days_on_roll_in_a_period():
     pupil.save()
     assert Pupil.objects.cohort_during(D(2025, 8, 1), D(2026, 7, 31)) == {pupil.pk: "CLA"}
     assert Pupil.objects.cohort_during(D(2025, 9, 1), D(2026, 7, 31)) == {}
+
+
+@pytest.mark.django_db
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=histories, as_of=dates, admitted=dates, stay=st.one_of(st.none(), st.integers(1, 3000)),
+       moved=st.one_of(st.none(), st.integers(-400, 400)))
+def test_it_counts_the_cohort_on_roll_from_the_spells_as_the_rule_does(rows, as_of, admitted, stay, moved):
+    """The spells' copies of the dates on roll follow the pupil, so the count from the spells alone is the rule's."""
+    pupil = PupilFactory(date_of_birth=D(2005, 1, 1), admission_date=admitted,
+                         leaving_date=None if stay is None else admitted + dt.timedelta(days=stay))
+    PupilFactory(date_of_birth=D(2005, 1, 1), admission_date=D(2012, 1, 1), leaving_date=None)  # in no category
+    CareEpisode.objects.bulk_create(episodes_of(pupil, rows))
+    spells_rebuild([pupil.pk])
+    if moved is not None:  # the pupil's dates change after the spells were built: a correction, or a leaving date
+        pupil.admission_date += dt.timedelta(days=moved)
+        pupil.leaving_date = pupil.leaving_date or admitted + dt.timedelta(days=abs(moved) + 1)
+        pupil.save()
+    for day in {as_of, admitted, pupil.admission_date, pupil.leaving_date or as_of,
+                (pupil.leaving_date or as_of) - ONE_DAY}:
+        rule = Pupil.objects.on_roll(day).with_category(day)
+        assert CategorySpell.objects.on(day).on_roll(day).category_counts() == rule.category_counts(), day
+        assert set(Pupil.objects.in_category_on(day).values_list("pk", flat=True)) == set(
+            Pupil.objects.with_category(day).filter(category__isnull=False).values_list("pk", flat=True)), day
+        assert set(Pupil.objects.in_no_category_on(day).values_list("pk", flat=True)) == set(
+            Pupil.objects.with_category(day).filter(category__isnull=True).values_list("pk", flat=True)), day
+        category = cohort.category_from_episodes(episodes_of(pupil, rows), day)
+        if category:
+            assert list(Pupil.objects.in_category_on(day, category).values_list("pk", flat=True)) == [pupil.pk]
+    Pupil.objects.all().delete()
+
+
+@pytest.mark.django_db
+def test_the_spells_follow_a_pupils_dates_on_roll():
+    pupil = PupilFactory(date_of_birth=D(2012, 1, 1), admission_date=D(2023, 9, 4), leaving_date=None)
+    CareEpisodeFactory(pupil=pupil, kind="CIN", start_date=D(2025, 1, 6), end_date=None)
+    assert list(CategorySpell.objects.values_list("admission_date", "leaving_date")) == [(D(2023, 9, 4), None)]
+    pupil.leaving_date = D(2026, 7, 22)
+    pupil.save(update_fields=["leaving_date"])
+    assert list(CategorySpell.objects.values_list("admission_date", "leaving_date")) == [
+        (D(2023, 9, 4), D(2026, 7, 22))]
+    assert CategorySpell.objects.on(D(2026, 7, 21)).on_roll(D(2026, 7, 21)).category_counts()["CWSW"] == 1
+    assert CategorySpell.objects.on(D(2026, 7, 22)).on_roll(D(2026, 7, 22)).category_counts()["CWSW"] == 0
