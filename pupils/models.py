@@ -225,9 +225,10 @@ class PupilQuerySet(models.QuerySet):
         """Pupils in CWSW_PREV today who are in no category `days` + 1 days from now."""
         day = as_of or timezone.localdate()
         after = day + dt.timedelta(days=days + 1)
-        later = CategorySpell.objects.filter(pupil=OuterRef("pk"), start__lte=after).filter(
-            Q(end__isnull=True) | Q(end__gte=after))
-        return self.with_stored_category(day).filter(category=cohort.CWSW_PREV).exclude(Exists(later))
+        # Only a CWSW_PREV spell ending before that day can leave the pupil in none then: a few, by the index.
+        ending = CategorySpell.objects.on(day).filter(category=cohort.CWSW_PREV, end__lt=after)
+        later = CategorySpell.objects.on(after).filter(pupil=OuterRef("pk"))
+        return self.filter(pk__in=ending.values("pupil")).exclude(Exists(later))
 
     def with_new_flag(self) -> PupilQuerySet:
         """Annotate `has_new_flag`: a DSL's flag the designated teacher has not opened yet."""

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
 from django.urls import reverse
 
 from cwsw import roles
@@ -60,6 +60,15 @@ class _Kind:
     depends_on: Callable[[Any], Any] = lambda user: None
 
 
+def _count_and_first(items: QuerySet, with_rows: bool) -> tuple[int, list]:
+    """How many, and the first LIST_SIZE in the queryset's order when asked for: one query either way,
+    since each row shown carries the whole count (a window over every row the query holds)."""
+    if not with_rows:
+        return items.count(), []
+    rows = list(items.annotate(due_count=Window(Count("*")))[:LIST_SIZE])
+    return (rows[0].due_count if rows else 0), rows
+
+
 def _peps_due(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
     # One line per child: the oldest overdue PEP from any academic year, else one due within 14 days
     # (a single meeting settles both). Names are read for the rows shown only: the access log records those.
@@ -96,7 +105,7 @@ def _suspensions_waiting(user: Any, today: dt.date, with_rows: bool) -> tuple[in
 
 def _leaving_window(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
     leaving = Pupil.objects.visible_to(user).on_roll(today).leaving_window(today, LEAVING_WINDOW_DAYS)
-    return leaving.count(), list(leaving[:LIST_SIZE]) if with_rows else []
+    return _count_and_first(leaving.order_by("last_name", "first_name", "pk"), with_rows)
 
 
 def _new_flags(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
@@ -105,7 +114,7 @@ def _new_flags(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
         Pupil.objects.visible_to(user).on_roll(today).filter(pk__in=CareEpisode.objects.unseen_flags().values("pupil"))
         .with_stored_category(today).with_plan(today).with_new_flag()
     )
-    return flagged.count(), list(flagged[:LIST_SIZE]) if with_rows else []
+    return _count_and_first(flagged, with_rows)
 
 
 def _contributions_waiting(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
@@ -114,10 +123,8 @@ def _contributions_waiting(user: Any, today: dt.date, with_rows: bool) -> tuple[
         of_visible_pupils(user, Contribution.objects.pending(), "pep__pupil")
         .exclude(pep__status=COMPLETE)
     )
-    count = waiting.count()
-    if not with_rows:
-        return count, []
-    return count, list(waiting.select_related("pep__pupil", "invitation").order_by("submitted_at")[:LIST_SIZE])
+    return _count_and_first(waiting.select_related("pep__pupil", "invitation").order_by("submitted_at", "pk"),
+                            with_rows)
 
 
 def _transitions_due(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
@@ -126,17 +133,13 @@ def _transitions_due(user: Any, today: dt.date, with_rows: bool) -> tuple[int, l
         of_visible_pupils(user, TransitionItem.objects.outstanding())
         .filter(due_date__lte=today + dt.timedelta(days=transitions.DUE_SOON_DAYS))
     )
-    count = due.count()
-    if not with_rows:
-        return count, []
-    return count, list(due.select_related("pupil").order_by("due_date", "pk")[:LIST_SIZE])
+    return _count_and_first(due.select_related("pupil").order_by("due_date", "pk"), with_rows)
 
 
 def _attendance_concerns(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
     # Cohort pupils on roll at 90% or lower this term, or down 5 points on last term: the few records stored
     # as a concern, for pupils in the cohort today; those shown are worked out by the rule, with their figures.
-    cohort_pupils = Pupil.objects.visible_to(user).on_roll(today).with_stored_category(today).filter(
-        category__isnull=False)
+    cohort_pupils = Pupil.objects.visible_to(user).on_roll(today).in_category_on(today)
     calendar = Term.calendar()
     found = attendance.concerned(cohort_pupils, calendar=calendar, today=today).order_by("pupil_id")
     count = found.count()
@@ -154,24 +157,21 @@ def _sdq_due(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
     recent = SdqScore.objects.filter(pupil=OuterRef("pk"), completed_on__gte=since, completed_on__lte=today)
     in_pep = PepMeeting.objects.filter(pupil=OuterRef("pk"), sdq_total__isnull=False, status__in=[HELD, COMPLETE],
                                        meeting_date__gte=since, meeting_date__lte=today)
-    due = (Pupil.objects.visible_to(user).on_roll(today).with_stored_category(today).filter(category=cohort.CLA)
+    due = (Pupil.objects.visible_to(user).on_roll(today).in_category_on(today, cohort.CLA)
            .exclude(Exists(recent)).exclude(Exists(in_pep)))
-    return due.count(), list(due.order_by("last_name", "first_name", "pk")[:LIST_SIZE]) if with_rows else []
+    return _count_and_first(due.order_by("last_name", "first_name", "pk"), with_rows)
 
 
 def _ehcp_reviews(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
     due = Pupil.objects.visible_to(user).on_roll(today).filter(
         sen_status="E", ehcp_review_due__lte=today + dt.timedelta(days=EHCP_REVIEW_DAYS))
-    return due.count(), list(due.order_by("ehcp_review_due", "pk")[:LIST_SIZE]) if with_rows else []
+    return _count_and_first(due.order_by("ehcp_review_due", "pk"), with_rows)
 
 
 def _provision_reviews(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
     # Alternative provision and part-time timetables going on, their review overdue or near, the oldest first.
     due = of_visible_pupils(user, Provision.objects.all()).review_due(today)
-    count = due.count()
-    if not with_rows:
-        return count, []
-    return count, list(due.select_related("pupil").order_by("review_due", "pk")[:LIST_SIZE])
+    return _count_and_first(due.select_related("pupil").order_by("review_due", "pk"), with_rows)
 
 
 KINDS = [
