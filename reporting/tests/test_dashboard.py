@@ -21,6 +21,25 @@ def test_it_shows_the_dt_new_flags(login, dt_user, dsl):
     assert response.context["new_flags_count"] == 1
 
 
+def test_it_counts_every_item_and_lists_the_first_ten_by_name(login, dt_user, dsl, time_machine):
+    from reporting.due import due_items
+
+    time_machine.move_to(dt.date(2026, 1, 12))
+    # Twelve new flags, and twelve looked-after children with no SDQ: more than a card lists.
+    for i in range(12):
+        CareEpisodeFactory(flagged_by=dsl, flagged_at=FLAGGED_AT, pupil__last_name=f"Flagged{i:02}")
+        CareEpisodeFactory(kind="CLA", legal_status="C2", start_date=dt.date(2025, 1, 6),
+                           pupil__last_name=f"Looked{i:02}")
+    response = login(dt_user).get(URL)
+    assert response.context["new_flags_count"] == 12
+    assert [p.last_name for p in response.context["new_flags"]] == [f"Flagged{i:02}" for i in range(10)]
+    assert response.context["sdq_due_count"] == 12
+    assert [p.last_name for p in response.context["sdq_due"]] == [f"Looked{i:02}" for i in range(10)]
+    # The e-mail's counts, read without the rows, are the same.
+    counts = {item.key: item.count for item in due_items(dt_user, today=dt.date(2026, 1, 12))}
+    assert counts["new_flags"] == 12 and counts["sdq_due"] == 12
+
+
 def test_it_shows_the_dsl_who_leaves_the_six_year_window_within_30_days(login, dsl, time_machine):
     time_machine.move_to(dt.date(2025, 6, 1))
     leaving = CareEpisodeFactory(start_date=dt.date(2018, 1, 1), end_date=dt.date(2019, 6, 20),
