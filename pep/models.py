@@ -183,7 +183,7 @@ class PepSlot(models.Model):
     overdue = False
 
     class Meta:
-        ordering = ["pupil", "due"]
+        ordering = ["pupil_id", "due"]  # by id: "pupil" would sort (and join) by the pupil's name
         constraints = [models.UniqueConstraint(fields=["pupil", "academic_year", "term"], name="one_slot_a_term")]
         # "Not held, due before (or soon after) a day": the dashboard's, the digest's and the grid's question.
         indexes = [models.Index(fields=["held_on", "held_after", "due"])]

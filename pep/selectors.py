@@ -14,7 +14,7 @@ from django.db.models import Count, F, Max, Prefetch, Q, Sum, Window
 from django.db.models.functions import RowNumber
 
 from cwsw.models import SchoolProfile, Term
-from cwsw.terms import academic_year_bounds, academic_year_of, financial_year_label
+from cwsw.terms import SchoolCalendar, academic_year_bounds, academic_year_of, financial_year_label
 from pupils import cohort
 from pupils.access import of_visible_pupils
 from pupils.models import CareEpisode, Pupil
@@ -187,7 +187,8 @@ def overdue_peps(*, pupils: Any, today: dt.date, calendar: Any = None,
     the later of that PEP, the care period's start and the admission (a few terms). A caller
     that has the calendar and the school's count of days passes them on.
     """
-    calendar = calendar or Term.calendar()
+    if calendar is None:
+        calendar = Term.calendar()
     if school_days is None:
         school_days = SchoolProfile.load().initial_pep_school_days
     now = pupils.looked_after_during(today, today)
@@ -370,7 +371,8 @@ def exclusions_in_year(*, user: Any, academic_year: int) -> Any:
                              ).select_related("pupil").order_by("-incident_date", "-pk")
 
 
-def exclusion_rows(exclusions: list[ExclusionConsultation], *, today: dt.date) -> list[ExclusionRow]:
+def exclusion_rows(exclusions: list[ExclusionConsultation], *, today: dt.date,
+                   calendar: SchoolCalendar | None = None) -> list[ExclusionRow]:
     """Rows for these exclusion records (their pupils selected), with their flags.
 
     A record's flags depend on the pupil's other suspensions and care history: those are read
@@ -386,7 +388,8 @@ def exclusion_rows(exclusions: list[ExclusionConsultation], *, today: dt.date) -
     for episode in CareEpisode.objects.filter(pupil__in=ids):
         episodes[episode.pupil_id].append(episode)
     wanted = {e.pk for e in exclusions}
-    calendar = Term.calendar()
+    if calendar is None:
+        calendar = Term.calendar()
     rows = []
     for pk in ids:
         rows += _exclusion_rows(theirs[pk], episodes[pk], calendar=calendar, today=today,

@@ -515,7 +515,7 @@ class CategorySpell(models.Model):
     objects = CategorySpellQuerySet.as_manager()
 
     class Meta:
-        ordering = ["pupil", "start"]
+        ordering = ["pupil_id", "start"]  # by id: "pupil" would sort (and join) by the pupil's name
         constraints = [
             models.UniqueConstraint(fields=["pupil", "start"], name="one_spell_a_day"),
             models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gte=models.F("start")),

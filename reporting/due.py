@@ -13,10 +13,11 @@ from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 from cwsw import roles
 from cwsw.models import Term
-from cwsw.terms import academic_year_of, financial_year_bounds, financial_year_of
+from cwsw.terms import SchoolCalendar, academic_year_of, financial_year_bounds, financial_year_of
 from pep import exclusions, selectors
 from pep.models import (
     COMPLETE,
@@ -54,8 +55,8 @@ class _Kind:
     label: str
     url: Callable[[], str]
     applies: Callable[[Any], bool]
-    # (user, today, with_rows) -> (count, rows)
-    find: Callable[[Any, dt.date, bool], tuple[int, list]]
+    # (user, today, with_rows, calendar) -> (count, rows)
+    find: Callable[[Any, dt.date, bool, SchoolCalendar], tuple[int, list]]
     # What else about the user the answer depends on, besides the pupils they see (for sharing it).
     depends_on: Callable[[Any], Any] = lambda user: None
 
@@ -69,19 +70,19 @@ def _count_and_first(items: QuerySet, with_rows: bool) -> tuple[int, list]:
     return (rows[0].due_count if rows else 0), rows
 
 
-def _peps_due(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
+def _peps_due(user: Any, today: dt.date, with_rows: bool, calendar: SchoolCalendar) -> tuple[int, list]:
     # One line per child: the oldest overdue PEP from any academic year, else one due within 14 days
     # (a single meeting settles both). Names are read for the rows shown only: the access log records those.
     return selectors.peps_due(user=user, today=today, limit=LIST_SIZE if with_rows else 0)
 
 
-def _peps_unsigned_or_red(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
+def _peps_unsigned_or_red(user: Any, today: dt.date, with_rows: bool, calendar: SchoolCalendar) -> tuple[int, list]:
     peps = PepMeeting.objects.filter(academic_year=academic_year_of(today))
     count = of_visible_pupils(user, peps).filter(Q(status=HELD) | Q(vs_rating=RED, status=COMPLETE)).count()
     return count, []
 
 
-def _pp_plus_unspent(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
+def _pp_plus_unspent(user: Any, today: dt.date, with_rows: bool, calendar: SchoolCalendar) -> tuple[int, list]:
     fy = financial_year_of(today)
     if (financial_year_bounds(fy)[1] - today).days > PP_PLUS_WARNING_DAYS:
         return 0, []
@@ -92,23 +93,21 @@ def _pp_plus_unspent(user: Any, today: dt.date, with_rows: bool) -> tuple[int, l
     return count, []
 
 
-def _suspensions_waiting(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
+def _suspensions_waiting(user: Any, today: dt.date, with_rows: bool, calendar: SchoolCalendar) -> tuple[int, list]:
     # The Virtual School is consulted by those who do the casework; the DSL sends notifications.
     waiting = exclusions.awaiting_action(
         selectors.exclusions_in_year(user=user, academic_year=academic_year_of(today)),
         today=today, consults=roles.can_do_casework(user))
-    count = waiting.count()
-    if not with_rows or not count:
-        return count, []
-    return count, selectors.exclusion_rows(list(waiting[:LIST_SIZE]), today=today)
+    count, first = _count_and_first(waiting, with_rows)
+    return count, selectors.exclusion_rows(first, today=today, calendar=calendar) if first else []
 
 
-def _leaving_window(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
+def _leaving_window(user: Any, today: dt.date, with_rows: bool, calendar: SchoolCalendar) -> tuple[int, list]:
     leaving = Pupil.objects.visible_to(user).on_roll(today).leaving_window(today, LEAVING_WINDOW_DAYS)
     return _count_and_first(leaving.order_by("last_name", "first_name", "pk"), with_rows)
 
 
-def _new_flags(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
+def _new_flags(user: Any, today: dt.date, with_rows: bool, calendar: SchoolCalendar) -> tuple[int, list]:
     # Found from the few unseen flags (an index holds only those), not by asking of every pupil on roll.
     flagged = (
         Pupil.objects.visible_to(user).on_roll(today).filter(pk__in=CareEpisode.objects.unseen_flags().values("pupil"))
@@ -117,7 +116,7 @@ def _new_flags(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
     return _count_and_first(flagged, with_rows)
 
 
-def _contributions_waiting(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
+def _contributions_waiting(user: Any, today: dt.date, with_rows: bool, calendar: SchoolCalendar) -> tuple[int, list]:
     # Parts sent by the social worker, adviser, carer or child that the DT has not yet accepted or set aside.
     waiting = (
         of_visible_pupils(user, Contribution.objects.pending(), "pep__pupil")
@@ -127,7 +126,7 @@ def _contributions_waiting(user: Any, today: dt.date, with_rows: bool) -> tuple[
                             with_rows)
 
 
-def _transitions_due(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
+def _transitions_due(user: Any, today: dt.date, with_rows: bool, calendar: SchoolCalendar) -> tuple[int, list]:
     # Joining and leaving steps not yet done whose deadline is near or past, the late first.
     due = (
         of_visible_pupils(user, TransitionItem.objects.outstanding())
@@ -136,11 +135,10 @@ def _transitions_due(user: Any, today: dt.date, with_rows: bool) -> tuple[int, l
     return _count_and_first(due.select_related("pupil").order_by("due_date", "pk"), with_rows)
 
 
-def _attendance_concerns(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
+def _attendance_concerns(user: Any, today: dt.date, with_rows: bool, calendar: SchoolCalendar) -> tuple[int, list]:
     # Cohort pupils on roll at 90% or lower this term, or down 5 points on last term: the few records stored
     # as a concern, for pupils in the cohort today; those shown are worked out by the rule, with their figures.
     cohort_pupils = Pupil.objects.visible_to(user).on_roll(today).in_category_on(today)
-    calendar = Term.calendar()
     found = attendance.concerned(cohort_pupils, calendar=calendar, today=today).order_by("pupil_id")
     count = found.count()
     if not with_rows or not count:
@@ -151,7 +149,7 @@ def _attendance_concerns(user: Any, today: dt.date, with_rows: bool) -> tuple[in
     return count, [(pupils[c.pupil_id], c) for c in shown]
 
 
-def _sdq_due(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
+def _sdq_due(user: Any, today: dt.date, with_rows: bool, calendar: SchoolCalendar) -> tuple[int, list]:
     # Looked-after children with no SDQ (on its own or in a PEP) in the last 12 months.
     since = cohort.add_years(today, -1)
     recent = SdqScore.objects.filter(pupil=OuterRef("pk"), completed_on__gte=since, completed_on__lte=today)
@@ -162,13 +160,13 @@ def _sdq_due(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
     return _count_and_first(due.order_by("last_name", "first_name", "pk"), with_rows)
 
 
-def _ehcp_reviews(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
+def _ehcp_reviews(user: Any, today: dt.date, with_rows: bool, calendar: SchoolCalendar) -> tuple[int, list]:
     due = Pupil.objects.visible_to(user).on_roll(today).filter(
         sen_status="E", ehcp_review_due__lte=today + dt.timedelta(days=EHCP_REVIEW_DAYS))
     return _count_and_first(due.order_by("ehcp_review_due", "pk"), with_rows)
 
 
-def _provision_reviews(user: Any, today: dt.date, with_rows: bool) -> tuple[int, list]:
+def _provision_reviews(user: Any, today: dt.date, with_rows: bool, calendar: SchoolCalendar) -> tuple[int, list]:
     # Alternative provision and part-time timetables going on, their review overdue or near, the oldest first.
     due = of_visible_pupils(user, Provision.objects.all()).review_due(today)
     return _count_and_first(due.select_related("pupil").order_by("review_due", "pk"), with_rows)
@@ -216,12 +214,16 @@ def _scope(user: Any, kind: _Kind) -> tuple:
     return (kind.key, pupils, kind.depends_on(user))
 
 
-def due_items(user: Any, *, today: dt.date, with_rows: bool = False, shared: dict | None = None) -> list[DueItem]:
+def due_items(user: Any, *, today: dt.date, with_rows: bool = False, shared: dict | None = None,
+              calendar: SchoolCalendar | None = None) -> list[DueItem]:
     """Every kind of item this user's roles look after, with how many are due today (maybe 0).
 
     `shared` (a dict the caller keeps) lets a sweep over many users work each answer out once
-    for all the users who see the same pupils, rather than once per user.
+    for all the users who see the same pupils, rather than once per user. The school calendar is
+    read once, when a kind first needs it, unless the caller gives the one it has.
     """
+    if calendar is None:
+        calendar = SimpleLazyObject(Term.calendar)
     items = []
     for kind in KINDS:
         if kind.applies(user):
@@ -229,7 +231,7 @@ def due_items(user: Any, *, today: dt.date, with_rows: bool = False, shared: dic
             if shared is not None and not with_rows and key in shared:
                 count, rows = shared[key]
             else:
-                count, rows = kind.find(user, today, with_rows)
+                count, rows = kind.find(user, today, with_rows, calendar)
                 if shared is not None:
                     shared[key] = (count, rows)
             items.append(DueItem(kind.key, kind.label, count, kind.url(), rows))

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from cwsw import roles
 from cwsw.decorators import role_required
@@ -47,7 +48,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if roles.can_read_governor_report(user):
         context["reports"] = GovernorReport.objects.filter(status=GovernorReport.READY)[:5]
     # What is due: the same items, computed in the same place, as the reminder e-mail.
-    due = due_items(user, today=today, with_rows=True)
+    calendar = SimpleLazyObject(Term.calendar)  # read once, if a card needs it
+    due = due_items(user, today=today, with_rows=True, calendar=calendar)
     context["due"] = due
     for item in due:
         context[item.key] = item.rows
@@ -56,7 +58,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if roles.can_do_casework(user):
         context["pp"] = selectors.pp_summary(financial_year=financial_year_of(today))
     if roles.can_manage_school(user):
-        calendar = Term.calendar()
         this_year = academic_year_of(today)
         context["years_on_defaults"] = [
             academic_year_label(y) for y in (this_year, this_year + 1) if calendar.on_defaults(y)]
