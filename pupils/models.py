@@ -71,6 +71,15 @@ EPISODE_KINDS = [
 PERSONAL_FIELDS = frozenset({"first_name", "last_name", "upn", "date_of_birth"})
 
 
+class YearCohort(dict):
+    """The cohort of a period (`PupilQuerySet.cohort_during`): pupil id -> category, and `ids`, the same
+    pupils as a subquery, so that a query over them sends the database a condition, not thousands of ids."""
+
+    def __init__(self, categories: dict[int, str], *, ids: models.QuerySet) -> None:
+        super().__init__(categories)
+        self.ids = ids
+
+
 def _spell_on(day: dt.date) -> Exists:
     """Whether the pupil (the outer query's) has a stored spell on the day."""
     return Exists(CategorySpell.objects.on(day).filter(pupil=OuterRef("pk")))
@@ -202,24 +211,27 @@ class PupilQuerySet(models.QuerySet):
             Q(leaving_date__isnull=True) | Q(leaving_date__gt=first)
         )
 
-    def cohort_during(self, first: dt.date, last: dt.date) -> dict[int, str]:
+    def cohort_during(self, first: dt.date, last: dt.date) -> YearCohort:
         """Every pupil on roll and in the cohort at some time from first to last, leavers included,
         with the highest category they had while on roll then (pupil id -> category).
 
-        One query over the stored spells that overlap the days each pupil was on roll; the rule it
-        follows is cohort.category_during, which the tests hold it to.
+        One query over the stored spells that overlap the days each pupil was on roll (the spells'
+        copies of the dates on roll: no join to the pupils); the rule it follows is
+        cohort.category_during, which the tests hold it to.
         """
-        on_roll = self.filter(admission_date__lte=last).filter(
-            Q(leaving_date__isnull=True) | Q(leaving_date__gt=first))
         rank = Case(*[When(category=c, then=Value(i)) for i, c in enumerate(cohort.CATEGORIES)],
                     output_field=IntegerField())
-        best = (
-            CategorySpell.objects.filter(pupil__in=on_roll.values("pk"), start__lte=last)
-            .filter(Q(pupil__leaving_date__isnull=True) | Q(start__lt=F("pupil__leaving_date")))
-            .filter(Q(end__isnull=True) | (Q(end__gte=first) & Q(end__gte=F("pupil__admission_date"))))
-            .order_by().values("pupil_id").annotate(best=Min(rank)).values_list("pupil_id", "best")
+        spells = (
+            CategorySpell.objects.filter(start__lte=last).filter(Q(end__isnull=True) | Q(end__gte=first))
+            .filter(admission_date__lte=last).filter(Q(leaving_date__isnull=True) | Q(leaving_date__gt=first))
+            .filter(Q(leaving_date__isnull=True) | Q(start__lt=F("leaving_date")))
+            .filter(Q(end__isnull=True) | Q(end__gte=F("admission_date")))
         )
-        return {pk: cohort.CATEGORIES[index] for pk, index in best}
+        if self.query.has_filters():  # some pupils only; "IN (every pupil)" would only slow the query
+            spells = spells.filter(pupil__in=self.values("pk"))
+        best = spells.order_by().values("pupil_id").annotate(best=Min(rank)).values_list("pupil_id", "best")
+        return YearCohort({pk: cohort.CATEGORIES[index] for pk, index in best},
+                          ids=spells.values_list("pupil_id", flat=True))
 
     def leaving_window(self, as_of: dt.date | None = None, days: int = 30) -> PupilQuerySet:
         """Pupils in CWSW_PREV today who are in no category `days` + 1 days from now."""

@@ -43,6 +43,7 @@ from pupils.models import (
     Pupil,
     SubjectGrade,
     TransitionItem,
+    YearCohort,
     is_persistently_absent,
 )
 
@@ -87,11 +88,11 @@ def _resolve(value: Any, linked: Linked) -> Any:
     return value
 
 
-def cohort_section(year_cohort: dict[int, str], as_of: dt.date, linked: Linked) -> dict[str, Any]:
+def cohort_section(year_cohort: YearCohort, as_of: dt.date, linked: Linked) -> dict[str, Any]:
     """Counts by category, key stage, SEN and FSM of the year's cohort, linked: the key stages add up
     to the categories, and the SEN and FSM figures are parts of them."""
     rows = (
-        Pupil.objects.filter(pk__in=list(year_cohort)).annotate(key_stage=_key_stage_case(as_of))
+        Pupil.objects.filter(pk__in=year_cohort.ids).annotate(key_stage=_key_stage_case(as_of))
         .values_list("pk", "key_stage", "sen_status", "fsm_eligible")
     )
     by_category: Counter = Counter()
@@ -141,7 +142,7 @@ def cohort_chart(cells: list[tuple[str, int | str]], title: str = "Pupils in the
                             title=title)
 
 
-def _looked_after_peps(year_cohort: dict[int, str], academic_year: int,
+def _looked_after_peps(year_cohort: YearCohort, academic_year: int,
                        today: dt.date) -> tuple[list[int], list, list[dict[str, int]]]:
     """The year's looked-after children (those the PEP duty covers) and each term's on time, late and missing
     PEPs over them, counted on the stored PEP slots."""
@@ -152,7 +153,7 @@ def _looked_after_peps(year_cohort: dict[int, str], academic_year: int,
     return looked_after, terms, counts
 
 
-def pep_section(year_cohort: dict[int, str], academic_year: int, today: dt.date, linked: Linked) -> dict[str, Any]:
+def pep_section(year_cohort: YearCohort, academic_year: int, today: dt.date, linked: Linked) -> dict[str, Any]:
     looked_after, year_terms, year_counts = _looked_after_peps(year_cohort, academic_year, today)
     terms = []
     for term, counts in zip(year_terms, year_counts, strict=True):
@@ -201,10 +202,10 @@ def pp_section(financial_year: int, linked: Linked) -> dict[str, Any]:
     }
 
 
-def _attendance_per_pupil(year_cohort: dict[int, str], academic_year: int) -> list[dict[str, Any]]:
+def _attendance_per_pupil(year_cohort: YearCohort, academic_year: int) -> list[dict[str, Any]]:
     """Sessions possible and attended in the year for each cohort pupil who has figures."""
     per_pupil = (
-        AttendanceRecord.objects.filter(academic_year=academic_year, pupil__in=list(year_cohort))
+        AttendanceRecord.objects.filter(academic_year=academic_year, pupil__in=year_cohort.ids)
         .values("pupil").annotate(possible=Sum("possible_sessions"), attended=Sum("attended_sessions")).order_by()
     )
     return [r for r in per_pupil if r["possible"]]
@@ -217,7 +218,7 @@ def _cohort_attendance(pupils: list[dict[str, Any]]) -> Decimal | str | None:
     return SUPPRESSED if pupils else None
 
 
-def attendance_section(year_cohort: dict[int, str], academic_year: int, school: list[SchoolFigures],
+def attendance_section(year_cohort: YearCohort, academic_year: int, school: list[SchoolFigures],
                        linked: Linked) -> dict[str, Any]:
     pupils = _attendance_per_pupil(year_cohort, academic_year)
     persistent = sum(1 for r in pupils if is_persistently_absent(attended=r["attended"], possible=r["possible"]))
@@ -240,11 +241,11 @@ def _mean(values: list[Decimal]) -> Decimal | None:
     return (sum(values) / len(values)).quantize(Decimal("0.1")) if values else None
 
 
-def _cohort_exclusions(year_cohort: dict[int, str], academic_year: int) -> dict[str, Any]:
+def _cohort_exclusions(year_cohort: YearCohort, academic_year: int) -> dict[str, Any]:
     """The cohort's suspensions, days lost, pupils suspended and permanent exclusions decided in the year."""
     first, last = academic_year_bounds(academic_year)
     figures = ExclusionConsultation.objects.filter(
-        decision_date__range=(first, last), pupil__in=list(year_cohort),
+        decision_date__range=(first, last), pupil__in=year_cohort.ids,
     ).aggregate(
         suspensions=Count("pk", filter=Q(decision=SUSPENSION)),
         days=Sum("days", filter=Q(decision=SUSPENSION)),
@@ -264,7 +265,7 @@ def _school_exclusions(school: list[SchoolFigures]) -> dict[str, Any]:
             "permanent": sum(f.permanent_exclusions for f in school)}
 
 
-def exclusions_section(year_cohort: dict[int, str], academic_year: int, school: list[SchoolFigures],
+def exclusions_section(year_cohort: YearCohort, academic_year: int, school: list[SchoolFigures],
                        linked: Linked) -> dict[str, Any]:
     figures = _cohort_exclusions(year_cohort, academic_year)
     whole_school = _school_exclusions(school)
@@ -378,7 +379,7 @@ def _latest_results(academic_year: int, as_of: dt.date) -> dict[int, tuple[str, 
     return results
 
 
-def attainment_section(year_cohort: dict[int, str], academic_year: int, as_of: dt.date,
+def attainment_section(year_cohort: YearCohort, academic_year: int, as_of: dt.date,
                        school: list[SchoolFigures], linked: Linked) -> dict[str, Any]:
     """Each key stage's measures for the cohort against the whole school (every pupil with results in the
     register). Counts are of the cohort's pupils with results for that measure; a stage with none is left out."""
@@ -417,12 +418,12 @@ def attainment_section(year_cohort: dict[int, str], academic_year: int, as_of: d
     return {"rows": rows, "chart": chart}
 
 
-def provision_section(year_cohort: dict[int, str], academic_year: int, as_of: dt.date,
+def provision_section(year_cohort: YearCohort, academic_year: int, as_of: dt.date,
                       linked: Linked) -> dict[str, Any]:
     """The cohort's pupils on alternative provision or a part-time timetable at any time in the year, and
     those whose review was overdue, or (looked after) had no Virtual School agreement recorded, on as_of."""
     first, last = academic_year_bounds(academic_year)
-    arrangements = list(Provision.objects.filter(pupil__in=list(year_cohort)).during(first, as_of)
+    arrangements = list(Provision.objects.filter(pupil__in=year_cohort.ids).during(first, as_of)
                         .values_list("pupil_id", "kind", "review_due", "end_date", "vs_agreed_on"))
     rows = []
     for kind, label in PROVISION_KINDS:
@@ -439,12 +440,12 @@ def provision_section(year_cohort: dict[int, str], academic_year: int, as_of: dt
     return {"rows": rows}
 
 
-def transitions_section(year_cohort: dict[int, str], academic_year: int, as_of: dt.date,
+def transitions_section(year_cohort: YearCohort, academic_year: int, as_of: dt.date,
                         linked: Linked) -> dict[str, Any]:
     """The cohort's pupils who joined and who left in the year (by reason), and the transfer checklist steps
     due in the year: done by their deadline, done late, not done."""
     first, last = academic_year_bounds(academic_year)
-    pupils = Pupil.objects.filter(pk__in=list(year_cohort))
+    pupils = Pupil.objects.filter(pk__in=year_cohort.ids)
     joined = pupils.filter(admission_date__range=(first, as_of)).count()
     reasons = Counter(pupils.filter(leaving_date__range=(first, as_of)).values_list("leaving_reason", flat=True))
     linked.count("transitions:joined", joined)
@@ -454,7 +455,7 @@ def transitions_section(year_cohort: dict[int, str], academic_year: int, as_of: 
         linked.count(f"transitions:left:{code}", reasons[code])
     linked.total("transitions:left", [f"transitions:left:{code}" for code, _ in labels])
     linked.subset("transitions:left", "cohort:total")
-    steps = TransitionItem.objects.filter(pupil__in=list(year_cohort), due_date__range=(first, as_of)).aggregate(
+    steps = TransitionItem.objects.filter(pupil__in=year_cohort.ids, due_date__range=(first, as_of)).aggregate(
         on_time=Count("pk", filter=Q(done_on__lte=F("due_date"))),
         late=Count("pk", filter=Q(done_on__gt=F("due_date"))),
         missing=Count("pk", filter=Q(done_on__isnull=True)),

@@ -88,8 +88,10 @@ def test_it_agrees_with_the_sql_rule_and_the_period_rule_in_the_database(rows, a
     assert stored == cohort.category_from_episodes(episodes, as_of)
     first, length = window
     last = first + dt.timedelta(days=length)
-    assert (Pupil.objects.filter(pk=pupil.pk).cohort_during(first, last).get(pupil.pk)
-            == cohort.category_during(episodes, first, last))
+    during = Pupil.objects.filter(pk=pupil.pk).cohort_during(first, last)
+    assert during.get(pupil.pk) == cohort.category_during(episodes, first, last)
+    # The same pupils as a subquery, for the report's queries over them.
+    assert set(during.ids) == set(during) == set(Pupil.objects.cohort_during(first, last).ids)
     pupil.delete()
 
 
