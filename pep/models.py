@@ -186,7 +186,11 @@ class PepSlot(models.Model):
         ordering = ["pupil_id", "due"]  # by id: "pupil" would sort (and join) by the pupil's name
         constraints = [models.UniqueConstraint(fields=["pupil", "academic_year", "term"], name="one_slot_a_term")]
         # "Not held, due before (or soon after) a day": the dashboard's, the digest's and the grid's question.
-        indexes = [models.Index(fields=["held_on", "held_after", "due"])]
+        indexes = [
+            models.Index(fields=["held_on", "held_after", "due"]),
+            # Each term's counts under the grid and in the report: the year's slots, read from the index alone.
+            models.Index(fields=["academic_year", "term", "held_on", "due"], name="slots_by_term"),
+        ]
 
     def __str__(self) -> str:
         return f"PEP due {self.due:%-d %b %Y}"

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F, Max, Prefetch, Q, Sum, Window
 from django.db.models.functions import RowNumber
 
+from cwsw import roles
 from cwsw.models import SchoolProfile, Term
 from cwsw.terms import SchoolCalendar, academic_year_bounds, academic_year_of, financial_year_label
 from pupils import cohort
@@ -107,16 +108,24 @@ def compliance_grid(*, user: Any, academic_year: int, today: dt.date, overdue_on
     shown = Paginator(ordered, settings.GRID_PAGE_SIZE).get_page(page)
     terms, rows = grid_rows(pupils=Pupil.objects.filter(pk__in=list(shown.object_list)),
                             academic_year=academic_year, today=today)
-    return Grid(academic_year, terms, rows, term_counts(looked_after, academic_year, terms, today), shown)
+    # Every child with a slot in the year was looked after and on roll in it: unnarrowed, the grid's children
+    # are all the year's slots hold, and the counts need not ask which children.
+    everyone = not (search or overdue_only or due_only) and roles.can_see_whole_register(user)
+    counts = term_counts(None if everyone else looked_after, academic_year, terms, today)
+    return Grid(academic_year, terms, rows, counts, shown)
 
 
 def term_counts(pupils: Any, academic_year: int, terms: list, today: dt.date) -> list[dict[str, int]]:
-    """Each term's on time, late, missing and due soon over all these children (one query on the slots)."""
+    """Each term's on time, late, missing and due soon over all these children, or all the year's children
+    when `pupils` is None (one query on the slots)."""
     soon = today + dt.timedelta(days=compliance.DUE_SOON_DAYS)
     not_held = Q(held_on__isnull=True)
+    slots = PepSlot.objects.filter(academic_year=academic_year)
+    if pupils is not None:
+        slots = slots.filter(pupil__in=pupils.values("pk"))
     found = {
         row.pop("term"): row for row in
-        PepSlot.objects.filter(pupil__in=pupils.values("pk"), academic_year=academic_year).values("term").annotate(
+        slots.values("term").annotate(
             on_time=Count("pk", filter=Q(held_on__lte=F("due"))),
             late=Count("pk", filter=Q(held_on__gt=F("due"))),
             missing=Count("pk", filter=not_held & Q(due__lt=today)),

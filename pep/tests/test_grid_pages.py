@@ -23,6 +23,9 @@ def test_it_shows_a_page_of_children_counts_them_all_and_logs_only_those_shown(l
     assert page.paginator.count == 12
     # The counts are for every child: each was due an autumn PEP and none was held.
     assert response.context["grid"].counts[0]["missing"] == 12
+    # Narrowed by a search, the counts are the children found.
+    found = client.get(reverse("pep:grid"), {"year": 2025, "q": "Gridley03"}).context["grid"]
+    assert found.counts[0]["missing"] == 1
     body = response.content.decode()
     assert "Gridley04" in body and "Gridley05" not in body and "Page 1 of 3" in body
     logged = set(AccessLog.objects.filter(user=dt_user).values_list("pupil_id", flat=True))
