@@ -67,7 +67,7 @@ class GridRow:
     slots: list[compliance.Slot]
     held: int
     # The child's oldest overdue PEP, from any academic year.
-    overdue: compliance.Slot | None = None
+    overdue: PepSlot | None = None
 
     @property
     def fewer_than_expected(self) -> bool:
@@ -182,45 +182,15 @@ def _latest_held(ids: Any) -> dict[int, dt.date]:
     )
 
 
-@dataclass(frozen=True)
-class _HeldOn:
-    meeting_date: dt.date
-    status: str = HELD
-
-
-def overdue_peps(*, pupils: Any, today: dt.date, calendar: Any = None,
-                 school_days: int | None = None) -> dict[int, tuple[PupilRef, compliance.Slot]]:
-    """The oldest overdue PEP of each child looked after and on roll today, from any academic year.
-
-    Only a due date after the child's latest PEP can be overdue, so the search starts at
-    the later of that PEP, the care period's start and the admission (a few terms). A caller
-    that has the calendar and the school's count of days passes them on.
-    """
-    if calendar is None:
-        calendar = Term.calendar()
-    if school_days is None:
-        school_days = SchoolProfile.load().initial_pep_school_days
-    now = pupils.looked_after_during(today, today)
-    ids = now.values("pk")
-    periods, latest = _care_periods(ids), _latest_held(ids)
-    found = {}
+def overdue_peps(*, pupils: Any, today: dt.date) -> dict[int, tuple[PupilRef, PepSlot]]:
+    """The oldest overdue PEP of each of these children still looked after and on roll, from any academic
+    year: from the stored slots (slots.py), in two queries."""
+    slots_ensure(today)
+    found: dict[int, tuple[PupilRef, PepSlot]] = {}
     # Names are not read here (a caller may show a few of many): see `named`.
-    for pk, admitted, left in now.order_by("pk").values_list("pk", "admission_date", "leaving_date"):
-        current = next((p for p in reversed(compliance.care_periods(periods[pk])) if p.covers(today)), None)
-        if current is None:
-            continue
-        held = latest.get(pk)
-        since = max(d for d in (current.start, admitted, held) if d is not None)
-        for year in range(academic_year_of(since) - 1, academic_year_of(today) + 1):
-            slots = compliance.pep_slots(
-                cla_periods=periods[pk], on_roll=_on_roll(admitted, left), terms=calendar.terms_of(year),
-                peps=[_HeldOn(held)] if held else [], school_days=school_days, calendar=calendar, today=today,
-                latest_held=held,
-            )
-            overdue = next((slot for slot in slots if slot.overdue), None)
-            if overdue is not None:
-                found[pk] = (PupilRef(pk, "", ""), overdue)
-                break
+    for slot in PepSlot.objects.overdue(today).filter(pupil__in=pupils.values("pk")).order_by("-due", "-pk"):
+        slot.overdue = True
+        found[slot.pupil_id] = (PupilRef(slot.pupil_id, "", ""), slot)  # the oldest is read last
     return found
 
 
@@ -259,7 +229,7 @@ def grid_rows(*, pupils: Any, academic_year: int, today: dt.date) -> tuple[list,
     terms = calendar.terms_of(academic_year)
     school_days = SchoolProfile.load().initial_pep_school_days
     looked_after = pupils.looked_after_during(first, last)
-    overdue = overdue_peps(pupils=pupils, today=today, calendar=calendar, school_days=school_days)
+    overdue = overdue_peps(pupils=pupils, today=today)
     ids = looked_after.values("pk")
     periods, latest = _care_periods(ids), _latest_held(ids)
     peps: dict[int, list[PepRef]] = defaultdict(list)
