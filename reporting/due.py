@@ -140,11 +140,10 @@ def _attendance_concerns(user: Any, today: dt.date, with_rows: bool, calendar: S
     # as a concern, for pupils in the cohort today; those shown are worked out by the rule, with their figures.
     cohort_pupils = Pupil.objects.visible_to(user).on_roll(today).in_category_on(today)
     found = attendance.concerned(cohort_pupils, calendar=calendar, today=today).order_by("pupil_id")
-    count = found.count()
-    if not with_rows or not count:
+    count, first = _count_and_first(found.only("pupil_id"), with_rows)
+    if not first:
         return count, []
-    ids = list(found.values_list("pupil_id", flat=True)[:LIST_SIZE])
-    shown = attendance.attendance_concerns(ids, calendar=calendar, today=today)
+    shown = attendance.attendance_concerns([r.pupil_id for r in first], calendar=calendar, today=today)
     pupils = Pupil.objects.in_bulk([c.pupil_id for c in shown])
     return count, [(pupils[c.pupil_id], c) for c in shown]
 
