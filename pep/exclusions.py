@@ -7,12 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import F, FilteredRelation, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from cwsw.terms import SchoolCalendar, TermDates
 from pupils import cohort
-from pupils.models import CategorySpell
 
 from .models import (
     ALTERNATIVE_PROVISION_FROM_DAY,
@@ -57,10 +56,12 @@ class ExclusionFlags:
 def with_category(exclusions: QuerySet, *, today: dt.date) -> QuerySet:
     """Annotate `category`: the pupil's category on the decision date (today while undecided), as the
     flags take it, read from the stored category spells."""
-    day = Coalesce(OuterRef("decision_date"), Value(today))
-    spell = CategorySpell.objects.filter(pupil=OuterRef("pupil"), start__lte=day).filter(
-        Q(end__isnull=True) | Q(end__gte=day))
-    return exclusions.annotate(category=Subquery(spell.values("category")[:1]))
+    # A join on the pupil's spell that holds that day (at most one): the filters read it once a row, where a
+    # subquery would be written out, and run, for each place they name the category.
+    day = Coalesce(F("decision_date"), Value(today))
+    spell = FilteredRelation("pupil__category_spells", condition=Q(pupil__category_spells__start__lte=day) & (
+        Q(pupil__category_spells__end__isnull=True) | Q(pupil__category_spells__end__gte=day)))
+    return exclusions.annotate(decision_day_spell=spell).annotate(category=F("decision_day_spell__category"))
 
 
 def awaiting_action(exclusions: QuerySet, *, today: dt.date, consults: bool) -> QuerySet:
