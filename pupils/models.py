@@ -534,11 +534,10 @@ class CategorySpell(models.Model):
                                    name="spell_ends_on_or_after_start"),
         ]
         indexes = [
-            # The cohort on roll on a day, counted from the index alone.
-            models.Index(fields=["start", "end", "admission_date", "leaving_date", "category"],
-                         name="spells_on_roll"),
-            # One category on a day: the looked-after children for the SDQs due, the leaving window's.
-            models.Index(fields=["category", "start", "end"]),
+            # One category on a day (the looked-after children for the SDQs due, the leaving window's), and
+            # the cohort on roll on a day counted from the index alone, in category order.
+            models.Index(fields=["category", "start", "end", "admission_date", "leaving_date"],
+                         name="spells_by_category"),
         ]
 
     def __str__(self) -> str:
