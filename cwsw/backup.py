@@ -30,6 +30,8 @@ from django.db import connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
+from .signals import backup_restored
+
 FORMAT = 1
 # Made again by `migrate`, so not copied: the restore's own are the same.
 NOT_COPIED = {"contenttypes.contenttype", "auth.permission", "sessions.session"}
@@ -133,6 +135,7 @@ def backup_restore(path: Path) -> dict[str, int]:
             for label in MADE_BY_MIGRATIONS:
                 apps.get_model(label)._default_manager.all().delete()
             call_command("loaddata", str(folder / "data.json"), verbosity=0)
+            backup_restored.send(sender=None)
             restored = {label: apps.get_model(label)._default_manager.count() for label in manifest["counts"]}
             if restored != manifest["counts"]:
                 wrong = {k: (n, restored[k]) for k, n in manifest["counts"].items() if restored[k] != n}

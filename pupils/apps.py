@@ -8,7 +8,7 @@ class PupilsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from cwsw.signals import calendar_changed
+        from cwsw.signals import backup_restored, calendar_changed
 
         from . import attendance, services, spells
         from .models import AttendanceRecord, CareEpisode, Pupil
@@ -16,6 +16,7 @@ class PupilsConfig(AppConfig):
         post_save.connect(spells.episode_changed, sender=CareEpisode, dispatch_uid="category-spells-save")
         post_delete.connect(spells.episode_changed, sender=CareEpisode, dispatch_uid="category-spells-delete")
         post_save.connect(spells.dates_on_roll_changed, sender=Pupil, dispatch_uid="category-spells-pupil")
+        backup_restored.connect(spells.backup_restored, dispatch_uid="category-spells-restored")
         post_save.connect(attendance.record_changed, sender=AttendanceRecord, dispatch_uid="attendance-concern-save")
         post_delete.connect(attendance.record_changed, sender=AttendanceRecord,
                             dispatch_uid="attendance-concern-delete")

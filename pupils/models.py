@@ -521,7 +521,8 @@ class CategorySpell(models.Model):
     category = models.CharField(max_length=9, choices=[(c, cohort.CATEGORY_LABELS[c]) for c in cohort.CATEGORIES])
     start = models.DateField()
     end = models.DateField(null=True, blank=True, help_text="The last day; empty when it has no end.")
-    admission_date = models.DateField(help_text="The pupil's, copied.")
+    # Empty only in rows from a backup made before the copies were kept, until its restore fills them in.
+    admission_date = models.DateField(null=True, help_text="The pupil's, copied.")
     leaving_date = models.DateField(null=True, blank=True, help_text="The pupil's, copied.")
 
     objects = CategorySpellQuerySet.as_manager()

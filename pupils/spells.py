@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 
 from . import cohort
 
@@ -94,6 +95,17 @@ def dates_on_roll_changed(sender: Any, instance: Any, update_fields: Any = None,
 
     CategorySpell.objects.filter(pupil_id=instance.pk).update(
         admission_date=instance.admission_date, leaving_date=instance.leaving_date)
+
+
+def backup_restored(sender: Any, **kwargs: Any) -> None:
+    """A backup was restored: spells from a backup made before they carried the dates on roll get them."""
+    from .models import CategorySpell, Pupil
+
+    pupil = Pupil.objects.filter(pk=OuterRef("pupil_id"))
+    CategorySpell.objects.filter(admission_date__isnull=True).update(
+        admission_date=Subquery(pupil.values("admission_date")[:1]),
+        leaving_date=Subquery(pupil.values("leaving_date")[:1]),
+    )
 
 
 def episode_changed(sender: Any, instance: Any, **kwargs: Any) -> None:

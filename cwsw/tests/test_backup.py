@@ -1,5 +1,6 @@
 """Backup and restore: a backup restored into an empty installation holds every record."""
 
+import io
 import json
 import os
 import subprocess
@@ -84,6 +85,35 @@ def test_it_restores_a_backup_into_an_empty_installation_with_every_record(schoo
     again = manage("restore", str(result.path), database=target, media=target_media)
     assert again.returncode != 0
     assert "This installation already has data" in again.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_restores_a_backup_made_before_the_spells_carried_the_dates_on_roll(school, tmp_path):
+    """Restoring into a later version: the restore fills in the spells' copies of the pupils' dates."""
+    result = backup_write(tmp_path / "backups")
+    older = tmp_path / "older.tar.gz"
+    with tarfile.open(result.path) as source, tarfile.open(older, "w:gz") as copy:
+        for member in source.getmembers():
+            content = source.extractfile(member).read() if member.isfile() else None
+            if member.name.endswith("/data.json"):
+                rows = json.loads(content)
+                for row in rows:
+                    if row["model"] == "pupils.categoryspell":
+                        del row["fields"]["admission_date"], row["fields"]["leaving_date"]
+                content = json.dumps(rows).encode()
+                member.size = len(content)
+            copy.addfile(member, io.BytesIO(content) if content is not None else None)
+    target, target_media = tmp_path / "restored.sqlite3", tmp_path / "restored-media"
+    restored = manage("restore", str(older), database=target, media=target_media)
+    assert restored.returncode == 0, restored.stderr
+    dumped = manage("dumpdata", "pupils.categoryspell", "pupils.pupil", database=target, media=target_media)
+    rows = json.loads(dumped.stdout)
+    pupils = {r["pk"]: r["fields"] for r in rows if r["model"] == "pupils.pupil"}
+    spells = [r["fields"] for r in rows if r["model"] == "pupils.categoryspell"]
+    assert spells
+    for spell in spells:
+        pupil = pupils[spell["pupil"]]
+        assert (spell["admission_date"], spell["leaving_date"]) == (pupil["admission_date"], pupil["leaving_date"])
 
 
 @pytest.mark.django_db
