@@ -10,8 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Max, Prefetch, Q, Sum, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, Max, Min, Prefetch, Q, Sum, Window
 
 from cwsw import roles
 from cwsw.models import SchoolProfile, Term
@@ -145,14 +144,20 @@ def peps_due(*, user: Any, today: dt.date, limit: int) -> tuple[int, list[tuple[
     overdue = slots.overdue(today)
     soon = (slots.filter(academic_year=academic_year_of(today))
             .due_soon(today, compliance.DUE_SOON_DAYS).exclude(pupil__in=overdue.values("pupil")))
-    count = overdue.values("pupil").distinct().count() + soon.count()
-    if not limit or not count:
-        return count, []
-    oldest = overdue.annotate(
-        nth=Window(RowNumber(), partition_by=[F("pupil")], order_by=[F("due").asc(), F("pk").asc()])).filter(nth=1)
-    shown = list(oldest.order_by("due", "pk")[:limit])
-    for slot in shown:
+    if not limit:
+        return overdue.values("pupil").distinct().count() + soon.count(), []
+    # The children with the oldest overdue PEPs, each row carrying how many children have one (a window over
+    # the grouped rows): one query, then those children's slots.
+    children = list(overdue.order_by().values("pupil").annotate(first=Min("due"), children=Window(Count("*")))
+                    .order_by("first", "pupil")[:limit])
+    count = (children[0]["children"] if children else 0) + soon.count()
+    if not count:
+        return 0, []
+    oldest: dict[int, PepSlot] = {}
+    for slot in overdue.filter(pupil__in=[c["pupil"] for c in children]).order_by("-due", "-pk"):
         slot.overdue = True
+        oldest[slot.pupil_id] = slot  # the oldest is read last
+    shown = [oldest[c["pupil"]] for c in children]
     if len(shown) < limit:
         shown += list(soon.order_by("due", "pk")[:limit - len(shown)])
     names = named([PupilRef(slot.pupil_id, "", "") for slot in shown])
