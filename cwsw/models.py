@@ -251,8 +251,10 @@ class AccessLog(models.Model):
         """
         from .accesslog import pupils_logged
 
+        # The id, read once: `request.user` is a lazy object, and setting it on every row costs more than the insert.
+        user_id = None if user is None else user.pk
         rows = [
-            cls(user=user, contributor=contributor, pupil_id=p if p is None or isinstance(p, int) else p.pk,
+            cls(user_id=user_id, contributor=contributor, pupil_id=p if p is None or isinstance(p, int) else p.pk,
                 action=action, detail=detail[:200])
             for p in pupils
         ]
