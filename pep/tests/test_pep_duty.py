@@ -113,6 +113,19 @@ def test_it_shows_the_oldest_overdue_pep_once_per_child(dt_user):
     assert overdue[pupil.pk][1].is_initial and overdue[pupil.pk][1].due == D(2025, 2, 3)
 
 
+def test_the_list_of_peps_due_names_each_childs_oldest_overdue_pep(dt_user):
+    # Each child has several overdue PEPs (the initial one and the terms' since); the list shows the oldest of
+    # each, as the casework page does, oldest first, and counts the children.
+    children = [cla(D(2025, 3, 3)), cla(D(2025, 1, 6)), cla(D(2024, 11, 4))]
+    today = D(2025, 11, 1)
+    oldest = selectors.overdue_peps(pupils=PupilFactory._meta.model.objects.all(), today=today)
+    count, rows = selectors.peps_due(user=dt_user, today=today, limit=10)
+    assert count == 3
+    shown = [(ref.pk, slot.pk, slot.overdue) for ref, slot in rows]
+    assert shown == [(p.pk, oldest[p.pk][1].pk, True) for p in reversed(children)]
+    assert [slot.due for _ref, slot in rows] == sorted(oldest[p.pk][1].due for p in children)
+
+
 def test_it_counts_a_missing_pep_as_missed_once_a_later_one_is_held():
     pupil = cla(D(2024, 1, 8))
     PepFactory(pupil=pupil, academic_year=2025, term="spring", meeting_date=D(2026, 1, 20))
