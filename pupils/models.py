@@ -535,9 +535,9 @@ class CategorySpell(models.Model):
                                    name="spell_ends_on_or_after_start"),
         ]
         indexes = [
-            # One category on a day (the looked-after children for the SDQs due, the leaving window's), and
-            # the cohort on roll on a day counted from the index alone, in category order.
-            models.Index(fields=["category", "start", "end", "admission_date", "leaving_date"],
+            # One category on a day (the looked-after children for the SDQs due, the leaving window's) and
+            # the cohort on roll on a day counted, both from the index alone (the pupil is in it), in category order.
+            models.Index(fields=["category", "start", "end", "admission_date", "leaving_date", "pupil"],
                          name="spells_by_category"),
         ]
 
