@@ -251,7 +251,7 @@ class AccessLog(models.Model):
         """
         from .accesslog import pupils_logged
 
-        # The id, read once: `request.user` is a lazy object, and setting it on every row costs more than the insert.
+        # The id, read once: `request.user` is a lazy object; setting it on each row costs about what the insert does.
         user_id = None if user is None else user.pk
         rows = [
             cls(user_id=user_id, contributor=contributor, pupil_id=p if p is None or isinstance(p, int) else p.pk,

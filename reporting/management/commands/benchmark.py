@@ -119,8 +119,9 @@ class Command(BaseCommand):
         for username in clients:  # warm up: templates, URL resolvers, the calendar
             clients[username].get(floor)
         for username, label, url, _budget in pages:
-            # Queries are counted here, untimed: capturing them costs each query time (on SQLite an extra
-            # query to quote its parameters), which would weigh on the pages that run the most.
+            clients[username].get(url)
+            # Queries are counted on a second request, untimed: capturing them costs each query time (on
+            # SQLite an extra query to quote its parameters), which would weigh on the pages that run the most.
             with CaptureQueriesContext(connection) as captured:
                 clients[username].get(url)
             queries[label] = len(captured)
