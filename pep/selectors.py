@@ -153,13 +153,10 @@ def peps_due(*, user: Any, today: dt.date, limit: int) -> tuple[int, list[tuple[
     count = (children[0]["children"] if children else 0) + soon.count()
     if not count:
         return 0, []
-    oldest: dict[int, PepSlot] = {}
     # Each child's oldest is due on their `first` day: naming those days lets the index of slots not yet held
     # set aside the other overdue slots before their rows are read (SQLite prefers that index to the pupil's).
-    for slot in (overdue.filter(pupil__in=[c["pupil"] for c in children], due__in={c["first"] for c in children})
-                 .order_by("-due", "-pk")):
-        slot.overdue = True
-        oldest[slot.pupil_id] = slot  # the oldest is read last
+    oldest = _oldest(overdue.filter(pupil__in=[c["pupil"] for c in children],
+                                    due__in={c["first"] for c in children}))
     shown = [oldest[c["pupil"]] for c in children]
     if len(shown) < limit:
         shown += list(soon.order_by("due", "pk")[:limit - len(shown)])
@@ -190,16 +187,22 @@ def _latest_held(ids: Any) -> dict[int, dt.date]:
     )
 
 
+def _oldest(overdue: Any) -> dict[int, PepSlot]:
+    """Each child's oldest of these overdue slots, marked overdue."""
+    oldest: dict[int, PepSlot] = {}
+    for slot in overdue.order_by("-due", "-pk"):
+        slot.overdue = True
+        oldest[slot.pupil_id] = slot  # the oldest is read last
+    return oldest
+
+
 def overdue_peps(*, pupils: Any, today: dt.date) -> dict[int, tuple[PupilRef, PepSlot]]:
     """The oldest overdue PEP of each of these children still looked after and on roll, from any academic
     year: from the stored slots (slots.py), in two queries."""
     slots_ensure(today)
-    found: dict[int, tuple[PupilRef, PepSlot]] = {}
     # Names are not read here (a caller may show a few of many): see `named`.
-    for slot in PepSlot.objects.overdue(today).filter(pupil__in=pupils.values("pk")).order_by("-due", "-pk"):
-        slot.overdue = True
-        found[slot.pupil_id] = (PupilRef(slot.pupil_id, "", ""), slot)  # the oldest is read last
-    return found
+    oldest = _oldest(PepSlot.objects.overdue(today).filter(pupil__in=pupils.values("pk")))
+    return {pk: (PupilRef(pk, "", ""), slot) for pk, slot in oldest.items()}
 
 
 def named(refs: list[PupilRef]) -> list[PupilRef]:
