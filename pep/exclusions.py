@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 
 from cwsw.terms import SchoolCalendar, TermDates
 from pupils import cohort
+from pupils.models import spell_holds_on
 
 from .models import (
     ALTERNATIVE_PROVISION_FROM_DAY,
@@ -59,8 +60,7 @@ def with_category(exclusions: QuerySet, *, today: dt.date) -> QuerySet:
     # A join on the pupil's spell that holds that day (at most one): the filters read it once a row, where a
     # subquery would be written out, and run, for each place they name the category.
     day = Coalesce(F("decision_date"), Value(today))
-    spell = FilteredRelation("pupil__category_spells", condition=Q(pupil__category_spells__start__lte=day) & (
-        Q(pupil__category_spells__end__isnull=True) | Q(pupil__category_spells__end__gte=day)))
+    spell = FilteredRelation("pupil__category_spells", condition=spell_holds_on(day, via="pupil__category_spells__"))
     return exclusions.annotate(decision_day_spell=spell).annotate(category=F("decision_day_spell__category"))
 
 

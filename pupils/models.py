@@ -80,6 +80,16 @@ class YearCohort(dict):
         self.ids = ids
 
 
+def on_roll_during(first: dt.date, last: dt.date) -> Q:
+    """On roll on at least one day from first to last (a pupil's dates, or a spell's copies of them)."""
+    return Q(admission_date__lte=last) & (Q(leaving_date__isnull=True) | Q(leaving_date__gt=first))
+
+
+def spell_holds_on(day: Any, via: str = "") -> Q:
+    """The category spell (reached through `via`, e.g. "category_spells__") holds on the day."""
+    return Q(**{f"{via}start__lte": day}) & (Q(**{f"{via}end__isnull": True}) | Q(**{f"{via}end__gte": day}))
+
+
 def _spell_on(day: dt.date) -> Exists:
     """Whether the pupil (the outer query's) has a stored spell on the day."""
     return Exists(CategorySpell.objects.on(day).filter(pupil=OuterRef("pk")))
@@ -118,9 +128,7 @@ class PupilQuerySet(models.QuerySet):
 
     def on_roll(self, as_of: dt.date | None = None) -> PupilQuerySet:
         day = as_of or timezone.localdate()
-        return self.filter(admission_date__lte=day).filter(
-            Q(leaving_date__isnull=True) | Q(leaving_date__gt=day)
-        )
+        return self.filter(on_roll_during(day, day))
 
     def with_category(self, as_of: dt.date | None = None) -> PupilQuerySet:
         """Annotate `category`, the cohort rules of cohort.py computed in the database."""
@@ -160,11 +168,7 @@ class PupilQuerySet(models.QuerySet):
         step with the episodes, which saving or deleting an episode sees to (spells.py).
         """
         day = as_of or timezone.localdate()
-        spell = FilteredRelation(
-            "category_spells",
-            condition=Q(category_spells__start__lte=day)
-            & (Q(category_spells__end__isnull=True) | Q(category_spells__end__gte=day)),
-        )
+        spell = FilteredRelation("category_spells", condition=spell_holds_on(day, via="category_spells__"))
         return self.annotate(category_spell=spell).annotate(category=F("category_spell__category"))
 
     def in_category_on(self, day: dt.date, category: str | None = None) -> PupilQuerySet:
@@ -207,9 +211,7 @@ class PupilQuerySet(models.QuerySet):
         # Found from the looked-after episodes (an index on kind and dates), not asked of every pupil.
         cla = CareEpisode.objects.filter(kind=cohort.CLA, start_date__lte=last).filter(
             Q(end_date__isnull=True) | Q(end_date__gte=first)).values("pupil")
-        return self.filter(pk__in=cla, admission_date__lte=last).filter(
-            Q(leaving_date__isnull=True) | Q(leaving_date__gt=first)
-        )
+        return self.filter(on_roll_during(first, last), pk__in=cla)
 
     def cohort_during(self, first: dt.date, last: dt.date) -> YearCohort:
         """Every pupil on roll and in the cohort at some time from first to last, leavers included,
@@ -223,7 +225,7 @@ class PupilQuerySet(models.QuerySet):
                     output_field=IntegerField())
         spells = (
             CategorySpell.objects.filter(start__lte=last).filter(Q(end__isnull=True) | Q(end__gte=first))
-            .filter(admission_date__lte=last).filter(Q(leaving_date__isnull=True) | Q(leaving_date__gt=first))
+            .filter(on_roll_during(first, last))
             .filter(Q(leaving_date__isnull=True) | Q(start__lt=F("leaving_date")))
             .filter(Q(end__isnull=True) | Q(end__gte=F("admission_date")))
         )
@@ -495,11 +497,11 @@ class CareEpisode(models.Model):
 class CategorySpellQuerySet(models.QuerySet):
     def on(self, day: dt.date) -> CategorySpellQuerySet:
         """The spells that hold on the day: at most one a pupil."""
-        return self.filter(start__lte=day).filter(Q(end__isnull=True) | Q(end__gte=day))
+        return self.filter(spell_holds_on(day))
 
     def on_roll(self, day: dt.date) -> CategorySpellQuerySet:
         """Spells of pupils on roll on the day, from the copies of their dates: no join to the pupils."""
-        return self.filter(admission_date__lte=day).filter(Q(leaving_date__isnull=True) | Q(leaving_date__gt=day))
+        return self.filter(on_roll_during(day, day))
 
     def category_counts(self) -> dict[str, int]:
         """Spells per category (on a queryset of one day's spells: pupils per category), in one query."""
