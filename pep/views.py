@@ -393,11 +393,6 @@ def target_review(request: HttpRequest, pk: int, target_pk: int) -> HttpResponse
 def pp_school(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     fy = _year_param(request, financial_year_of(today))
-    form = RateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.rate_add(rate=form.instance, by=request.user)
-        messages.success(request, "The rate is added.")
-        return redirect("pep:pp_school")
     context = {
         "pp": selectors.pp_summary(financial_year=fy),
         "fy_label": financial_year_label(fy),
@@ -405,9 +400,19 @@ def pp_school(request: HttpRequest) -> HttpResponse:
         "next_year": fy + 1,
         "rate": PpPlusRate.rate_for(fy),
         "rates": PpPlusRate.objects.all(),
-        "form": form,
     }
     return render(request, "pep/pp_school.html", context)
+
+
+@role_required(roles.can_do_casework)
+def rate_add(request: HttpRequest) -> HttpResponse:
+    """A year's rate, added once a year: its own page, so the summary does not draw the form on every visit."""
+    form = RateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        rate = services.rate_add(rate=form.instance, by=request.user)
+        messages.success(request, f"The rate for {financial_year_label(rate.financial_year)} is added.")
+        return redirect(f"{reverse('pep:pp_school')}?year={rate.financial_year}")
+    return render(request, "pep/form.html", {"form": form, "title": "Add a year's PP+ rate per pupil"})
 
 
 @role_required(roles.can_do_casework)

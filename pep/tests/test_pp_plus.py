@@ -28,8 +28,19 @@ def test_it_holds_the_published_rates():
 
 
 def test_it_lets_the_school_add_a_year_to_the_rates(login, dt_user):
-    login(dt_user).post(reverse("pep:pp_school"), {"financial_year": "2026", "amount": "2700.00"})
+    client = login(dt_user)
+    assert reverse("pep:rate_add") in client.get(reverse("pep:pp_school")).content.decode()
+    response = client.post(reverse("pep:rate_add"), {"financial_year": "2026", "amount": "2700.00"}, follow=True)
     assert PpPlusRate.rate_for(2026) == Decimal("2700.00")
+    assert response.redirect_chain == [(f"{reverse('pep:pp_school')}?year=2026", 302)]
+    assert "The rate for financial year 2026-27 is added." in response.content.decode()
+
+
+def test_it_refuses_a_second_rate_for_a_year_next_to_the_field(login, dt_user):
+    response = login(dt_user).post(reverse("pep:rate_add"), {"financial_year": "2025", "amount": "1.00"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["financial_year"]
+    assert PpPlusRate.rate_for(2025) == Decimal("2630.00")
 
 
 def test_it_records_an_allocation_with_the_rate_offered(login, dt_user):
