@@ -27,12 +27,15 @@ from .models import (
     PEPS_A_YEAR,
     SPEND_CATEGORIES,
     ZERO,
+    Contribution,
     ExclusionConsultation,
+    Invitation,
     PepMeeting,
     PepSlot,
     PpPlusAllocation,
     PpPlusSpend,
     Provision,
+    QualityReview,
 )
 from .slots import slots_ensure
 
@@ -325,6 +328,26 @@ class PpSummary:
     @property
     def financial_year_label(self) -> str:
         return financial_year_label(self.financial_year)
+
+
+@dataclass(frozen=True)
+class OutsideParts:
+    """What people outside the school were asked for and sent about one PEP, as its page shows them."""
+
+    invitations: list[Invitation]
+    contributions: list[Contribution]  # oldest first
+    quality_review: QualityReview | None  # the latest
+
+
+def outside_parts(pep: PepMeeting) -> OutsideParts:
+    """A PEP's invitations with the contribution or quality review each brought back, in one query: both
+    answer an invitation, so a PEP nobody was invited to costs one empty read."""
+    invitations = list(pep.invitations.select_related("contribution__decided_by", "quality_review"))
+    answers = [(getattr(i, "contribution", None), getattr(i, "quality_review", None)) for i in invitations]
+    contributions = sorted((c for c, _ in answers if c), key=lambda c: (c.submitted_at, c.pk))
+    reviews = [r for _, r in answers if r]
+    return OutsideParts(invitations=invitations, contributions=contributions,
+                        quality_review=max(reviews, key=lambda r: (r.submitted_at, r.pk), default=None))
 
 
 def pp_summary(*, financial_year: int, pupil: Pupil | None = None) -> PpSummary:

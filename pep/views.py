@@ -187,6 +187,7 @@ def pep_detail(request: HttpRequest, pk: int) -> HttpResponse:
     pep = get_pep_for(request.user, pk)
     AccessLog.record(user=request.user, action=AccessLog.VIEW, pupils=[pep.pupil], detail="PEP")
     previous = services.previous_pep(pep) if pep.status != PLANNED else None
+    outside = selectors.outside_parts(pep)
     context = {
         "pep": pep,
         "pupil": pep.pupil,
@@ -194,11 +195,11 @@ def pep_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "previous": previous,
         "previous_targets": previous.targets.all() if previous else [],
         "review_form": TargetReviewForm(),
-        "reopenings": pep.reopenings.select_related("by"),
+        "reopenings": pep.reopenings.select_related("by") if pep.status != PLANNED else [],  # only a signed-off PEP
         "blockers": services.completion_blockers(pep, previous=previous) if pep.status == HELD else [],
-        "invitations": pep.invitations.select_related("pep"),
-        "contributions": pep.contributions.select_related("invitation", "decided_by"),
-        "quality_review": pep.quality_reviews.select_related("invitation").first(),
+        "invitations": outside.invitations,
+        "contributions": outside.contributions,
+        "quality_review": outside.quality_review,
     }
     return render(request, "pep/pep_detail.html", context)
 

@@ -472,6 +472,24 @@ def test_the_pupil_s_history_keeps_each_contribution_and_the_dt_s_decision(pep, 
     assert "Weekly check-ins with the key adult" in page and "Accepted into the PEP" in page
 
 
+def test_the_pep_page_shows_the_parts_oldest_first_and_the_latest_quality_check(pep, dt_user, login, time_machine):
+    held(pep)
+    for hour, (role, words) in enumerate([("carer", "First-written part"), ("social_worker", "Later part")]):
+        time_machine.move_to(NOW + dt.timedelta(hours=hour), tick=False)
+        _, link = invite(pep, dt_user, role=role, email=f"{role}@x.invalid")
+        verified(link).post(link, {"home_learning": words, "care_plan": words})
+    for hour, (smart, feedback) in enumerate([("red", "Targets are not measurable."), ("green", "Now they are.")], 2):
+        time_machine.move_to(NOW + dt.timedelta(hours=hour), tick=False)
+        _, link = invite(pep, dt_user, role="vs_adviser", email=f"qa{hour}@vs.invalid", purpose="quality")
+        verified(link).post(link, {**QA_ALL, "smart": smart, "feedback": feedback})
+    page = login(dt_user).get(pep.get_absolute_url()).content.decode()
+    assert page.index("First-written part") < page.index("Later part")
+    review = page[page.index('data-testid="quality-review"'):]
+    assert "Now they are." in review[:review.index("</section>")]
+    assert "Targets are not measurable." not in page
+    assert page.count('data-testid="invitation"') == 4
+
+
 def _queries(client, url):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
