@@ -394,13 +394,14 @@ def target_review(request: HttpRequest, pk: int, target_pk: int) -> HttpResponse
 def pp_school(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     fy = _year_param(request, financial_year_of(today))
+    rates = list(PpPlusRate.objects.all())  # a row a year: the year's own rate is read from them
     context = {
         "pp": selectors.pp_summary(financial_year=fy),
         "fy_label": financial_year_label(fy),
         "previous_year": fy - 1,
         "next_year": fy + 1,
-        "rate": PpPlusRate.rate_for(fy),
-        "rates": PpPlusRate.objects.all(),
+        "rate": next((r.amount for r in rates if r.financial_year == fy), None),
+        "rates": rates,
     }
     return render(request, "pep/pp_school.html", context)
 

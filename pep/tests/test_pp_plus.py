@@ -34,6 +34,9 @@ def test_it_lets_the_school_add_a_year_to_the_rates(login, dt_user):
     assert PpPlusRate.rate_for(2026) == Decimal("2700.00")
     assert response.redirect_chain == [(f"{reverse('pep:pp_school')}?year=2026", 302)]
     assert "The rate for financial year 2026-27 is added." in response.content.decode()
+    assert response.context["rate"] == Decimal("2700.00")  # the summary of the year added shows its rate
+    assert client.get(reverse("pep:pp_school"), {"year": 2025}).context["rate"] == Decimal("2630.00")
+    assert client.get(reverse("pep:pp_school"), {"year": 2027}).context["rate"] is None
 
 
 def test_it_refuses_a_second_rate_for_a_year_next_to_the_field(login, dt_user):
