@@ -56,6 +56,7 @@ from .forms import (
     SpendForm,
     TargetReviewForm,
     WithdrawForm,
+    financial_year_choices,
 )
 from .models import (
     HELD,
@@ -400,8 +401,10 @@ def pp_school(request: HttpRequest) -> HttpResponse:
         "fy_label": financial_year_label(fy),
         "previous_year": fy - 1,
         "next_year": fy + 1,
-        "rate": next((r.amount for r in rates if r.financial_year == fy), None),
+        "rate": (rate := next((r.amount for r in rates if r.financial_year == fy), None)),
         "rates": rates,
+        # A year without a rate, among those the form offers, links to the form with that year chosen.
+        "add_rate_for": fy if rate is None and fy in dict(financial_year_choices()) else None,
     }
     return render(request, "pep/pp_school.html", context)
 
@@ -409,7 +412,9 @@ def pp_school(request: HttpRequest) -> HttpResponse:
 @role_required(roles.can_do_casework)
 def rate_add(request: HttpRequest) -> HttpResponse:
     """A year's rate, added once a year: its own page, so the summary does not draw the form on every visit."""
-    form = RateForm(request.POST or None)
+    # Opened from a year's summary that has no rate, the form offers that year.
+    form = RateForm(request.POST or None,
+                    initial={"financial_year": _year_param(request, financial_year_of(timezone.localdate()))})
     if request.method == "POST" and form.is_valid():
         rate = services.rate_add(rate=form.instance, by=request.user)
         messages.success(request, f"The rate for {financial_year_label(rate.financial_year)} is added.")

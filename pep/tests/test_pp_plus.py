@@ -36,7 +36,16 @@ def test_it_lets_the_school_add_a_year_to_the_rates(login, dt_user):
     assert "The rate for financial year 2026-27 is added." in response.content.decode()
     assert response.context["rate"] == Decimal("2700.00")  # the summary of the year added shows its rate
     assert client.get(reverse("pep:pp_school"), {"year": 2025}).context["rate"] == Decimal("2630.00")
-    assert client.get(reverse("pep:pp_school"), {"year": 2027}).context["rate"] is None
+    # A year with no rate that the form offers links to the form with that year chosen; a year too far ahead
+    # to be offered, and a year with its rate, do not.
+    page = client.get(reverse("pep:pp_school"), {"year": 2023})
+    assert page.context["rate"] is None
+    assert f'href="{reverse("pep:rate_add")}?year=2023"' in page.content.decode()
+    form = client.get(reverse("pep:rate_add"), {"year": 2023}).context["form"]
+    assert '<option value="2023" selected>' in str(form["financial_year"])
+    page = client.get(reverse("pep:pp_school"), {"year": 2027})
+    assert page.context["rate"] is None and 'data-testid="add-year-rate"' not in page.content.decode()
+    assert 'data-testid="add-year-rate"' not in response.content.decode()
 
 
 def test_it_refuses_a_second_rate_for_a_year_next_to_the_field(login, dt_user):
