@@ -396,12 +396,13 @@ def pp_school(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     fy = _year_param(request, financial_year_of(today))
     rates = list(PpPlusRate.objects.all())  # a row a year: the year's own rate is read from them
+    rate = next((r.amount for r in rates if r.financial_year == fy), None)
     context = {
         "pp": selectors.pp_summary(financial_year=fy),
         "fy_label": financial_year_label(fy),
         "previous_year": fy - 1,
         "next_year": fy + 1,
-        "rate": (rate := next((r.amount for r in rates if r.financial_year == fy), None)),
+        "rate": rate,
         "rates": rates,
         # A year without a rate, among those the form offers, links to the form with that year chosen.
         "add_rate_for": fy if rate is None and fy in dict(financial_year_choices()) else None,
