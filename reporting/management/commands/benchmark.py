@@ -23,7 +23,7 @@ from weasyprint import HTML
 
 from cwsw import roles
 from cwsw.terms import academic_year_of
-from pep.models import PepMeeting
+from pep.models import HELD, PepMeeting
 from pupils import cohort
 from pupils.models import Pupil
 from reporting.figures import report_data
@@ -38,7 +38,9 @@ PAGES = [
     ("head", "suspensions", "pep:exclusions", None, "", 3),
     ("dt", "pupil page", "pupils:detail", "pupil", "", 2),
     ("dt", "pupil casework", "pep:pupil", "pupil", "", 2),
-    ("dt", "PEP page", "pep:pep_detail", "pep", "", 2),
+    ("dt", "PEP page, planned", "pep:pep_detail", "pep", "", 2),
+    # The PEP a DT opens most: held, with targets and the previous PEP's to review.
+    ("dt", "PEP page, held", "pep:pep_detail", "held_pep", "", 2),
     ("dt", "PP+ school summary", "pep:pp_school", None, "", 2),
     ("dt", "dashboard (DT)", "dashboard", None, "", 2),
     ("head", "dashboard (head)", "dashboard", None, "", 2),
@@ -67,7 +69,8 @@ class Command(BaseCommand):
             raise CommandError("Run seed_demo first (e.g. seed_demo --pupils 10000).")
         pupil = Pupil.objects.on_roll().in_cohort().filter(category=cohort.CLA).first()
         pep = PepMeeting.objects.filter(pupil=pupil).first() or PepMeeting.objects.first()
-        args = {None: [], "pupil": [pupil.pk], "pep": [pep.pk]}
+        held = PepMeeting.objects.filter(status=HELD, targets__isnull=False).order_by("pk").first() or pep
+        args = {None: [], "pupil": [pupil.pk], "pep": [pep.pk], "held_pep": [held.pk]}
         pages = [(user, label, reverse(name, args=args[arg]) + query, budget)
                  for user, label, name, arg, query, budget in PAGES]
         self.stdout.write(f"{Pupil.objects.count()} pupils, {Pupil.objects.in_cohort().count()} in the cohort; "
