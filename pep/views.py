@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -64,6 +65,7 @@ from .models import (
     PROVISION_REVIEW_SOON_DAYS,
     QUALITY,
     PepMeeting,
+    PepTarget,
     PpPlusAllocation,
     PpPlusRate,
     TransferPack,
@@ -188,11 +190,13 @@ def pep_detail(request: HttpRequest, pk: int) -> HttpResponse:
     pep = get_pep_for(request.user, pk)
     AccessLog.record(user=request.user, action=AccessLog.VIEW, pupils=[pep.pupil], detail="PEP")
     previous = services.previous_pep(pep) if pep.status != PLANNED else None
+    # Read once: the list below and the completion check (pep.targets.exists()) both use it.
+    prefetch_related_objects([pep], Prefetch("targets", queryset=PepTarget.objects.select_related("carried_from")))
     outside = selectors.outside_parts(pep)
     context = {
         "pep": pep,
         "pupil": pep.pupil,
-        "targets": pep.targets.select_related("carried_from"),
+        "targets": pep.targets.all(),
         "previous": previous,
         "previous_targets": previous.targets.all() if previous else [],
         "review_form": TargetReviewForm(),
