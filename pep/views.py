@@ -190,8 +190,10 @@ def pep_detail(request: HttpRequest, pk: int) -> HttpResponse:
     pep = get_pep_for(request.user, pk)
     AccessLog.record(user=request.user, action=AccessLog.VIEW, pupils=[pep.pupil], detail="PEP")
     previous = services.previous_pep(pep) if pep.status != PLANNED else None
-    # Read once: the list below and the completion check (pep.targets.exists()) both use it.
-    prefetch_related_objects([pep], Prefetch("targets", queryset=PepTarget.objects.select_related("carried_from")))
+    if pep.status != PLANNED:  # targets are shown, and checked, once the meeting is held
+        # Read once: the list below and the completion check (pep.targets.exists()) both use it.
+        prefetch_related_objects([pep], Prefetch("targets",
+                                                 queryset=PepTarget.objects.select_related("carried_from")))
     outside = selectors.outside_parts(pep)
     context = {
         "pep": pep,
