@@ -189,9 +189,10 @@ def pep_add(request: HttpRequest, pk: int) -> HttpResponse:
 def pep_detail(request: HttpRequest, pk: int) -> HttpResponse:
     pep = get_pep_for(request.user, pk)
     AccessLog.record(user=request.user, action=AccessLog.VIEW, pupils=[pep.pupil], detail="PEP")
-    previous = services.previous_pep(pep) if pep.status != PLANNED else None
-    if pep.status != PLANNED:  # targets are shown, and checked, once the meeting is held
-        # Read once: the list below and the completion check (pep.targets.exists()) both use it.
+    # Until the meeting is held there is no previous PEP to review, no target and no reopening to show.
+    held = pep.status != PLANNED
+    previous = services.previous_pep(pep) if held else None
+    if held:  # the targets, read once: the list below and the completion check (pep.targets.exists()) use them
         prefetch_related_objects([pep], Prefetch("targets",
                                                  queryset=PepTarget.objects.select_related("carried_from")))
     outside = selectors.outside_parts(pep)
@@ -202,7 +203,7 @@ def pep_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "previous": previous,
         "previous_targets": previous.targets.all() if previous else [],
         "review_form": TargetReviewForm(),
-        "reopenings": pep.reopenings.select_related("by") if pep.status != PLANNED else [],  # only a signed-off PEP
+        "reopenings": pep.reopenings.select_related("by") if held else [],
         "blockers": services.completion_blockers(pep, previous=previous) if pep.status == HELD else [],
         "invitations": outside.invitations,
         "contributions": outside.contributions,
