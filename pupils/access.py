@@ -23,10 +23,8 @@ def get_pupil_for(user: Any, pk: int) -> Pupil:
 
 
 def get_episode_for(user: Any, pk: int) -> CareEpisode:
-    visible = Pupil.objects.visible_to(user)
-    return get_object_or_404(CareEpisode.objects.select_related("pupil").filter(pupil__in=visible), pk=pk)
+    return get_object_or_404(of_visible_pupils(user, CareEpisode.objects.select_related("pupil")), pk=pk)
 
 
 def get_transition_item_for(user: Any, pk: int) -> TransitionItem:
-    visible = Pupil.objects.visible_to(user)
-    return get_object_or_404(TransitionItem.objects.select_related("pupil").filter(pupil__in=visible), pk=pk)
+    return get_object_or_404(of_visible_pupils(user, TransitionItem.objects.select_related("pupil")), pk=pk)
