@@ -212,11 +212,6 @@ class SlotsBuilt(models.Model):
         return f"PEP slots through {self.through_year}"
 
 
-class PepTargetQuerySet(models.QuerySet):
-    def awaiting_review(self) -> PepTargetQuerySet:
-        return self.filter(review="")
-
-
 TARGET_AREAS = [
     ("attendance", "Attendance"),
     ("reading", "Reading"),
@@ -251,13 +246,17 @@ class PepTarget(models.Model):
     carried_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     history = HistoricalRecords()
-    objects = PepTargetQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
 
     def __str__(self) -> str:
         return f"{self.get_area_display()}: {self.description[:60]}"
+
+    @property
+    def awaiting_review(self) -> bool:
+        """Not yet reviewed at the next PEP (met, partly met, not met or carried forward)."""
+        return not self.review
 
 
 class PepReopening(models.Model):

@@ -70,8 +70,7 @@ def _locked(pep: PepMeeting) -> PepMeeting:
 def previous_pep(pep: PepMeeting) -> PepMeeting | None:
     """Return the pupil's PEP held before this one, whose targets this one reviews."""
     return (
-        PepMeeting.objects.filter(pupil_id=pep.pupil_id, status__in=[HELD, COMPLETE])
-        .filter(meeting_date__lt=pep.meeting_date).exclude(pk=pep.pk)
+        PepMeeting.objects.filter(pupil_id=pep.pupil_id, status__in=[HELD, COMPLETE], meeting_date__lt=pep.meeting_date)
         .order_by("-meeting_date", "-id").first()
     )
 
@@ -106,7 +105,7 @@ def completion_blockers(pep: PepMeeting, *, previous: PepMeeting | None) -> list
         )
     if not pep.targets.exists():
         blockers.append("Add at least one SMART target before completing the PEP.")
-    if previous and previous.targets.awaiting_review().exists():
+    if previous and any(target.awaiting_review for target in previous.targets.all()):
         blockers.append("Review every target from the previous PEP before completing this one.")
     return blockers
 

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -65,7 +65,6 @@ from .models import (
     PROVISION_REVIEW_SOON_DAYS,
     QUALITY,
     PepMeeting,
-    PepTarget,
     PpPlusAllocation,
     PpPlusRate,
     TransferPack,
@@ -192,9 +191,8 @@ def pep_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Until the meeting is held there is no previous PEP to review, no target and no reopening to show.
     held = pep.status != PLANNED
     previous = services.previous_pep(pep) if held else None
-    if held:  # the targets, read once: the list below and the completion check (pep.targets.exists()) use them
-        prefetch_related_objects([pep], Prefetch("targets",
-                                                 queryset=PepTarget.objects.select_related("carried_from")))
+    if held:  # this PEP's targets and the previous PEP's, in one read: both lists and the completion check use it
+        prefetch_related_objects([p for p in (pep, previous) if p], "targets")
     outside = selectors.outside_parts(pep)
     context = {
         "pep": pep,

@@ -107,6 +107,27 @@ def test_a_planned_pep_s_page_reads_no_targets_reopenings_or_previous_pep(login,
     assert count_queries(client, url) == held - 3
 
 
+def test_a_held_pep_reads_the_previous_pep_s_targets_with_its_own(login, dt_user):
+    """A previous PEP to review costs its own read and nothing more: the two PEPs' targets are one query, and
+    the completion check reads them from there. What the page says about the review does not change."""
+    client = login(dt_user)
+    earlier = TargetFactory(pep__meeting_date=dt.date(2025, 6, 20), pep__academic_year=2024, pep__term="summer").pep
+    TargetFactory(pep=earlier, area="maths")
+    pep = TargetFactory(pep__pupil=earlier.pupil).pep
+    alone = TargetFactory().pep  # held, with a target, and no PEP before it
+    url = reverse("pep:pep_detail", args=[pep.pk])
+
+    assert count_queries(client, url) == count_queries(client, reverse("pep:pep_detail", args=[alone.pk]))
+    page = client.get(url).content.decode()
+    assert "Review of the previous PEP's targets" in page and page.count("Save review") == 2
+    assert "Review every target from the previous PEP before completing this one." in page
+    assert "Complete and sign off</button>" not in page
+
+    earlier.targets.update(review="met")
+    page = client.get(url).content.decode()
+    assert "Review every target from the previous PEP" not in page
+    assert "Complete and sign off</button>" in page
+
 def test_it_offers_to_plan_a_pep_only_for_a_looked_after_child_and_names_the_plan(login, dt_user):
     from pupils.tests.factories import CareEpisodeFactory
 
