@@ -140,6 +140,8 @@ def test_it_reviews_the_previous_targets_at_the_next_pep(login, dt_user):
     old.refresh_from_db()
     assert (old.review, old.reviewed_in) == ("carried_forward", new_pep)
     assert new_pep.targets.filter(carried_from=old).count() == 1
+    page = client.get(reverse("pep:pep_detail", args=[new_pep.pk])).content.decode()
+    assert page.count("carried forward</span>") == 1  # the carried target is marked; the PEP's own is not
     services.pep_complete(pep=new_pep, by=dt_user)
 
 
