@@ -265,16 +265,17 @@ def grid_rows(*, pupils: Any, academic_year: int, today: dt.date) -> tuple[list,
     return terms, rows
 
 
-def pupil_slots(*, pupil: Pupil, academic_year: int, today: dt.date) -> list[compliance.Slot]:
+def pupil_slots(*, pupil: Pupil, academic_year: int, today: dt.date,
+                peps: list[PepMeeting] | None = None) -> list[compliance.Slot]:
+    """One pupil's PEP slots in the year. They are worked out from all the pupil's PEPs, read once: those in
+    the year's terms, and the latest held in any year. `peps` is that list when the caller has it already."""
     calendar = Term.calendar()
     periods = [compliance.Period(start, end) for start, end in (
         pupil.episodes.filter(kind=cohort.CLA).order_by("start_date").values_list("start_date", "end_date"))]
     return compliance.pep_slots(
         cla_periods=periods, on_roll=_on_roll(pupil.admission_date, pupil.leaving_date),
-        terms=calendar.terms_of(academic_year),
-        peps=list(pupil.peps.filter(meeting_date__range=_pep_window(academic_year))),
+        terms=calendar.terms_of(academic_year), peps=list(pupil.peps.all()) if peps is None else peps,
         school_days=SchoolProfile.load().initial_pep_school_days, calendar=calendar, today=today,
-        latest_held=_latest_held([pupil.pk]).get(pupil.pk),
     )
 
 

@@ -132,14 +132,15 @@ def pupil_casework(request: HttpRequest, pk: int) -> HttpResponse:
     fy = financial_year_of(today)
     AccessLog.record(user=request.user, action=AccessLog.VIEW, pupils=[pupil], detail="Casework")
     category, plan = pupil.category_and_plan(today)
+    peps = list(pupil.peps.order_by("-meeting_date"))  # the list below, and the year's slots
     context = {
         "pupil": pupil,
         "category": category,
         "plan": plan,
-        "slots": selectors.pupil_slots(pupil=pupil, academic_year=year, today=today),
+        "slots": selectors.pupil_slots(pupil=pupil, academic_year=year, today=today, peps=peps),
         "overdue": selectors.pupil_overdue(pupil=pupil, today=today),
         "year_label": academic_year_label(year),
-        "peps": pupil.peps.order_by("-meeting_date"),
+        "peps": peps,
         "allocations": selectors.pupil_allocations(pupil=pupil),
         "pp": selectors.pp_summary(financial_year=fy, pupil=pupil),
         "rate": PpPlusRate.rate_for(fy),

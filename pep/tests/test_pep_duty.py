@@ -85,6 +85,23 @@ def test_it_counts_a_pep_for_the_term_of_its_meeting_date(dt_user):
     assert (autumn.status, spring.status) == (ON_TIME, MISSING)
 
 
+def test_it_reads_the_year_s_peps_out_of_all_the_pupil_s_and_the_casework_page_shows_the_same(
+        entered_2025, login, dt_user, time_machine):
+    """Last year's PEP does not count for this year's autumn, and one held after the summer term counts for the
+    next autumn. Spring and summer were missed but are not overdue: a PEP was held after them (the latest held,
+    found among the same PEPs)."""
+    time_machine.move_to(dt.datetime(2026, 8, 10, 12, 0))
+    pupil = cla(D(2023, 1, 9))
+    for held_on in (D(2025, 6, 20), D(2025, 10, 15), D(2026, 7, 27)):
+        PepFactory(pupil=pupil, meeting_date=held_on)
+    slots = selectors.pupil_slots(pupil=pupil, academic_year=2025, today=D(2026, 8, 10))
+    assert [(s.status, s.overdue) for s in slots] == [(ON_TIME, False), (MISSING, False), (MISSING, False)]
+    assert slots[0].pep.meeting_date == D(2025, 10, 15)
+    response = login(dt_user).get(reverse("pep:pupil", args=[pupil.pk]))
+    assert [(s.status, s.overdue, s.pep) for s in response.context["slots"]] == [
+        (s.status, s.overdue, s.pep) for s in slots]
+
+
 def test_it_refuses_a_pep_for_a_pupil_not_looked_after(login, dt_user, time_machine):
     time_machine.move_to(dt.datetime(2025, 11, 20, 12, 0))
     pupil = CareEpisodeFactory(kind="CIN").pupil
