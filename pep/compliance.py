@@ -108,10 +108,10 @@ def pep_slots(
 ) -> list[Slot]:
     """Return one slot per term: whether a PEP was due, when, and its status.
 
-    `peps` are the pupil's PEPs in these terms, or more of them (anything with `meeting_date` and
-    `status`): one counts for the term its date falls in. `latest_held` is the date of the pupil's
-    latest PEP held in any year, if `peps` may not include it, so a missing PEP can be told apart
-    as overdue or missed.
+    `peps` are the pupil's PEPs in these terms, or all of them (anything with `meeting_date` and
+    `status`): each counts for the term `calendar.term_for_meeting` gives, and those of other terms
+    only for the latest held. `latest_held` is the date of the pupil's latest PEP held in any year,
+    when `peps` may not include it, so a missing PEP can be told apart as overdue or missed.
     """
     periods = care_periods(cla_periods)
     by_term: dict[TermDates, list[Any]] = {}
