@@ -122,10 +122,19 @@ def test_a_held_pep_reads_the_previous_pep_s_targets_with_its_own(login, dt_user
     assert "Review of the previous PEP's targets" in page and page.count("Save review") == 2
     assert "Review every target from the previous PEP before completing this one." in page
     assert "Complete and sign off</button>" not in page
+    # Not yet reviewed, a target's choice starts empty: saving it untouched records nothing.
+    assert page.count('<option value="" selected>Choose the review</option>') == 2
+    unreviewed = earlier.targets.first()
+    response = client.post(reverse("pep:target_review", args=[pep.pk, unreviewed.pk]), {"review": "", "notes": "x"},
+                           follow=True)
+    assert "Choose met, partly met, not met or carried forward." in response.content.decode()
+    unreviewed.refresh_from_db()
+    assert (unreviewed.review, unreviewed.review_notes) == ("", "")
 
     earlier.targets.update(review="met")
     page = client.get(url).content.decode()
-    assert "Review every target from the previous PEP" not in page
+    assert "Review every target from the previous PEP" not in page and "Choose the review" not in page
+    assert '<option value="met" selected>' in page
     assert "Complete and sign off</button>" in page
 
 def test_it_offers_to_plan_a_pep_only_for_a_looked_after_child_and_names_the_plan(login, dt_user):
