@@ -137,6 +137,7 @@ def test_a_held_pep_reads_the_previous_pep_s_targets_with_its_own(login, dt_user
     assert '<option value="met" selected>' in page
     assert "Complete and sign off</button>" in page
 
+
 def test_it_offers_to_plan_a_pep_only_for_a_looked_after_child_and_names_the_plan(login, dt_user):
     from pupils.tests.factories import CareEpisodeFactory
 
