@@ -39,7 +39,7 @@ PAGES = [
     ("dt", "pupil page", "pupils:detail", "pupil", "", 2),
     ("dt", "pupil casework", "pep:pupil", "pupil", "", 2),
     ("dt", "PEP page, planned", "pep:pep_detail", "pep", "", 2),
-    # The PEP a DT opens most: held, with targets and the previous PEP's to review.
+    # The PEP a DT opens most: held, with targets (the demo's held PEP has no previous PEP to review).
     ("dt", "PEP page, held", "pep:pep_detail", "held_pep", "", 2),
     ("dt", "PP+ school summary", "pep:pp_school", None, "", 2),
     ("dt", "dashboard (DT)", "dashboard", None, "", 2),
