@@ -56,6 +56,8 @@ def _keeping(statements: list[tuple[str, Any, bool]]) -> Any:
     """A database wrapper that notes each statement a request runs, with its parameters."""
 
     def wrapper(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if many:
+            params = list(params)  # an executemany's rows may come from an iterator, read once
         statements.append((sql, params, many))
         return execute(sql, params, many, context)
 
@@ -64,8 +66,9 @@ def _keeping(statements: list[tuple[str, Any, bool]]) -> Any:
 
 def _sql_alone(statements: list[tuple[str, Any, bool]]) -> float:
     """Milliseconds the database takes to run a page's statements again on their own, rows fetched, in a
-    transaction rolled back after (the access log's rows are not written twice): what is left of the page's
-    time is Django's and ours (building the queries, the rows into objects, the template, the middleware)."""
+    transaction rolled back after: the one write a page that is read makes, the access log's, is not kept
+    twice. What is left of the page's time is Django's and ours (building the queries, the rows into
+    objects, the template, the middleware)."""
     took = 0.0
     with transaction.atomic(), connection.cursor() as cursor:
         for sql, params, many in statements:
