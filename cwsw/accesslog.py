@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+
+from . import audit
 
 _shown: ContextVar[set[int] | None] = ContextVar("cwsw_pupils_shown", default=None)
 _logged: ContextVar[set[int] | None] = ContextVar("cwsw_pupils_logged", default=None)
@@ -37,13 +40,18 @@ def pupils_logged(pks: Iterable[int | None]) -> None:
 
 
 class AccessLogMiddleware:
-    """Write a "viewed" row for each pupil a response was built from and no row names yet."""
+    """Write a "viewed" row for each pupil a response was built from and no row names yet.
+
+    Every row a request writes (here or in a view or service) carries the request's id and the
+    page it resolved to (cwsw/audit.py), so the access log can show a request's rows together.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         shown_token, logged_token = _shown.set(set()), _logged.set(set())
+        request_token = audit.request_started()
         try:
             response = self.get_response(request)
             shown = _shown.get() - _logged.get()
@@ -51,9 +59,13 @@ class AccessLogMiddleware:
             if shown and user is not None and user.is_authenticated and response.status_code < 400:
                 from .models import AccessLog
 
-                AccessLog.record(user=user, action=AccessLog.VIEW, pupils=sorted(shown),
-                                 detail=f"Shown on {request.path}")
+                AccessLog.record(user=user, code="pupil.viewed", pupils=sorted(shown))
             return response
         finally:
             _shown.reset(shown_token)
             _logged.reset(logged_token)
+            audit.request_ended(request_token)
+
+    def process_view(self, request: HttpRequest, view_func: Callable, view_args: Any, view_kwargs: Any) -> None:
+        match = request.resolver_match
+        audit.request_page(match.view_name if match else "")

@@ -9,8 +9,11 @@ class CwswConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
         from django.db.backends.signals import connection_created
 
+        from . import audit_words
+        from .audit import words_register
         from .dbguard import sqlite_register_guard
         from .twofactor import on_login
 
+        words_register(audit_words)
         user_logged_in.connect(on_login, dispatch_uid="cwsw.two_factor_on_login")
         connection_created.connect(sqlite_register_guard, dispatch_uid="cwsw.sqlite_access_log_guard")

@@ -37,7 +37,7 @@ FORMAT = 1
 NOT_COPIED = {"contenttypes.contenttype", "auth.permission", "sessions.session"}
 # Rows a migration puts in every new installation; a restore replaces them with the backup's.
 # Apps add their own models here in AppConfig.ready() (made_by_migrations_register).
-MADE_BY_MIGRATIONS = {"auth.group"}
+MADE_BY_MIGRATIONS = {"auth.group", "cwsw.schoolprofile"}
 
 
 def made_by_migrations_register(label: str) -> None:

@@ -4,6 +4,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 
 from . import roles
 from .ics import MAX_BYTES
@@ -11,6 +12,16 @@ from .models import SchoolProfile, Term
 from .terms import CLOSURE_KINDS, TERM_NAMES, ClosureDates, TermDates, academic_year_bounds
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def show_refusal(form: forms.BaseForm, refusal: ValidationError) -> None:
+    """Show a service's refusal on the form: next to the field it names, else at the top."""
+    if not hasattr(refusal, "error_dict"):
+        form.add_error(None, refusal)
+        return
+    for field, messages in refusal.message_dict.items():
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
 
 
 class CrispyFormMixin:

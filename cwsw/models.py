@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils import timezone
 
+from . import audit
 from .terms import (
     CLOSURE_KINDS,
     TERM_CHOICES,
@@ -67,9 +68,12 @@ class SchoolProfile(models.Model):
 
     @classmethod
     def load(cls) -> SchoolProfile:
-        """Return the school's profile, creating it on first use."""
-        profile, _ = cls.objects.get_or_create(pk=1)
-        return profile
+        """Return the school's profile (made by a migration); reading it never writes.
+
+        Where the row is missing (a test database emptied between tests), the defaults stand in for it,
+        unsaved: saving the profile makes the row.
+        """
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
 
 
 class Term(models.Model):
@@ -176,26 +180,18 @@ class AccessLogQuerySet(models.QuerySet):
 
 
 class AccessLog(models.Model):
-    """One row per view, change, export or download of a pupil's data. Append-only."""
+    """One row per view, change, export or download of a pupil's data. Append-only.
 
-    VIEW = "view"
-    LIST = "list"
-    CREATE = "create"
-    CHANGE = "change"
-    EXPORT = "export"
-    IMPORT = "import"
-    DOWNLOAD = "download"
-    DELETE = "delete"
-    ACTIONS = [
-        (VIEW, "Viewed record"),
-        (LIST, "Listed on the register"),
-        (CREATE, "Created"),
-        (CHANGE, "Changed"),
-        (EXPORT, "Exported"),
-        (IMPORT, "Imported"),
-        (DOWNLOAD, "Downloaded"),
-        (DELETE, "Deleted (retention)"),
-    ]
+    A row says who (`user`, or an outside contributor's address), which pupil, what (`code`, a namespaced
+    action such as "pep.completed", and `action`, its broad kind), on which page (`page`, a URL name),
+    in which request (`request_id`, shared by every row one request wrote), about which record
+    (`object_type`, `object_id`) and with what `data`. The words shown are drawn from the code and the
+    page name when the row is read (cwsw/audit.py). `detail` holds the words of rows written before codes.
+    """
+
+    VIEW, LIST, CREATE, CHANGE = audit.VIEW, audit.LIST, audit.CREATE, audit.CHANGE
+    EXPORT, IMPORT, DOWNLOAD, DELETE = audit.EXPORT, audit.IMPORT, audit.DOWNLOAD, audit.DELETE
+    ACTIONS = audit.VERBS
 
     # A member of staff, or (no account) a contributor from outside the school, by their address.
     user = models.ForeignKey(
@@ -208,6 +204,12 @@ class AccessLog(models.Model):
         null=True, blank=True, related_name="+",
     )
     action = models.CharField(max_length=10, choices=ACTIONS)
+    code = models.CharField(max_length=60, blank=True, db_index=True)
+    page = models.CharField(max_length=80, blank=True)
+    request_id = models.UUIDField(null=True, blank=True, db_index=True)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     detail = models.CharField(max_length=200, blank=True)
 
@@ -223,7 +225,7 @@ class AccessLog(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.who} {self.get_action_display().lower()} pupil {self.pupil_id} at {self.at}"
+        return f"{self.who} {self.words.lower()} pupil {self.pupil_id} at {self.at}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
@@ -239,25 +241,44 @@ class AccessLog(models.Model):
             return f"{self.contributor} (from outside the school)"
         return self.user.get_full_name() or self.user.get_username()
 
+    @property
+    def words(self) -> str:
+        """What happened, in words: the code's, or for a row from before codes, its kind and detail."""
+        if self.code:
+            try:
+                return audit.action(self.code).words
+            except LookupError:
+                return self.code
+        return " ".join(part for part in (self.get_action_display(), self.detail) if part)
+
+    @property
+    def page_words(self) -> str:
+        return audit.page_words(self.page)
+
     @classmethod
     def record(
-        cls, *, user: Any, action: str, pupils: Iterable[Any], detail: str = "", contributor: str = "",
+        cls, *, user: Any, code: str, pupils: Iterable[Any], about: Any = None, data: dict | None = None,
+        contributor: str = "",
     ) -> None:
         """Write one row per pupil, in one query: the one way the log is written.
 
-        A pupil is given as the record or its id (an id outlives a deleted record);
-        [None] is a download that names no pupil. Someone from outside the school, with no
-        account, is `user=None` and their `contributor` address.
+        A pupil is given as the record or its id (an id outlives a deleted record); [None] is a
+        download that names no pupil. Someone from outside the school, with no account, is
+        `user=None` and their `contributor` address. `about` is the record the action concerns.
         """
         from .accesslog import pupils_logged
 
+        act = audit.action(code)
+        request = audit.current_request()
         # The id, read once: `request.user` is a lazy object; setting it on each row costs about what the insert does.
         user_id = None if user is None else user.pk
-        rows = [
-            cls(user_id=user_id, contributor=contributor, pupil_id=p if p is None or isinstance(p, int) else p.pk,
-                action=action, detail=detail[:200])
-            for p in pupils
-        ]
+        shared = {
+            "user_id": user_id, "contributor": contributor, "action": act.verb, "code": code,
+            "page": request.page if request else "", "request_id": request.request_id if request else None,
+            "object_type": about._meta.label_lower if about is not None else "",
+            "object_id": about.pk if about is not None else None, "data": data or {},
+        }
+        rows = [cls(pupil_id=p if p is None or isinstance(p, int) else p.pk, **shared) for p in pupils]
         cls.objects.bulk_create(rows)
         pupils_logged(row.pupil_id for row in rows)
 
@@ -301,25 +322,32 @@ TASK_LABELS: dict[str, str] = {}
 BUILD_STALLED_AFTER = dt.timedelta(minutes=10)
 
 
+def _build_upload_to(instance: BackgroundBuild, filename: str) -> str:
+    return f"{instance.upload_dir}/{filename}"
+
+
 class BuildQuerySet(models.QuerySet):
     def stalled(self, now: dt.datetime | None = None) -> BuildQuerySet:
         cutoff = (now or timezone.now()) - BUILD_STALLED_AFTER
         return self.filter(status__in=[BackgroundBuild.QUEUED, BackgroundBuild.BUILDING], progress_at__lt=cutoff)
 
-    def mark_stalled(self) -> int:
+    def mark_stalled(self, now: dt.datetime | None = None) -> int:
         """Mark failed every build that has not moved for 10 minutes, so it can be asked for again."""
-        return self.stalled().update(status=BackgroundBuild.FAILED, stage="Failed", error=self.model.stalled_message())
+        return self.stalled(now).update(status=BackgroundBuild.FAILED, stage="Failed",
+                                        error=self.model.stalled_message())
 
 
 class BackgroundBuild(models.Model):
     """A PDF built by a Celery task that stores its progress on the row, for a page to poll.
 
-    Each kind keeps its own file field (where the PDF goes) and says what it is called (`noun`).
+    Each kind says what it is called (`noun`) and where its files go (`upload_dir`); the running of a
+    build, its progress and its failure are `cwsw.builds`'s, the same for every kind.
     """
 
     QUEUED, BUILDING, READY, FAILED = "queued", "building", "ready", "failed"
     STATUSES = [(QUEUED, "Queued"), (BUILDING, "Building"), (READY, "Ready"), (FAILED, "Failed")]
     noun = "build"
+    upload_dir = "builds"
 
     status = models.CharField(max_length=8, choices=STATUSES, default=QUEUED)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent done, set by the task.")
@@ -329,6 +357,7 @@ class BackgroundBuild(models.Model):
     progress_at = models.DateTimeField(default=timezone.now, help_text="When the build last moved on.")
     built_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=300, blank=True)
+    pdf = models.FileField(upload_to=_build_upload_to, blank=True)
 
     objects = BuildQuerySet.as_manager()
 
@@ -338,6 +367,11 @@ class BackgroundBuild(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in (self.QUEUED, self.BUILDING)
+
+    @property
+    def is_stalled(self) -> bool:
+        """Running, but nothing moved for 10 minutes: the beat task is about to mark it failed."""
+        return self.is_running and self.progress_at < timezone.now() - BUILD_STALLED_AFTER
 
     @classmethod
     def stalled_message(cls) -> str:
@@ -353,7 +387,7 @@ class BackgroundBuild(models.Model):
         cls.objects.filter(pk=pk).update(status=cls.BUILDING, error="", progress_at=timezone.now())
 
     @classmethod
-    def mark_failed(cls, pk: int, error: Exception) -> None:
+    def mark_failed(cls, pk: int, error: Exception | str) -> None:
         cls.objects.filter(pk=pk).update(status=cls.FAILED, stage="Failed", error=str(error)[:300])
 
     def set_ready(self) -> None:

@@ -12,9 +12,13 @@ from .terms import ClosureDates, TermDates
 
 @transaction.atomic
 def school_profile_save(*, profile: SchoolProfile, by: Any) -> SchoolProfile:
-    """Save the school's details (the form has validated them)."""
+    """Save the school's details (the form has validated them); a new count of school days for the initial
+    PEP moves every due date counted with it."""
+    before = SchoolProfile.load().initial_pep_school_days
     profile.full_clean()
     profile.save()
+    if profile.initial_pep_school_days != before:
+        calendar_changed.send(sender=SchoolProfile)
     return profile
 
 

@@ -188,6 +188,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.send_reminder_digests",
         "schedule": crontab(hour=env.int("DIGEST_HOUR", default=7), minute=0),
     },
+    # A build (report, transfer pack) whose worker stopped is marked failed within a minute of the
+    # 10 minutes it is given, so it can be asked for again; pages only read.
+    # The stored PEP slots reach into a new academic year (and follow any change of term dates).
+    "refresh-pep-slots": {
+        "task": "pep.tasks.refresh_pep_slots",
+        "schedule": crontab(hour=1, minute=5),
+    },
+    "mark-stalled-builds": {
+        "task": "cwsw.tasks.mark_stalled_builds",
+        "schedule": 60.0,
+    },
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -21,8 +21,10 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
 from . import roles
 
@@ -51,10 +53,26 @@ def needs_code(request: HttpRequest) -> str | None:
     return None
 
 
-def enrolment_device(user: Any) -> TOTPDevice:
-    """Return the user's unconfirmed device, making one with a new secret if need be."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
-    return device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+ENROL_KEY_SESSION_KEY = "two_factor_enrol_key"
+
+
+def enrolment_device(request: HttpRequest) -> TOTPDevice:
+    """The authenticator being set up. Its secret waits in the session until a code is given: showing the QR
+    code writes no row. When a code is given (a POST), the device is saved, so wrong codes are throttled."""
+    key = request.session.get(ENROL_KEY_SESSION_KEY)
+    if not key:
+        key = request.session[ENROL_KEY_SESSION_KEY] = random_hex(20)
+    return TOTPDevice(user=request.user, name="Authenticator app", confirmed=False, key=key)
+
+
+def enrolment_code_check(device: TOTPDevice, token: str) -> tuple[bool, str]:
+    """Check the first code from the app being set up, writing nothing: the user has the secret on screen,
+    so guessing gains nothing and there is nothing to throttle; a right code is then saved with the device."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    if token.isdigit() and totp.verify(int(token), tolerance=device.tolerance):
+        device.last_t = totp.t()
+        return True, ""
+    return False, "That code is not right. Check the time on your phone and use the newest code."
 
 
 def secret_for_display(device: TOTPDevice) -> str:
@@ -92,10 +110,11 @@ def backup_codes_new(user: Any) -> list[str]:
 
 @transaction.atomic
 def enrolment_confirm(request: HttpRequest, device: TOTPDevice) -> list[str]:
-    """Make the device the user's only one, mark the session verified, return backup codes."""
+    """Save the device as the user's only one, mark the session verified, return backup codes."""
     TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
     device.confirmed = True
-    device.save(update_fields=["confirmed"])
+    device.save()
+    request.session.pop(ENROL_KEY_SESSION_KEY, None)
     codes = backup_codes_new(device.user)
     otp_login(request, device)
     request.session[ENROLLED_SESSION_KEY] = True

@@ -130,9 +130,9 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
     if not twofactor.is_verified(request) and twofactor.is_enrolled(user):
         # Knowing the password is not enough to replace someone's app.
         return redirect("two_factor_verify")
-    device = twofactor.enrolment_device(user)
+    device = twofactor.enrolment_device(request)
     form = TwoFactorCodeForm(
-        request.POST or None, check=lambda code: twofactor.token_check(device, code.strip())
+        request.POST or None, check=lambda code: twofactor.enrolment_code_check(device, code.strip())
     )
     if request.method == "POST" and form.is_valid():
         request.session[twofactor.BACKUP_CODES_SESSION_KEY] = twofactor.enrolment_confirm(request, device)

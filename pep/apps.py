@@ -9,16 +9,18 @@ class PepConfig(AppConfig):
 
     def ready(self) -> None:
         from cwsw import roles
+        from cwsw.audit import words_register
         from cwsw.backup import made_by_migrations_register
         from cwsw.failures import task_register
         from pupils.chronology import Source, source_register
         from pupils.history import Section, section_register
         from pupils.signals import pupil_erasing
 
-        from . import chronology
+        from . import audit_words, chronology
         from .models import ATTENDEES
         from .tasks import build_transfer_pack
 
+        words_register(audit_words)
         for section in (
             Section("PEP", "pep.PepMeeting", roles.can_do_casework, lambda pk, _: {"pupil_id": pk},
                     counted_as="PEPs", list_labels={"attendees": dict(ATTENDEES)}),

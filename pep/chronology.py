@@ -62,7 +62,7 @@ def provisions(pupil: Pupil, today: dt.date) -> list[Entry]:
 def _packs(pupil: Pupil, *, with_safeguarding: bool) -> list[Entry]:
     packs = TransferPack.objects.filter(pupil=pupil, status=TransferPack.READY, with_safeguarding=with_safeguarding)
     return [Entry(timezone.localtime(p.built_at).date(), "Transfer",
-                  f"{p.log_detail} built by {p.requested_by.get_full_name() or p.requested_by.username}",
+                  f"{p.description} built by {p.requested_by.get_full_name() or p.requested_by.username}",
                   reverse("pep:transfer_pack", args=[p.pk]))
             for p in packs.select_related("requested_by") if p.built_at]
 

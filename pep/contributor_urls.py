@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import contributor_views
+from .views import contributors as contributor_views
 
 app_name = "contribute"
 

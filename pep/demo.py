@@ -26,7 +26,7 @@ from pupils.models import (
     SubjectGrade,
 )
 
-from .contributions import QA_SECTIONS
+from .invitation_rules import QA_SECTIONS
 from .models import (
     SPEND_CATEGORIES,
     Contribution,
@@ -267,7 +267,7 @@ def seed_demo_contributions(*, as_of: dt.date | None = None) -> int:
     the others are made directly with links nobody knows.
     """
     from . import services  # services send the e-mail; the demo is built with them where it can be
-    from .contributions import new_token
+    from .invitation_rules import new_token
 
     now = timezone.now()
     dt_user = get_user_model().objects.filter(username="dt").first()
@@ -288,8 +288,8 @@ def seed_demo_contributions(*, as_of: dt.date | None = None) -> int:
             token_hash=new_token()[1], created_by=dt_user, created_at=created,
             expires_at=created + dt.timedelta(days=14), **state)
 
-    services.invitation_send(invitation=Invitation(
-        pep=planned, role="social_worker", name="Demo Social-Worker", email="social-worker@demo.invalid"), by=dt_user)
+    services.invitation_send(pep=planned, role="social_worker", name="Demo Social-Worker",
+                             email="social-worker@demo.invalid", by=dt_user)
     made(planned, "vs_adviser", "Demo Adviser", withdrawn_at=now - dt.timedelta(days=1))
     made(planned, "carer", "Demo Carer (old link)", created_at=now - dt.timedelta(days=20))
     made(planned, "child", "Demo Key-Adult (old link)", failed_codes=5, locked_at=now - dt.timedelta(days=2))

@@ -8,8 +8,9 @@ for the dashboard, the digest and the grid's filters, instead of every child's t
 on every request. The tests hold the stored rows to the rule over generated histories.
 
 Rows reach the end of the academic year after the one they were built in. A new term date, a
-closure, or another count of school days for the initial PEP makes every child's slots stale;
-the next reader (`slots_ensure`) rebuilds them all, as it does when a new year needs rows.
+closure, or another count of school days for the initial PEP makes every child's slots stale: a task
+queued on commit rebuilds them all (`slots_ensure`), as the daily beat task does when a new year needs
+rows. Pages only read them.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from django.db.models import Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from cwsw.failures import queue_after_commit
 from cwsw.models import SchoolProfile, Term
 from cwsw.terms import academic_year_of
 from pupils import cohort
@@ -112,9 +114,8 @@ def slots_rebuild_all(*, today: dt.date | None = None) -> int:
     """Rebuild every looked-after child's slots (past or present) and record how far they reach."""
     today = today or timezone.localdate()
     # Readers that find the slots stale at the same moment rebuild them one after the other.
-    profile = SchoolProfile.load()
-    school_days = SchoolProfile.objects.select_for_update().values_list("initial_pep_school_days", flat=True).get(
-        pk=profile.pk)
+    locked = SchoolProfile.objects.select_for_update().filter(pk=1).first()
+    school_days = (locked or SchoolProfile.load()).initial_pep_school_days
     PepSlot.objects.all().delete()
     ids = CareEpisode.objects.filter(kind=cohort.CLA).order_by().values_list("pupil_id", flat=True).distinct()
     made = slots_rebuild(list(ids), today=today, school_days=school_days)
@@ -151,7 +152,11 @@ def dates_on_roll_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
 
 
 def calendar_changed(sender: Any, **kwargs: Any) -> None:
-    """Term dates or closures changed: every child's slots are stale until the next reader rebuilds them."""
+    """Term dates, closures or the initial PEP's school days changed: every child's slots are rebuilt by a
+    task queued once the change commits (pages never rebuild them; they read what is stored)."""
     if kwargs.get("raw"):
         return
+    from .tasks import refresh_pep_slots
+
     SlotsBuilt.objects.all().delete()
+    queue_after_commit(refresh_pep_slots, None, if_down=lambda message: slots_ensure(timezone.localdate()))

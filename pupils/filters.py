@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from cwsw import roles
+from cwsw import audit, roles
 from cwsw.models import AccessLog
 
 from . import cohort, years
@@ -165,11 +165,16 @@ class AccessLogFilter(django_filters.FilterSet):
     )
     since = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", label="From", widget=DATE)
     until = django_filters.DateFilter(field_name="at", lookup_expr="date__lte", label="To", widget=DATE)
-    action = django_filters.ChoiceFilter(choices=AccessLog.ACTIONS, label="Action", empty_label="Any action")
+    action = django_filters.ChoiceFilter(choices=AccessLog.ACTIONS, label="Kind of action", empty_label="Any kind")
+    # Drawn when the form is made: every app has registered its codes by then.
+    code = django_filters.ChoiceFilter(choices=lambda: [(a.code, a.words) for a in audit.actions()],
+                                       label="What was done", empty_label="Anything")
     q = django_filters.CharFilter(method="filter_pupil_search", label="Pupil name or UPN")
     # Set by the link from a pupil's page; kept when the pupil's record is gone.
     pupil = django_filters.NumberFilter(field_name="pupil_id", widget=forms.HiddenInput, min_value=1,
                                         max_value=2**63 - 1)
+    # Set by the link from a request's group of rows: everything one request did.
+    request = django_filters.UUIDFilter(field_name="request_id", widget=forms.HiddenInput)
 
     class Meta:
         model = AccessLog

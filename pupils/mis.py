@@ -3,6 +3,8 @@ imported from the MIS's CSV exports.
 
 Every import runs the same way (`_import`): read the header, check every row, and save
 every row or none, with one access-log row per pupil imported.
+
+Long because each kind of file's reader is a few lines beside the one skeleton they share.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def _safe_cell(value: Any) -> str:
 def register_export(*, pupils: QuerySet, by: Any, as_of: dt.date) -> list[list[str]]:
     """Return the CSV rows of the register, writing one access-log row per pupil."""
     exported = list(pupils.select_related("key_adult"))
-    AccessLog.record(user=by, action=AccessLog.EXPORT, pupils=exported, detail="Register CSV")
+    AccessLog.record(user=by, code="register.exported", pupils=exported)
     rows = [EXPORT_HEADER]
     for p in exported:
         rows.append([_safe_cell(v) for v in (
@@ -147,7 +149,7 @@ def _messages(error: ValidationError) -> str:
 
 def _import(
     *, data: bytes, by: Any, headers: dict[str, str], required: tuple[str, ...], empty: str,
-    prepare: Callable[[list[tuple[int, Row]]], RowReader], pupil_of: Callable[[Any], Pupil], detail: str,
+    prepare: Callable[[list[tuple[int, Row]]], RowReader], pupil_of: Callable[[Any], Pupil], code: str,
     after: Callable[[list[Pupil]], None] = lambda pupils: None,
 ) -> ImportResult:
     """Check every row of a CSV export, then save every row's records, or none if any is bad."""
@@ -190,7 +192,7 @@ def _import(
                 record.save()
             pupils = {pupil_of(r).pk: pupil_of(r) for r in to_save}
             after(list(pupils.values()))
-            AccessLog.record(user=by, action=AccessLog.IMPORT, pupils=pupils.values(), detail=detail)
+            AccessLog.record(user=by, code=code, pupils=pupils.values())
     except IntegrityError:
         # Another import (or a colleague) saved one of these records at the same moment.
         return ImportResult(errors=[(1, "Someone else saved some of these records at the same moment, so nothing "
@@ -279,7 +281,7 @@ def pupils_import(*, data: bytes, by: Any) -> ImportResult:
     """Create or update pupils from an MIS CSV export: every row, or none if any is bad."""
     return _import(
         data=data, by=by, headers=PUPIL_HEADERS, required=PUPIL_COLUMNS, empty="The file has no pupils in it.",
-        prepare=_pupil_reader, pupil_of=lambda pupil: pupil, detail="MIS CSV import",
+        prepare=_pupil_reader, pupil_of=lambda pupil: pupil, code="pupils.imported",
         # A leaving date from the MIS starts a cohort pupil's transfer checklist, as one entered here does.
         after=lambda pupils: services.checklists_sync(pupils=pupils),
     )
@@ -437,5 +439,5 @@ def records_import(*, data: bytes, by: Any) -> ImportResult:
     CSV: every row, or none if any is bad."""
     return _import(
         data=data, by=by, headers=RECORD_HEADERS, required=RECORD_COLUMNS, empty="The file has no rows in it.",
-        prepare=_record_reader, pupil_of=lambda record: record.pupil, detail="Attendance and attainment CSV",
+        prepare=_record_reader, pupil_of=lambda record: record.pupil, code="records.imported",
     )

@@ -71,7 +71,4 @@ def pupil_erase(*, pupil: Pupil, by: Any, as_of: dt.date | None = None) -> None:
         pupil.delete()
         # After the deletes, which write history rows of their own.
         history.history_erase(pk)
-        AccessLog.record(
-            user=by, action=AccessLog.DELETE, pupils=[pk],
-            detail=f"Past the retention point (date of birth + {RETENTION_YEARS} years): records and history deleted",
-        )
+        AccessLog.record(user=by, code="pupil.erased", pupils=[pk], data={"retention_years": RETENTION_YEARS})

@@ -21,125 +21,223 @@ from cwsw.models import AccessLog, Term
 
 from . import transitions
 from .models import (
+    AttainmentRecord,
     AttendanceContact,
+    AttendanceRecord,
     CareEpisode,
     Pupil,
     SafeguardingNote,
     SdqScore,
+    SubjectGrade,
     TermRecord,
     TransitionItem,
 )
 from .signals import pupil_flagged
 
 
+def _log(by: Any, pupil: Pupil | int, code: str, *, about: Any = None, data: dict | None = None) -> None:
+    AccessLog.record(user=by, code=code, pupils=[pupil], about=about, data=data)
+
+
+def _lock(pupil_id: int) -> None:
+    """The pupil's row lock, taken first by every write about them (one order everywhere: no deadlock)."""
+    Pupil.objects.filter(pk=pupil_id).lock()
+
+
+EPISODE_FIELDS = ("kind", "start_date", "end_date", "legal_status", "pla_route", "responsible_authority",
+                  "social_worker_name", "social_worker_contact")
+
+
 @transaction.atomic
-def pupil_flag(*, episode: CareEpisode, by: Any) -> CareEpisode:
-    """Save a DSL's CIN or CP flag, creating the pupil first if they are new."""
-    pupil = episode.pupil
-    created = pupil.pk is None
+def pupil_flag(
+    *, pupil: Pupil | None = None, new_pupil: dict[str, Any] | None = None, kind: str, start_date: dt.date,
+    responsible_authority: str = "", social_worker_name: str = "", social_worker_contact: str = "", by: Any,
+) -> CareEpisode:
+    """Save a DSL's CIN or CP flag on a pupil on the register, or on a new pupil made from `new_pupil`."""
+    created = pupil is None
     if created:
+        pupil = Pupil(**(new_pupil or {}))
+        pupil.full_clean()
         pupil.save()
-    episode.flagged_by = by
-    episode.flagged_at = timezone.now()
+    else:
+        _lock(pupil.pk)
+    episode = CareEpisode(pupil=pupil, kind=kind, start_date=start_date, responsible_authority=responsible_authority,
+                          social_worker_name=social_worker_name, social_worker_contact=social_worker_contact,
+                          flagged_by=by, flagged_at=timezone.now())
+    episode.full_clean()
     episode.save()
     checklists_sync(pupils=[pupil])
-    AccessLog.record(
-        user=by, action=AccessLog.CREATE if created else AccessLog.CHANGE, pupils=[pupil],
-        detail=f"Flagged {episode.kind}",
-    )
+    _log(by, pupil, "pupil.flagged_new" if created else "pupil.flagged", about=episode, data={"kind": kind})
     pupil_flagged.send(sender=CareEpisode, episode=episode)
     return episode
 
 
 @transaction.atomic
 def flags_mark_seen(*, pupil: Pupil, by: Any) -> int:
-    """Mark the pupil's new flags as seen when the designated teacher opens the record."""
+    """The designated teacher has read the DSL's new flags on this pupil: they leave the 'new flags' list."""
     if not roles.is_designated_teacher(by):
         return 0
+    _lock(pupil.pk)
     return pupil.episodes.unseen_flags().update(dt_seen_at=timezone.now())
 
 
 @transaction.atomic
 def episode_end(*, episode: CareEpisode, end_date: dt.date, by: Any) -> CareEpisode:
     """End an open episode on the given date."""
+    _lock(episode.pupil_id)
+    episode = CareEpisode.objects.select_for_update(of=("self",)).select_related("pupil").get(pk=episode.pk)
     episode.end_date = end_date
     episode.full_clean()
     episode.save()
     checklists_sync(pupils=[episode.pupil])
-    AccessLog.record(user=by, action=AccessLog.CHANGE, pupils=[episode.pupil], detail="Ended episode")
+    _log(by, episode.pupil_id, "episode.ended", about=episode)
     return episode
 
 
-def _log_change(by: Any, pupil: Pupil, detail: str = "") -> None:
-    AccessLog.record(user=by, action=AccessLog.CHANGE, pupils=[pupil], detail=detail)
+PUPIL_DETAILS = ("upn", "first_name", "last_name", "date_of_birth", "admission_date", "sen_status", "ehcp_review_due",
+                 "fsm_eligible", "key_adult", "key_strategies")
 
 
 @transaction.atomic
-def pupil_create(*, pupil: Pupil, by: Any) -> Pupil:
+def pupil_create(
+    *, upn: str, first_name: str, last_name: str, date_of_birth: dt.date, admission_date: dt.date,
+    sen_status: str = "N", ehcp_review_due: dt.date | None = None, fsm_eligible: bool = False,
+    key_adult: Any = None, key_strategies: str = "", by: Any,
+) -> Pupil:
     """Put a new pupil on the register."""
+    pupil = Pupil(upn=upn, first_name=first_name, last_name=last_name, date_of_birth=date_of_birth,
+                  admission_date=admission_date, sen_status=sen_status, ehcp_review_due=ehcp_review_due,
+                  fsm_eligible=fsm_eligible, key_adult=key_adult, key_strategies=key_strategies)
     pupil.full_clean()
     pupil.save()
     checklists_sync(pupils=[pupil])
-    AccessLog.record(user=by, action=AccessLog.CREATE, pupils=[pupil])
+    _log(by, pupil, "pupil.created")
+    return pupil
+
+
+def _locked_pupil(pupil: Pupil) -> Pupil:
+    return Pupil.objects.select_for_update(of=("self",)).get(pk=pupil.pk)
+
+
+@transaction.atomic
+def pupil_update(
+    *, pupil: Pupil, upn: str, first_name: str, last_name: str, date_of_birth: dt.date, admission_date: dt.date,
+    sen_status: str = "N", ehcp_review_due: dt.date | None = None, fsm_eligible: bool = False,
+    key_adult: Any = None, key_strategies: str = "", by: Any,
+) -> Pupil:
+    """Save changes to a pupil's details (read again under the lock: a leaving saved meanwhile is kept)."""
+    pupil = _locked_pupil(pupil)
+    changed = {"upn": upn, "first_name": first_name, "last_name": last_name, "date_of_birth": date_of_birth,
+               "admission_date": admission_date, "sen_status": sen_status, "ehcp_review_due": ehcp_review_due,
+               "fsm_eligible": fsm_eligible, "key_adult": key_adult, "key_strategies": key_strategies}
+    for name, value in changed.items():
+        setattr(pupil, name, value)
+    pupil.full_clean()
+    pupil.save()
+    checklists_sync(pupils=[pupil])
+    _log(by, pupil, "pupil.changed")
     return pupil
 
 
 @transaction.atomic
-def pupil_update(*, pupil: Pupil, by: Any) -> Pupil:
-    """Save changes to a pupil's details."""
-    pupil.full_clean()
-    pupil.save()
-    checklists_sync(pupils=[pupil])
-    _log_change(by, pupil)
-    return pupil
-
-
-@transaction.atomic
-def episode_save(*, episode: CareEpisode, by: Any) -> CareEpisode:
+def episode_save(
+    *, pupil: Pupil, episode: CareEpisode | None = None, kind: str, start_date: dt.date,
+    end_date: dt.date | None = None, legal_status: str = "", pla_route: str = "", responsible_authority: str = "",
+    social_worker_name: str = "", social_worker_contact: str = "", by: Any,
+) -> CareEpisode:
     """Add a care episode to a pupil's history, or save changes to one."""
-    added = episode.pk is None
-    episode.full_clean()
-    episode.save()
-    checklists_sync(pupils=[episode.pupil])
-    _log_change(by, episode.pupil, "Added episode" if added else "Edited episode")
-    return episode
+    _lock(pupil.pk)
+    record = CareEpisode(pupil=pupil) if episode is None else CareEpisode.objects.select_for_update(
+        of=("self",)).select_related("pupil").get(pk=episode.pk)
+    for name, value in {"kind": kind, "start_date": start_date, "end_date": end_date, "legal_status": legal_status,
+                        "pla_route": pla_route, "responsible_authority": responsible_authority,
+                        "social_worker_name": social_worker_name,
+                        "social_worker_contact": social_worker_contact}.items():
+        setattr(record, name, value)
+    record.full_clean()
+    record.save()
+    checklists_sync(pupils=[pupil])
+    _log(by, pupil, "episode.added" if episode is None else "episode.changed", about=record, data={"kind": kind})
+    return record
 
 
 @transaction.atomic
 def note_add(*, pupil: Pupil, text: str, by: Any) -> SafeguardingNote:
     """Add a safeguarding note (the DSL and the head read them)."""
+    _lock(pupil.pk)
     note = SafeguardingNote(pupil=pupil, written_by=by, text=text)
     note.full_clean()
     note.save()
-    _log_change(by, pupil, "Safeguarding note")
+    _log(by, pupil, "note.added", about=note)
     return note
 
 
-@transaction.atomic
-def term_record_save(*, record: TermRecord, by: Any) -> TermRecord:
-    """Save a term's attendance, attainment or a subject's GCSE grades; a term entered again replaces them."""
+def _term_record_save(model: type[TermRecord], *, pupil: Pupil, key: dict[str, Any], values: dict[str, Any],
+                      code: str, by: Any) -> TermRecord:
+    """Save a term's record: the term entered again replaces it. Under the pupil's lock, so three saves of
+    the same term at once make one record, changed three times, never a clash."""
+    _lock(pupil.pk)
+    record = model.objects.filter(pupil=pupil, **key).first() or model(pupil=pupil, **key)
+    for name, value in values.items():
+        setattr(record, name, value)
     record.full_clean()
     record.save()
-    _log_change(by, record.pupil, f"{record._meta.verbose_name}")
+    _log(by, pupil, code, about=record, data={"academic_year": key["academic_year"], "term": key["term"]})
     return record
 
 
 @transaction.atomic
-def attendance_contact_add(*, contact: AttendanceContact, by: Any) -> AttendanceContact:
+def attendance_save(*, pupil: Pupil, academic_year: int, term: str, possible_sessions: int, attended_sessions: int,
+                    by: Any) -> AttendanceRecord:
+    """Save a term's attendance (possible and attended sessions)."""
+    return _term_record_save(
+        AttendanceRecord, pupil=pupil, key={"academic_year": academic_year, "term": term},
+        values={"possible_sessions": possible_sessions, "attended_sessions": attended_sessions},
+        code="attendance.saved", by=by)
+
+
+@transaction.atomic
+def attainment_save(*, pupil: Pupil, academic_year: int, term: str, reading: str = "", writing: str = "",
+                    maths: str = "", reading_score: int | None = None, maths_score: int | None = None,
+                    gps_score: int | None = None, by: Any) -> AttainmentRecord:
+    """Save a term's attainment: teacher judgements, and KS2 scaled scores in the summer of Year 6."""
+    return _term_record_save(
+        AttainmentRecord, pupil=pupil, key={"academic_year": academic_year, "term": term},
+        values={"reading": reading, "writing": writing, "maths": maths, "reading_score": reading_score,
+                "maths_score": maths_score, "gps_score": gps_score},
+        code="attainment.saved", by=by)
+
+
+@transaction.atomic
+def grades_save(*, pupil: Pupil, academic_year: int, term: str, subject: str, current: int | None = None,
+                predicted: int | None = None, target: int | None = None, by: Any) -> SubjectGrade:
+    """Save one subject's GCSE grades for a term."""
+    return _term_record_save(
+        SubjectGrade, pupil=pupil, key={"academic_year": academic_year, "term": term, "subject": subject},
+        values={"current": current, "predicted": predicted, "target": target}, code="grades.saved", by=by)
+
+
+@transaction.atomic
+def attendance_contact_add(*, pupil: Pupil, contacted_on: dt.date, contacted: str, name: str = "", agreed: str,
+                           by: Any) -> AttendanceContact:
     """Log a contact about a pupil's attendance: who, when, what was agreed."""
-    contact.by = by
+    _lock(pupil.pk)
+    contact = AttendanceContact(pupil=pupil, contacted_on=contacted_on, contacted=contacted, name=name,
+                                agreed=agreed, by=by)
     contact.full_clean()
     contact.save()
-    _log_change(by, contact.pupil, "attendance contact")
+    _log(by, pupil, "contact.logged", about=contact, data={"contacted": contacted})
     return contact
 
 
 @transaction.atomic
-def sdq_record(*, score: SdqScore, by: Any) -> SdqScore:
+def sdq_record(*, pupil: Pupil, completed_on: dt.date, total: int, by: Any) -> SdqScore:
     """Record a Strengths and Difficulties Questionnaire total."""
+    _lock(pupil.pk)
+    score = SdqScore(pupil=pupil, completed_on=completed_on, total=total)
     score.full_clean()
     score.save()
-    _log_change(by, score.pupil, "SDQ score")
+    _log(by, pupil, "sdq.recorded", about=score)
     return score
 
 
@@ -200,14 +298,19 @@ def checklists_sync(*, pupils: Iterable[Pupil], today: dt.date | None = None) ->
 
 
 @transaction.atomic
-def pupil_leave(*, pupil: Pupil, by: Any) -> Pupil:
+def pupil_leave(*, pupil: Pupil, leaving_date: dt.date | None, leaving_reason: str = "",
+                destination_school: str = "", by: Any) -> Pupil:
     """Record (or correct, or cancel) a pupil's leaving: date, reason, destination; the checklist follows."""
-    if pupil.leaving_date is None:
-        pupil.leaving_reason, pupil.destination_school = "", ""
+    pupil = _locked_pupil(pupil)
+    if leaving_date is None:
+        leaving_reason, destination_school = "", ""
+    pupil.leaving_date, pupil.leaving_reason, pupil.destination_school = (
+        leaving_date, leaving_reason, destination_school)
     pupil.full_clean()
     pupil.save()
     checklists_sync(pupils=[pupil])
-    _log_change(by, pupil, "Leaving recorded" if pupil.leaving_date else "Leaving cancelled")
+    _log(by, pupil, "pupil.left" if leaving_date else "pupil.leaving_cancelled",
+         data={"reason": leaving_reason} if leaving_date else None)
     return pupil
 
 
@@ -215,6 +318,8 @@ def pupil_leave(*, pupil: Pupil, by: Any) -> Pupil:
 def transition_done(*, item: TransitionItem, done_on: dt.date, confirmed_by: str = "", note: str = "",
                     by: Any) -> TransitionItem:
     """Mark one checklist step done on a day; a receipt needs the name of whoever confirmed it."""
+    _lock(item.pupil_id)
+    item = TransitionItem.objects.select_for_update(of=("self",)).select_related("pupil").get(pk=item.pk)
     step = item.definition
     errors: dict[str, str] = {}
     if done_on > timezone.localdate():
@@ -235,7 +340,7 @@ def transition_done(*, item: TransitionItem, done_on: dt.date, confirmed_by: str
     item.confirmed_by, item.note = confirmed_by.strip(), note.strip()
     item.full_clean()
     item.save()
-    _log_change(by, item.pupil, f"Checklist: {step.label}")
+    _log(by, item.pupil_id, "checklist.done", about=item, data={"step": item.step})
     return item
 
 

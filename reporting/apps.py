@@ -10,11 +10,14 @@ class ReportingConfig(AppConfig):
     def ready(self) -> None:
         from celery.signals import task_failure
 
+        from cwsw.audit import words_register
         from cwsw.failures import on_task_failure, task_register
         from pupils.signals import pupil_flagged
 
+        from . import audit_words
         from .tasks import build_governor_report, notify_new_flag, send_reminder_digests
 
+        words_register(audit_words)
         task_register(name=send_reminder_digests.name, label="Daily reminder e-mails")
         task_register(name=notify_new_flag.name, label="New-flag e-mail to the designated teachers", topic="flag")
         task_register(name=build_governor_report.name, label="Building the Report to Governors")

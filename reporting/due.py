@@ -18,7 +18,7 @@ from django.utils.functional import SimpleLazyObject
 from cwsw import roles
 from cwsw.models import Term
 from cwsw.terms import SchoolCalendar, academic_year_of, financial_year_bounds, financial_year_of
-from pep import exclusions, selectors
+from pep import exclusion_flags, selectors
 from pep.models import (
     COMPLETE,
     HELD,
@@ -95,7 +95,7 @@ def _pp_plus_unspent(user: Any, today: dt.date, with_rows: bool, calendar: Schoo
 
 def _suspensions_waiting(user: Any, today: dt.date, with_rows: bool, calendar: SchoolCalendar) -> tuple[int, list]:
     # The Virtual School is consulted by those who do the casework; the DSL sends notifications.
-    waiting = exclusions.awaiting_action(
+    waiting = exclusion_flags.awaiting_action(
         selectors.exclusions_in_year(user=user, academic_year=academic_year_of(today)),
         today=today, consults=roles.can_do_casework(user))
     count, first = _count_and_first(waiting, with_rows)

@@ -2,6 +2,9 @@
 
 Nothing here reads a name, UPN or date of birth into the report: the figures are counts
 and percentages, and small counts are hidden as suppression.py says.
+
+Long because every section adds its counts to one table of linked counts (`Linked`) over one year's
+cohort, which suppression.py must see whole; the sections follow one another in the report's order.
 """
 
 from __future__ import annotations

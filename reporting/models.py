@@ -24,9 +24,9 @@ class GovernorReport(BackgroundBuild):
     """One academic year's anonymised report, built as a PDF by a Celery task."""
 
     noun = "report"
+    upload_dir = "reports"
 
     academic_year = models.PositiveSmallIntegerField(unique=True)
-    pdf = models.FileField(upload_to="reports/", blank=True)
     # The PDF's charts (SVG, anonymised and suppressed like the PDF), shown on the report's page too.
     charts = models.JSONField(default=list, blank=True)
 

@@ -7,17 +7,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from cwsw.failures import queue_after_commit
+from cwsw.builds import build_queue
 from cwsw.models import AccessLog
 
 from .models import GovernorReport, ReportNarrative, SchoolFigures, TrainingRecord
 from .tasks import build_governor_report
-
-
-@transaction.atomic
-def reports_mark_stalled() -> int:
-    """Mark failed every build that has not moved for 10 minutes, so it can be asked for again."""
-    return GovernorReport.objects.mark_stalled()
 
 
 @transaction.atomic
@@ -26,10 +20,12 @@ def report_request(*, academic_year: int, by: Any) -> GovernorReport:
 
     A build already running is left alone: the report comes back with `was_queued` False.
     """
-    reports_mark_stalled()
     report, created = GovernorReport.objects.get_or_create(
         academic_year=academic_year, defaults={"requested_by": by},
     )
+    # A build whose worker stopped (nothing moved for 10 minutes) no longer counts as running.
+    GovernorReport.objects.filter(pk=report.pk).mark_stalled()
+    report = GovernorReport.objects.select_for_update().get(pk=report.pk)
     if not created and report.is_running:
         report.was_queued = False
         return report
@@ -38,16 +34,14 @@ def report_request(*, academic_year: int, by: Any) -> GovernorReport:
     report.progress_at = report.requested_at
     report.save()
     report.was_queued = True
-
-    queue_after_commit(build_governor_report, report.pk, if_down=lambda message: GovernorReport.objects.filter(
-        pk=report.pk).update(status=GovernorReport.FAILED, stage="Failed", error=message))
+    build_queue(report, build_governor_report)
     return report
 
 
 @transaction.atomic
 def report_download_log(*, report: GovernorReport, by: Any) -> None:
     """Log a download of the anonymised report (it names no pupil)."""
-    AccessLog.record(user=by, action=AccessLog.DOWNLOAD, pupils=[None], detail=str(report))
+    AccessLog.record(user=by, code="report.downloaded", pupils=[None], about=report)
 
 
 @transaction.atomic

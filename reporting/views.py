@@ -89,14 +89,12 @@ def governor_report_list(request: HttpRequest) -> HttpResponse:
                 messages.info(request, f"{report} was already asked for at "
                                        f"{timezone.localtime(report.requested_at):%H:%M}: it was not started twice.")
             return redirect(report)
-    services.reports_mark_stalled()
     context = {"reports": GovernorReport.objects.all(), "form": form}
     return render(request, "reporting/governor_report_list.html", context)
 
 
 @role_required(roles.can_read_governor_report)
 def governor_report(request: HttpRequest, pk: int) -> HttpResponse:
-    services.reports_mark_stalled()
     report = get_object_or_404(GovernorReport, pk=pk)
     if request.htmx:
         return render(request, "reporting/_report_progress.html", {"report": report})

@@ -8,7 +8,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def entry(dt_user):
-    AccessLog.record(user=dt_user, action=AccessLog.VIEW, pupils=[PupilFactory()])
+    AccessLog.record(user=dt_user, code="pupil.viewed", pupils=[PupilFactory()])
     return AccessLog.objects.get()
 
 
@@ -50,7 +50,9 @@ def logged(user, action, pupil, when):
     import time_machine
 
     with time_machine.travel(when, tick=False):
-        AccessLog.record(user=user, action=action, pupils=[pupil])
+        code = {"view": "pupil.viewed", "change": "pupil.changed", "export": "register.exported",
+                "download": "pep.downloaded"}[action]
+        AccessLog.record(user=user, code=code, pupils=[pupil])
 
 
 @pytest.fixture
@@ -98,7 +100,7 @@ def test_it_lets_the_head_filter_by_user_date_action_and_pupil(login, head, dt_u
 def test_it_logs_the_pupils_the_log_page_itself_names(login, head, history):
     first, second = history
     entries(login(head))
-    shown = AccessLog.objects.filter(user=head, action="view", detail="Shown on /pupils/access-log/")
+    shown = AccessLog.objects.filter(user=head, action="view", code="pupil.viewed", page="pupils:access_log")
     assert set(shown.values_list("pupil_id", flat=True)) == {first.pk, second.pk}
 
 
@@ -124,8 +126,77 @@ def test_it_runs_the_log_page_in_the_same_queries_however_long_the_log(
     client = login(head)
     with django_assert_max_num_queries(13) as few:  # 13: the page logs the pupils it names, in one INSERT
         entries(client)
-    AccessLog.record(user=dt_user, action=AccessLog.LIST, pupils=PupilFactory.create_batch(120))
+    AccessLog.record(user=dt_user, code="pupil.listed", pupils=PupilFactory.create_batch(120))
     with django_assert_max_num_queries(len(few.captured_queries)):
         response, rows = entries(client)
     # 4 + 120 rows, and 2 for the head's first reading of the page (it named the two pupils).
     assert len(rows) == 50 and response.context["page"].paginator.count == 126
+
+
+def test_it_says_what_was_done_and_where_in_words_not_codes_or_paths(login, head, dt_user):
+    from django.urls import reverse
+
+    from pep import services
+    from pep.tests.factories import TargetFactory
+
+    target = TargetFactory()
+    services.pep_complete(pep=target.pep, by=dt_user)
+    login(dt_user).get(reverse("pupils:detail", args=[target.pep.pupil_id]))
+    body = login(head).get(reverse("pupils:access_log")).content.decode()
+    table = body.split('data-testid="access-log"')[1].split("</table>")[0]
+    assert "Signed off a PEP" in table and "A pupil&#x27;s page" in table
+    assert "pep.completed" not in table and ">/pupils/" not in table and "Shown on" not in table
+    row = AccessLog.objects.get(code="pep.completed")
+    assert (row.object_type, row.object_id, row.action) == ("pep.pepmeeting", target.pep.pk, "change")
+
+
+def test_it_filters_by_what_was_done_and_shows_a_requests_rows_together(login, head, dt_user):
+    from django.urls import reverse
+
+    PupilFactory.create_batch(3)
+    login(dt_user).get(reverse("pupils:list"), {"category": "all"})
+    listed = AccessLog.objects.filter(code="pupil.listed")
+    assert listed.count() == 3 and len({row.request_id for row in listed}) == 1
+    response = login(head).get(reverse("pupils:access_log"), {"code": "pupil.listed"})
+    groups = response.context["groups"]
+    assert [(g.first.code, len(g.entries)) for g in groups] == [("pupil.listed", 3)]
+    assert "3 pupils" in response.content.decode()
+    one_request = login(head).get(reverse("pupils:access_log"), {"request": str(listed[0].request_id)})
+    assert {e.pk for e in one_request.context["page"]} == set(listed.values_list("pk", flat=True))
+
+
+def test_it_exports_a_pupils_entries_for_a_subject_access_request_and_logs_the_export(login, head, history):
+    import csv
+    import io
+
+    from django.urls import reverse
+
+    first, second = history
+    response = login(head).get(reverse("pupils:access_log_export"), {"pupil": first.pk})
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][:3] == ["When", "Who", "What"]
+    assert [row[2] for row in rows[1:]] == ["Viewed", "Changed the pupil's details"]
+    assert "attachment" in response["Content-Disposition"] and "no-store" in response["Cache-Control"]
+    assert AccessLog.objects.filter(user=head, pupil_id=first.pk, code="accesslog.exported",
+                                    data__entries=2).exists()
+    assert login(head).get(reverse("pupils:access_log_export"), {"pupil": "x"}).status_code == 404
+
+
+def test_a_read_of_names_without_the_id_is_logged_and_gives_back_only_what_was_asked(dt_user, client):
+    from cwsw import accesslog
+    from pupils.models import Pupil
+
+    pupils = PupilFactory.create_batch(2)
+    token_shown, token_logged = accesslog._shown.set(set()), accesslog._logged.set(set())
+    try:
+        names = sorted(Pupil.objects.values_list("last_name", flat=True))
+        pairs = list(Pupil.objects.values_list("first_name", "last_name"))
+        dicts = list(Pupil.objects.values("first_name"))
+        named = list(Pupil.objects.values_list("last_name", named=True))
+        assert accesslog._shown.get() == {p.pk for p in pupils}
+    finally:
+        accesslog._shown.reset(token_shown)
+        accesslog._logged.reset(token_logged)
+    assert names == sorted(p.last_name for p in pupils)
+    assert all(len(pair) == 2 for pair in pairs) and all(set(d) == {"first_name"} for d in dicts)
+    assert {n.last_name for n in named} == {p.last_name for p in pupils} and named[0]._fields == ("last_name",)

@@ -51,7 +51,7 @@ def school(settings, tmp_path, head):
     call_command("seed_demo", pupils=150, stdout=StringIO())
     report = GovernorReport.objects.create(academic_year=2025, status="ready", requested_by=head)
     report.pdf.save("governors-2025.pdf", ContentFile(b"%PDF-1.4 synthetic report"))
-    AccessLog.record(user=head, action=AccessLog.VIEW, pupils=Pupil.objects.all()[:5])
+    AccessLog.record(user=head, code="pupil.viewed", pupils=Pupil.objects.all()[:5])
     totp_device(head)
     return report
 

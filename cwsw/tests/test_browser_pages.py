@@ -20,7 +20,7 @@ from conftest import browser_login, make_user
 from cwsw import roles
 from cwsw.tests.auth import sign_in
 from cwsw.tests.test_permissions import EXPECTED
-from pep import packs
+from pep import pack_build as packs
 from pep.models import ExclusionConsultation, PepMeeting, PpPlusSpend, Provision, TransferPack
 from pupils.models import CareEpisode, Pupil, TransitionItem
 from reporting import services as reporting_services
@@ -74,7 +74,7 @@ def url(name: str, records: dict, role: str) -> str:
 
 
 # Pages that are not HTML for a person to read: files, and htmx partials checked inside their pages.
-NOT_PAGES = {"pupils:export", "pep:pep_pdf", "reporting:governor_report_download", "pupils:search", "pupils:find",
+NOT_PAGES = {"pupils:export", "pupils:access_log_export", "pep:pep_pdf", "reporting:governor_report_download", "pupils:search", "pupils:find",
              "pep:pupil_summary", "pep:transfer_pack_download"}
 
 

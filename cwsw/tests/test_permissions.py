@@ -1,6 +1,7 @@
 """Every URL of the project, as every role, as an anonymous visitor and as a contributor from outside."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -10,8 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from cwsw.tests.auth import sign_in
-from pep.contributions import hash_token
-from pep.contributor_views import SESSION_KEY
+from pep.invitation_rules import hash_token
 from pep.models import (
     Contribution,
     ExclusionConsultation,
@@ -23,6 +23,7 @@ from pep.models import (
     Provision,
     TransferPack,
 )
+from pep.views.contributors import SESSION_KEY
 from pupils.models import TransitionItem
 from pupils.tests.factories import CareEpisodeFactory, PupilFactory
 from reporting.models import GovernorReport
@@ -60,6 +61,9 @@ EXPECTED = {
     "pupils:episode_end":   dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pupils:note_add":      dict(head=405, dt_user=403, dsl=405, governor=403, staff=403, norole=403),
     "pupils:records":       dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
+    "pupils:record_save":   dict(head=405, dt_user=405, dsl=405, governor=403, staff=403, norole=403),
+    "pupils:flags_seen":    dict(head=403, dt_user=405, dsl=403, governor=403, staff=403, norole=403),
+    "pupils:access_log_export": dict(head=200, dt_user=403, dsl=403, governor=403, staff=403, norole=403),
     "pupils:records_import": dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pupils:leave":         dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pupils:transition_done": dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
@@ -192,7 +196,7 @@ def contributor_client(client, invitation):
 ARGUMENT = {
     "pupils:detail": "pupil", "pupils:edit": "pupil", "pupils:history": "pupil", "pupils:erase": "pupil",
     "pupils:episode_add": "pupil",
-    "pupils:note_add": "pupil",
+    "pupils:note_add": "pupil", "pupils:flags_seen": "pupil",
     "pupils:records": "pupil", "pupils:episode_edit": "episode", "pupils:episode_end": "episode",
     "pupils:leave": "pupil", "pupils:transition_done": "item", "pep:transfer_packs": "pupil",
     "pep:transfer_pack": "pack", "pep:transfer_pack_download": "pack",
@@ -216,6 +220,10 @@ def url_for(name, objects, which="own"):
         return reverse(name, args=[2025])
     if name == "contribute:invitation":
         return reverse(name, args=[records["token"]])
+    if name == "pupils:record_save":
+        return reverse(name, args=[records["pupil"].pk, "attendance"])
+    if name == "pupils:access_log_export":
+        return reverse(name) + f"?pupil={records['pupil'].pk}"
     if name in ARGUMENT:
         return reverse(name, args=[records[ARGUMENT[name]].pk])
     return reverse(name)
@@ -266,7 +274,7 @@ def test_a_contributor_sees_only_their_own_part_and_never_a_surname_or_upn(objec
 
     invitation = objects["own"]["invitation"]
     assert AccessLog.objects.filter(user=None, contributor=invitation.email, pupil=own,
-                                    detail__endswith="their part shown").exists()
+                                    code="invitation.visited", data__shown="their part").exists()
 
 
 @pytest.mark.parametrize("name", sorted(n for n, record in ARGUMENT.items() if record != "report"))
@@ -321,3 +329,48 @@ def test_it_logs_every_pupil_a_page_shows(role, objects, request, client):
             unlogged += [(name, which, p.last_name) for p in pupils
                          if (p.last_name in body or p.upn in body) and p.pk not in written]
     assert unlogged == []
+
+
+# A GET writes only the access log (and the session it was signed in with).
+MAY_WRITE = {"cwsw_accesslog", "django_session"}
+
+
+def _table_counts() -> dict[str, int]:
+    from django.apps import apps
+
+    return {model._meta.db_table: model._base_manager.count() for model in apps.get_models()}
+
+
+def _written_tables(queries) -> set[str]:
+    tables = set()
+    for query in queries:
+        sql = query["sql"].lstrip()
+        verb = sql.split(None, 1)[0].upper()
+        if verb in ("INSERT", "REPLACE"):
+            tables.add(re.search(r"INTO\s+\"?(\w+)", sql, re.I).group(1))
+        elif verb == "UPDATE":
+            tables.add(re.search(r"UPDATE\s+\"?(\w+)", sql, re.I).group(1))
+        elif verb == "DELETE":
+            tables.add(re.search(r"FROM\s+\"?(\w+)", sql, re.I).group(1))
+    return tables
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_get_to_any_url_writes_anything_but_the_access_log(role, objects, request, client):
+    """Walk every URL as every role, the contributor past their code too: no row is added, changed or removed
+    anywhere but the access log (and the session)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    identify(role, client, request, objects)
+    before = _table_counts()
+    written: dict[str, set[str]] = {}
+    for name in sorted(EXPECTED) + sorted(PUBLIC):
+        for which in ("own", "other"):
+            with CaptureQueriesContext(connection) as queries:
+                body_of(client.get(url_for(name, objects, which)))
+            if tables := _written_tables(queries.captured_queries) - MAY_WRITE:
+                written[f"{name} ({which})"] = tables
+    after = _table_counts()
+    assert written == {}
+    assert {t: (before[t], after[t]) for t in before if before[t] != after[t] and t not in MAY_WRITE} == {}

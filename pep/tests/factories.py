@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import factory
 
-from pep.models import ExclusionConsultation, PepMeeting, PepTarget, PpPlusAllocation
+from pep.models import ExclusionConsultation, PepMeeting, PepTarget, PpPlusAllocation, PpPlusSpend
 from pupils.tests.factories import CareEpisodeFactory, PupilFactory
 
 
@@ -55,3 +55,10 @@ class ExclusionFactory(factory.django.DjangoModelFactory):
     incident_date = dt.date(2025, 10, 6)
     incident = "Demo incident in the playground"
     proposed_action = "suspension"
+
+
+def spend_values(spend: PpPlusSpend) -> dict:
+    """A spend built in a test, as the keyword values the services take."""
+    return {"allocation": spend.allocation, "spent_on": spend.spent_on, "amount": spend.amount,
+            "category": spend.category, "description": spend.description, "target": spend.target,
+            "impact": spend.impact}

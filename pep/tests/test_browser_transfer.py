@@ -72,5 +72,5 @@ def test_the_dsl_records_a_leaver_confirms_the_file_and_downloads_the_pack(page,
                   "confirmed by Ms Demo, DSL at Northbrook", "Demo concern, shared with the new DSL"):
         assert words in text, words
     assert AccessLog.objects.filter(user=dsl, pupil=pupil, action="export",
-                                    detail="Transfer pack with safeguarding notes").exists()
+                                    code="pack.built", data__with_safeguarding=True).exists()
     assert AccessLog.objects.filter(user=dsl, pupil=pupil, action="download").exists()

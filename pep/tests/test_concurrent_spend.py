@@ -39,9 +39,8 @@ def test_it_refuses_two_spends_at_once_that_would_overdraw_an_allocation(monkeyp
     def spend():
         try:
             start.wait()
-            services.spend_record(spend=PpPlusSpend(
-                allocation_id=allocation.pk, spent_on=dt.date(2025, 10, 1), amount=Decimal("600.00"),
-                category="tuition", description="Tuition block"), by=user)
+            services.spend_record(allocation=allocation, spent_on=dt.date(2025, 10, 1), amount=Decimal("600.00"),
+                                  category="tuition", description="Tuition block", by=user)
             outcomes.append("saved")
         except ValidationError as error:
             outcomes.append(error.message_dict["amount"][0])

@@ -38,10 +38,10 @@ def test_it_refuses_suspensions_saved_at_once_that_would_pass_45_days(monkeypatc
     def save(first_day):
         try:
             start.wait()
-            services.exclusion_save(exclusion=ExclusionConsultation(
-                pupil_id=pupil.pk, incident_date=first_day - dt.timedelta(days=1), incident="Demo incident",
+            services.exclusion_save(
+                pupil=pupil, incident_date=first_day - dt.timedelta(days=1), incident="Demo incident",
                 proposed_action="suspension", decision="suspension", decision_date=first_day - dt.timedelta(days=1),
-                first_day=first_day, days=Decimal("15")), by=user)
+                first_day=first_day, days=Decimal("15"), by=user)
             outcomes.append("saved")
         except ValidationError as error:
             outcomes.append(error.message_dict["days"][0])

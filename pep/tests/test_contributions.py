@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from cwsw.models import AccessLog
-from pep import contributions as rules
+from pep import invitation_rules as rules
 from pep import services
 from pep.models import Contribution, Invitation, PepMeeting
 from pep.pdf import render_pep
@@ -40,8 +40,7 @@ def pep():
 def invite(pep, by, role="social_worker", email="sw@council.invalid", purpose="contribution"):
     """Send an invitation as the DT would; return it and the link from its e-mail."""
     mail.outbox.clear()
-    invitation = services.invitation_send(
-        invitation=Invitation(pep=pep, role=role, name="Sam Worker", email=email, purpose=purpose), by=by)
+    invitation = services.invitation_send(pep=pep, role=role, name="Sam Worker", email=email, purpose=purpose, by=by)
     return invitation, LINK.search(mail.outbox[-1].body).group(0)
 
 
@@ -185,8 +184,8 @@ def test_a_malformed_code_is_refused_next_to_the_field_and_not_counted(pep, dt_u
     assert response.status_code == 200 and response.context["form"].errors["code"]
     invitation.refresh_from_db()
     assert invitation.failed_codes == 0
-    assert AccessLog.objects.filter(contributor=invitation.email, detail__endswith="not in the right form, "
-                                                                                  "nothing shown").count() == 1
+    assert AccessLog.objects.filter(contributor=invitation.email, code="invitation.visited",
+                                    data__shown="nothing: the code was not in the right form").count() == 1
 
 
 # --- Links that do not work ---------------------------------------------------------------------
@@ -335,9 +334,10 @@ def test_every_visit_and_submission_is_in_the_access_log_under_the_contributor(p
     client.get(link)
     client.post(link, {"asks": "Weekly check-ins"})
     rows = AccessLog.objects.filter(contributor="sw@council.invalid", user=None).order_by("pk")
-    details = [row.detail.split(": ", 1)[1] for row in rows[before:]]
-    assert details == ["link opened, nothing shown before the code", "code sent", "code accepted",
-                       "their part shown", "part sent"]
+    done = [(row.code, row.data.get("shown")) for row in rows[before:]]
+    assert done == [("invitation.visited", "nothing before the code"), ("invitation.code_sent", None),
+                    ("invitation.code_accepted", None), ("invitation.visited", "their part"),
+                    ("contribution.sent", None)]
     assert {row.pupil_id for row in rows} == {pep.pupil_id}
 
 
@@ -363,7 +363,7 @@ def test_a_red_section_rates_the_pep_red_and_sends_it_back(pep, dt_user, login):
     client.post(link, {**QA_ALL, "smart": "red", "feedback": "Targets are not measurable."})
     pep.refresh_from_db()
     assert (pep.vs_rating, pep.status) == ("red", "held")
-    assert services.completion_blockers(pep, previous=services.previous_pep(pep))[0].startswith(
+    assert pep.completion_blockers(previous=pep.previous())[0].startswith(
         "The Virtual School rated this PEP red")
     page = login(dt_user).get(pep.get_absolute_url()).content.decode()
     assert "Complete and sign off" not in page and "Targets are not measurable." in page
@@ -524,7 +524,7 @@ def test_when_the_mail_server_refuses_nothing_is_saved_and_the_person_is_told(pe
     def refused(**kwargs):
         raise OSError("Connection refused")
 
-    monkeypatch.setattr("pep.services.send_templated", refused)
+    monkeypatch.setattr("pep.services.contributions.send_templated", refused)
     response = login(dt_user).post(reverse("pep:pep_invite", args=[pep.pk]),
                                    {"role": "carer", "name": "Pat Carer", "email": "carer@home.invalid"})
     assert "could not be sent just now" in response.content.decode()

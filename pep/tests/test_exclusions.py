@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from cwsw.terms import SchoolCalendar, TermDates
-from pep.exclusions import exclusion_flags
+from pep.exclusion_flags import exclusion_flags
 from pep.models import ExclusionConsultation
 from pep.tests.factories import ExclusionFactory, looked_after_pupil
 from pupils.tests.factories import CareEpisodeFactory, PupilFactory
@@ -209,7 +209,7 @@ def test_the_database_finds_the_records_awaiting_action_that_the_flags_name():
     every category on the decision day, every decision, each date recorded or not, for both kinds of user."""
     import itertools
 
-    from pep import exclusions, selectors
+    from pep import exclusion_flags, selectors
     from pep.models import NO_EXCLUSION, PERMANENT_EXCLUSION, SUSPENSION
 
     today = D(2025, 11, 20)
@@ -237,7 +237,7 @@ def test_the_database_finds_the_records_awaiting_action_that_the_flags_name():
     rows = selectors.exclusion_rows(list(ExclusionConsultation.objects.select_related("pupil")), today=today)
     for consults in (True, False):
         expected = {row.exclusion.pk for row in rows if row.flags.awaiting_action(consults=consults)}
-        found = set(exclusions.awaiting_action(ExclusionConsultation.objects.all(), today=today, consults=consults)
+        found = set(exclusion_flags.awaiting_action(ExclusionConsultation.objects.all(), today=today, consults=consults)
                     .values_list("pk", flat=True))
         assert found == expected
         assert 10 < len(expected) < len(made)

@@ -77,7 +77,7 @@ def test_it_locks_the_pep_on_completing(login, dt_user):
 def test_it_refuses_to_hold_a_locked_pep_again_in_the_service(dt_user):
     pep = PepFactory(status="complete")
     with pytest.raises(ValidationError, match="locked"):
-        services.pep_hold(pep=pep, by=dt_user)
+        services.pep_hold(pep=pep, meeting_date=pep.meeting_date, attendees=["child"], by=dt_user)
 
 
 def test_it_refuses_to_complete_a_pep_without_targets(dt_user):
@@ -126,7 +126,7 @@ def test_it_needs_a_reason_to_reopen_and_logs_it(login, dt_user):
     target.pep.refresh_from_db()
     assert target.pep.status == "held"
     assert target.pep.reopenings.get().by == dt_user
-    assert AccessLog.objects.filter(detail="PEP reopened").exists()
+    assert AccessLog.objects.filter(code="pep.reopened").exists()
 
 
 def test_it_reviews_the_previous_targets_at_the_next_pep(login, dt_user):

@@ -102,25 +102,23 @@ def test_it_refuses_a_spend_that_would_overdraw_the_allocation(login, dt_user):
 def test_it_allows_spending_to_exactly_zero(dt_user):
     allocation = AllocationFactory(amount=Decimal("0.30"))
     for _ in range(3):
-        services.spend_record(spend=PpPlusSpend(allocation=allocation, spent_on=dt.date(2025, 10, 1),
-                                                amount=Decimal("0.10"), category="other", description="x"), by=dt_user)
+        services.spend_record(allocation=allocation, spent_on=dt.date(2025, 10, 1), amount=Decimal("0.10"),
+                              category="other", description="x", by=dt_user)
     assert allocation.remaining() == Decimal("0.00")
 
 
 def test_it_refuses_a_spend_dated_before_the_financial_year(dt_user):
     allocation = AllocationFactory()
-    spend = PpPlusSpend(allocation=allocation, spent_on=dt.date(2025, 3, 31), amount=Decimal("1"),
-                        category="other", description="x")
     with pytest.raises(ValidationError, match="before this allocation's financial year"):
-        services.spend_record(spend=spend, by=dt_user)
+        services.spend_record(allocation=allocation, spent_on=dt.date(2025, 3, 31), amount=Decimal("1"),
+                              category="other", description="x", by=dt_user)
 
 
 def test_it_adds_up_the_summary_in_decimal_by_category(dt_user):
     allocation = AllocationFactory(amount=Decimal("0.30"))
     for amount, category in (("0.10", "tuition"), ("0.10", "tuition"), ("0.05", "resources")):
-        services.spend_record(spend=PpPlusSpend(allocation=allocation, spent_on=dt.date(2025, 10, 1),
-                                                amount=Decimal(amount), category=category, description="x"),
-                              by=dt_user)
+        services.spend_record(allocation=allocation, spent_on=dt.date(2025, 10, 1), amount=Decimal(amount),
+                              category=category, description="x", by=dt_user)
     summary = pp_summary(financial_year=2025)
     assert (summary.allocated, summary.spent, summary.remaining) == (
         Decimal("0.30"), Decimal("0.25"), Decimal("0.05"))

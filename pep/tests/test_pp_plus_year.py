@@ -10,7 +10,7 @@ from django.urls import reverse
 from pep import services
 from pep.models import PpPlusAllocation, PpPlusSpend
 from pep.selectors import pp_summary
-from pep.tests.factories import AllocationFactory, looked_after_pupil
+from pep.tests.factories import AllocationFactory, looked_after_pupil, spend_values
 from pupils.history import pupil_history
 from pupils.tests.factories import CareEpisodeFactory, PupilFactory
 
@@ -69,9 +69,10 @@ def test_it_refuses_a_spend_before_the_financial_year_and_shows_one_after_it_as_
 def test_it_corrects_a_spend_with_a_reason_and_keeps_what_it_was(dt_user):
     pupil = looked_after_pupil()
     allocation = AllocationFactory(pupil=pupil)
-    wrong = services.spend_record(spend=spend(allocation, "600.00"), by=dt_user)
-    wrong.amount = Decimal("60.00")
-    services.spend_correct(spend=wrong, reason="Typed an extra nought", by=dt_user)
+    wrong = services.spend_record(**spend_values(spend(allocation, "600.00")), by=dt_user)
+    values = {**spend_values(wrong), "amount": Decimal("60.00")}
+    del values["allocation"]
+    services.spend_correct(spend=wrong, **values, reason="Typed an extra nought", by=dt_user)
     change = next(c for c in pupil_history(pupil, dt_user) if c.section == "PP+ spend" and c.kind == "~")
     assert change.reason == "Typed an extra nought"
     assert [(f.old, f.new) for f in change.fields if f.label == "Amount (£)"] == [("600.00", "60.00")]
@@ -79,18 +80,18 @@ def test_it_corrects_a_spend_with_a_reason_and_keeps_what_it_was(dt_user):
 
 def test_it_withdraws_a_spend_and_leaves_it_out_of_every_total(login, dt_user):
     allocation = AllocationFactory(pupil=looked_after_pupil(), amount=Decimal("1000.00"))
-    entered_twice = services.spend_record(spend=spend(allocation, "600.00"), by=dt_user)
+    entered_twice = services.spend_record(**spend_values(spend(allocation, "600.00")), by=dt_user)
     login(dt_user).post(reverse("pep:spend_withdraw", args=[entered_twice.pk]), {"reason": "Entered twice"})
     entered_twice.refresh_from_db()
     assert entered_twice.is_withdrawn and entered_twice.withdrawn_reason == "Entered twice"
     assert allocation.remaining() == Decimal("1000.00")
     assert pp_summary(financial_year=2025).spent == Decimal("0.00")
-    services.spend_record(spend=spend(allocation, "1000.00"), by=dt_user)  # the money is free again
+    services.spend_record(**spend_values(spend(allocation, "1000.00")), by=dt_user)  # the money is free again
 
 
 def test_it_refuses_to_withdraw_an_allocation_with_spends(login, dt_user):
     allocation = AllocationFactory(pupil=looked_after_pupil())
-    services.spend_record(spend=spend(allocation, "100.00"), by=dt_user)
+    services.spend_record(**spend_values(spend(allocation, "100.00")), by=dt_user)
     response = login(dt_user).post(reverse("pep:allocation_withdraw", args=[allocation.pk]), {"reason": "Wrong"})
     assert "Withdraw or move the spends" in response.content.decode()
     assert not PpPlusAllocation.objects.get(pk=allocation.pk).is_withdrawn
@@ -107,7 +108,8 @@ def test_it_refuses_a_correction_without_a_reason(login, dt_user):
 
 def test_it_refuses_to_correct_an_allocation_below_what_is_spent(dt_user):
     allocation = AllocationFactory(pupil=looked_after_pupil())
-    services.spend_record(spend=spend(allocation, "2000.00"), by=dt_user)
-    allocation.amount = Decimal("1315.00")
+    services.spend_record(**spend_values(spend(allocation, "2000.00")), by=dt_user)
     with pytest.raises(ValidationError, match="£2,000.00 is already spent"):
-        services.allocation_correct(allocation=allocation, reason="Half only", by=dt_user)
+        services.allocation_correct(allocation=allocation, financial_year=2025, amount=Decimal("1315.00"),
+                                    source=allocation.source, received_on=allocation.received_on, reason="Half only",
+                                    by=dt_user)

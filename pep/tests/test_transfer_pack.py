@@ -11,7 +11,8 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from cwsw.models import AccessLog, TaskFailure
-from pep import packs
+from cwsw.tasks import mark_stalled_builds
+from pep import pack_build as packs
 from pep.models import PepTarget, TransferPack
 from pep.tests.factories import PepFactory, looked_after_pupil
 from pupils import services as register
@@ -35,10 +36,8 @@ def leaver(dsl):
     SafeguardingNote.objects.create(pupil=pupil, written_by=dsl, text="Demo note only the DSL reads")
     SubjectGrade.objects.create(pupil=pupil, academic_year=2025, term="autumn", subject="english_literature",
                                 current=5, predicted=6, target=7)
-    pupil.leaving_date, pupil.leaving_reason, pupil.destination_school = (
-        timezone.localdate() - dt.timedelta(days=10), "moved_school", "Northbrook Academy (demo)")
-    register.pupil_leave(pupil=pupil, by=dsl)
-    return pupil
+    return register.pupil_leave(pupil=pupil, leaving_date=timezone.localdate() - dt.timedelta(days=10),
+                                leaving_reason="moved_school", destination_school="Northbrook Academy (demo)", by=dsl)
 
 
 @pytest.mark.django_db
@@ -51,7 +50,7 @@ def test_the_dsl_builds_a_pack_with_the_safeguarding_notes(login, dsl, leaver, d
     pack.refresh_from_db()
     assert (pack.status, pack.progress, pack.with_safeguarding) == ("ready", 100, True)
     assert AccessLog.objects.filter(pupil=leaver, user=dsl, action="export",
-                                    detail="Transfer pack with safeguarding notes").exists()
+                                    code="pack.built", data__with_safeguarding=True).exists()
     download = client.get(reverse("pep:transfer_pack_download", args=[pack.pk]))
     assert download["Content-Type"] == "application/pdf" and "no-store" in download["Cache-Control"]
     text = pdf_text(download)
@@ -112,7 +111,12 @@ def test_a_stalled_build_is_marked_failed_so_it_can_be_asked_again(login, dsl):
     pupil = looked_after_pupil()
     pack = TransferPack.objects.create(pupil=pupil, requested_by=dsl, status="building",
                                        progress_at=timezone.now() - dt.timedelta(minutes=11))
-    page = login(dsl).get(reverse("pep:transfer_pack", args=[pack.pk])).content.decode()
+    client = login(dsl)
+    page = client.get(reverse("pep:transfer_pack", args=[pack.pk])).content.decode()
+    pack.refresh_from_db()
+    assert pack.status == "building" and "Nothing has moved for 10 minutes" in page  # the page only reads
+    assert mark_stalled_builds() == 1  # the beat task, every minute
+    page = client.get(reverse("pep:transfer_pack", args=[pack.pk])).content.decode()
     pack.refresh_from_db()
     assert pack.status == "failed"
     assert "nothing moved for 10 minutes" in page

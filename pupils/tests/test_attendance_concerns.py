@@ -77,12 +77,13 @@ def test_the_contact_log_refuses_a_future_date_and_saves_a_good_entry(login, dsl
     pupil = CareEpisodeFactory(kind="CP").pupil
     client = login(dsl)
     url = reverse("pupils:records", args=[pupil.pk])
+    save = reverse("pupils:record_save", args=[pupil.pk, "contact"])
     future = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
-    response = client.post(url, {"form": "contact", "contact-contacted_on": future, "contact-contacted": "carer",
+    response = client.post(save, {"contact-contacted_on": future, "contact-contacted": "carer",
                                  "contact-agreed": "Morning call"})
     assert response.context["contact_form"].errors["contacted_on"] == ["The date cannot be in the future."]
     assert not AttendanceContact.objects.exists()
-    response = client.post(url, {"form": "contact", "contact-contacted_on": timezone.localdate().isoformat(),
+    response = client.post(save, {"contact-contacted_on": timezone.localdate().isoformat(),
                                  "contact-contacted": "social_worker", "contact-name": "Demo Worker",
                                  "contact-agreed": "Taxi from Monday"})
     assert response.status_code == 302

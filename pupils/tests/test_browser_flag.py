@@ -34,9 +34,11 @@ def test_it_lets_the_dsl_flag_a_new_cin_pupil_and_the_dt_see_it_new(page):
     expect(row.get_by_test_id("new-flag")).to_have_text("new")
     expect(row.get_by_test_id("category")).to_have_text("Child in need plan")
 
-    # Opening the pupil clears the mark.
+    # The pupil's page says so; "Mark as read" clears the mark (opening the page alone writes nothing).
     row.get_by_role("link").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Noodle Madeupton")
+    page.get_by_role("button", name="Mark as read").click()
+    expect(page.get_by_role("alert")).to_contain_text("marked as read")
     page.go_back()
     page.reload()
     expect(page.get_by_role("row").filter(has_text="Madeupton, Noodle").get_by_test_id("new-flag")).to_have_count(0)

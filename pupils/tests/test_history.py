@@ -118,7 +118,7 @@ def test_it_shows_values_escaped(login, dt_user):
 def test_it_logs_reading_the_history(login, dt_user):
     pupil = PupilFactory()
     login(dt_user).get(reverse("pupils:history", args=[pupil.pk]))
-    assert AccessLog.objects.filter(user=dt_user, pupil=pupil, action="view", detail="history").exists()
+    assert AccessLog.objects.filter(user=dt_user, pupil=pupil, action="view", code="pupil.history_viewed").exists()
 
 
 def test_it_runs_the_history_page_in_the_same_queries_however_long_the_history(

@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from cwsw.models import AccessLog
 from pupils.models import CareEpisode, SafeguardingNote
@@ -42,16 +43,21 @@ def test_it_logs_the_view(login, dt_user, pupil):
     assert AccessLog.objects.filter(user=dt_user, pupil=pupil, action="view").count() == 1
 
 
-def test_it_marks_new_flags_seen_when_the_dt_opens_them(login, dt_user, dsl):
+def test_the_dt_marks_new_flags_read_from_the_pupil_page_which_itself_writes_nothing(login, dt_user, dsl):
     episode = CareEpisodeFactory(flagged_by=dsl, flagged_at=FLAGGED_AT)
-    login(dt_user).get(episode.pupil.get_absolute_url())
+    client = login(dt_user)
+    page = client.get(episode.pupil.get_absolute_url()).content.decode()
+    episode.refresh_from_db()
+    assert episode.dt_seen_at is None and 'data-testid="unseen-flags"' in page
+    client.post(reverse("pupils:flags_seen", args=[episode.pupil_id]))
     episode.refresh_from_db()
     assert episode.dt_seen_at is not None
+    assert 'data-testid="unseen-flags"' not in client.get(episode.pupil.get_absolute_url()).content.decode()
 
 
-def test_it_leaves_flags_new_when_someone_else_opens_them(login, head, dsl):
+def test_only_the_dt_marks_new_flags_read(login, head, dsl):
     episode = CareEpisodeFactory(flagged_by=dsl, flagged_at=FLAGGED_AT)
-    login(head).get(episode.pupil.get_absolute_url())
+    assert login(head).post(reverse("pupils:flags_seen", args=[episode.pupil_id])).status_code == 403
     episode.refresh_from_db()
     assert episode.dt_seen_at is None
 

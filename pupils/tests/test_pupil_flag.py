@@ -31,7 +31,7 @@ def test_it_creates_a_new_pupil_and_flags_them_in_one_go(login, dsl):
     login(dsl).post(URL, {**PLAN, "pupil": "", **NEW})
     pupil = Pupil.objects.get(upn="B801200005001")
     assert pupil.cohort_category(dt.date(2025, 2, 1)) == "CWSW"
-    assert AccessLog.objects.filter(pupil=pupil, action="create", detail="Flagged CP").exists()
+    assert AccessLog.objects.filter(pupil=pupil, action="create", code="pupil.flagged_new", data__kind="CP").exists()
 
 
 def test_it_saves_nothing_when_the_new_pupil_is_invalid(login, dsl):

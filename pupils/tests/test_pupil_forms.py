@@ -110,7 +110,7 @@ def test_it_ends_an_episode(login, dt_user):
     login(dt_user).post(reverse("pupils:episode_end", args=[episode.pk]), {"end_date": "2025-03-31"})
     episode.refresh_from_db()
     assert episode.end_date == dt.date(2025, 3, 31)
-    assert AccessLog.objects.filter(pupil=episode.pupil, detail="Ended episode").exists()
+    assert AccessLog.objects.filter(pupil=episode.pupil, code="episode.ended").exists()
 
 
 def test_it_refuses_to_end_an_episode_before_it_started(login, dt_user):

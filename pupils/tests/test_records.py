@@ -38,8 +38,8 @@ def test_it_does_not_round_a_pupil_into_or_out_of_persistent_absence():
 
 
 def enter(client, pupil, which, **fields):
-    data = {"form": which, **{f"{which}-{k}": v for k, v in fields.items()}}
-    return client.post(reverse("pupils:records", args=[pupil.pk]), data)
+    data = {f"{which}-{k}": v for k, v in fields.items()}
+    return client.post(reverse("pupils:record_save", args=[pupil.pk, which]), data)
 
 
 def test_it_lets_the_dt_enter_attendance_and_updates_it_on_a_second_entry(login, dt_user):

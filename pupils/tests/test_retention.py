@@ -99,7 +99,7 @@ def test_it_makes_the_head_confirm_the_review(login, head):
 def test_it_deletes_the_records_and_their_history_and_leaves_an_access_log_row(login, head, dt_user):
     pupil = with_casework(old_leaver(), head)
     kept = with_casework(old_leaver(), head)
-    AccessLog.record(user=dt_user, action=AccessLog.VIEW, pupils=[pupil])
+    AccessLog.record(user=dt_user, code="pupil.viewed", pupils=[pupil])
     pk = pupil.pk
 
     response = login(head).post(reverse("pupils:erase", args=[pk]), {"reviewed": "on"})

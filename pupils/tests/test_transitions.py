@@ -48,8 +48,8 @@ def cla_pupil(**fields):
 
 
 def leave(pupil, left, reason=transitions.MOVED_SCHOOL, destination="Northbrook Academy (demo)", by=None):
-    pupil.leaving_date, pupil.leaving_reason, pupil.destination_school = left, reason, destination
-    return services.pupil_leave(pupil=pupil, by=by)
+    return services.pupil_leave(pupil=pupil, leaving_date=left, leaving_reason=reason, destination_school=destination,
+                                by=by)
 
 
 def steps(pupil):
@@ -138,8 +138,7 @@ def test_post_16_has_no_ctf(calendar_2025, dsl):
 def test_cancelling_a_leaving_removes_open_steps_and_keeps_done_ones(calendar_2025, dsl):
     pupil = leave(cla_pupil(), D(2025, 10, 24), by=dsl)
     services.transition_done(item=steps(pupil)["file_sent"], done_on=D(2025, 10, 27), by=dsl)
-    pupil.leaving_date = None
-    services.pupil_leave(pupil=pupil, by=dsl)
+    pupil = services.pupil_leave(pupil=pupil, leaving_date=None, by=dsl)
     assert set(steps(pupil)) == {"file_sent"}
     assert pupil.leaving_reason == "" and pupil.destination_school == ""
 
@@ -155,17 +154,15 @@ def test_leaving_again_starts_a_done_step_again(calendar_2025, dsl):
 def test_a_pupil_admitted_with_a_history_gets_a_joining_checklist(dsl, dt_user):
     today = timezone.localdate()
     pupil = PupilFactory(admission_date=today - dt.timedelta(days=10))
-    episode = CareEpisodeFactory.build(pupil=pupil, kind="CLA", start_date=today - dt.timedelta(days=400),
-                                       legal_status="C2")
-    services.episode_save(episode=episode, by=dt_user)
+    services.episode_save(pupil=pupil, kind="CLA", start_date=today - dt.timedelta(days=400), legal_status="C2",
+                          by=dt_user)
     assert set(steps(pupil)) == {"file_requested", "file_arrived", "vs_contacted", "initial_pep_booked"}
 
 
 def test_a_flag_after_admission_is_not_a_joining_history(dsl):
     today = timezone.localdate()
     pupil = PupilFactory(admission_date=today - dt.timedelta(days=30))
-    episode = CareEpisodeFactory.build(pupil=pupil, kind="CP", start_date=today - dt.timedelta(days=2))
-    services.pupil_flag(episode=episode, by=dsl)
+    services.pupil_flag(pupil=pupil, kind="CP", start_date=today - dt.timedelta(days=2), by=dsl)
     assert steps(pupil) == {}
 
 
@@ -177,8 +174,7 @@ def test_an_old_leaver_from_the_mis_gets_no_checklist(calendar_2025, dsl):
 
 def test_a_pupil_admitted_years_ago_gets_no_joining_checklist(dt_user):
     pupil = PupilFactory(admission_date=D(2021, 9, 1))
-    episode = CareEpisodeFactory.build(pupil=pupil, kind="CLA", start_date=D(2020, 1, 6), legal_status="C2")
-    services.episode_save(episode=episode, by=dt_user)
+    services.episode_save(pupil=pupil, kind="CLA", start_date=D(2020, 1, 6), legal_status="C2", by=dt_user)
     assert steps(pupil) == {}
 
 
@@ -221,7 +217,8 @@ def test_the_page_marks_a_receipt_done_and_logs_it(calendar_2025, login, dsl):
     response = client.post(reverse("pupils:transition_done", args=[item.pk]),
                            {"done_on": "2025-11-05", "confirmed_by": "Mr Demo (DSL)", "note": "Secure transfer"})
     assert response.status_code == 302
-    assert AccessLog.objects.filter(pupil=pupil, action="change", detail__contains="Receipt").exists()
+    assert AccessLog.objects.filter(pupil=pupil, action="change", code="checklist.done",
+                                    data__step="file_received").exists()
     page = client.get(reverse("pupils:detail", args=[pupil.pk])).content.decode()
     assert "confirmed by Mr Demo (DSL)" in page
 
@@ -253,7 +250,7 @@ def test_the_leaving_page_records_a_leaver(calendar_2025, login, dsl):
     pupil.refresh_from_db()
     assert (pupil.leaving_reason, pupil.destination_school) == ("moved_school", "Northbrook (demo)")
     assert TransitionItem.objects.filter(pupil=pupil).count() == 5
-    assert AccessLog.objects.filter(pupil=pupil, detail="Leaving recorded").exists()
+    assert AccessLog.objects.filter(pupil=pupil, code="pupil.left").exists()
 
 
 def test_a_leaving_date_from_the_mis_starts_the_checklist(calendar_2025, login, dt_user):

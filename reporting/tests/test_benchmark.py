@@ -35,7 +35,7 @@ def test_the_sql_alone_runs_a_pages_statements_again_and_writes_nothing(django_u
     user = django_user_model.objects.create(username="reader")
     statements: list = []
     with connection.execute_wrapper(_keeping(statements)):
-        AccessLog.record(user=user, action=AccessLog.VIEW, pupils=[1, 2, 3], detail="a page")
+        AccessLog.record(user=user, code="pupil.viewed", pupils=[1, 2, 3])
         list(AccessLog.objects.filter(user=user))
     assert any(sql.lstrip().upper().startswith("INSERT") for sql, _, _ in statements)
 

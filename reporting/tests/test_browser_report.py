@@ -16,7 +16,7 @@ from conftest import browser_login, make_user
 from cwsw import roles
 from cwsw.terms import academic_year_label, academic_year_of
 from pep.tests.factories import PepFactory, looked_after_pupil
-from reporting import build as report_builder
+from reporting.models import GovernorReport
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,8 +33,8 @@ def test_it_lets_the_dt_build_the_report_and_a_governor_download_it(page, browse
     PepFactory(pupil=pupil, academic_year=year, meeting_date=timezone.localdate() - dt.timedelta(days=2))
 
     # Slow each stage a little so the page has time to show the bar moving.
-    real = report_builder._set_progress
-    monkeypatch.setattr(report_builder, "_set_progress", lambda pk, pct, stage: (real(pk, pct, stage), time.sleep(0.4)))
+    real = GovernorReport.set_progress
+    monkeypatch.setattr(GovernorReport, "set_progress", lambda pk, pct, stage: (real(pk, pct, stage), time.sleep(0.4)))
 
     with start_worker(celery_on_redis, pool="solo", perform_ping_check=False, shutdown_timeout=30):
         browser_login(page, "dt")

@@ -9,6 +9,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from cwsw.models import AccessLog, SchoolProfile
+from cwsw.tasks import mark_stalled_builds
 from pep.models import Provision
 from pep.tests.factories import AllocationFactory, PepFactory
 from pupils.models import SubjectGrade
@@ -110,8 +111,8 @@ def test_it_draws_the_charts_as_svg(school):
 
 def test_it_raises_progress_to_100_and_marks_the_report_ready(school, head, monkeypatch):
     seen = []
-    real = report_builder._set_progress
-    monkeypatch.setattr(report_builder, "_set_progress",
+    real = GovernorReport.set_progress
+    monkeypatch.setattr(GovernorReport, "set_progress",
                         lambda pk, percent, stage: (seen.append(percent), real(pk, percent, stage)))
     report = GovernorReport.objects.create(academic_year=2025, requested_by=head)
     assert report_builder.report_build(report_id=report.pk) == "built"
@@ -217,8 +218,11 @@ def test_it_lets_a_report_whose_build_stalled_be_asked_for_again(head, django_ca
 def test_it_marks_a_stalled_build_failed_and_says_so(login, head, time_machine):
     GovernorReport.objects.create(academic_year=2025, status="building", requested_by=head)
     time_machine.move_to(dt.datetime(2026, 7, 15, 12, 11))
-    body = login(head).get(reverse("reporting:governor_report", args=[GovernorReport.objects.get().pk])).content
-    assert "nothing moved for 10 minutes" in body.decode()
+    page = reverse("reporting:governor_report", args=[GovernorReport.objects.get().pk])
+    assert "Nothing has moved for 10 minutes" in login(head).get(page).content.decode()
+    assert GovernorReport.objects.get().status == "building"  # a page only reads
+    mark_stalled_builds()  # the beat task, every minute
+    assert "nothing moved for 10 minutes" in login(head).get(page).content.decode()
     assert GovernorReport.objects.get().status == "failed"
 
 

@@ -10,12 +10,12 @@ import datetime as dt
 import logging
 from typing import Any
 
-from django.core.files.base import ContentFile
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 from weasyprint import HTML
 
+from cwsw.builds import build_run
 from cwsw.models import SchoolProfile
 from pupils import cohort
 from pupils.models import Pupil
@@ -71,23 +71,11 @@ def pack_html(data: dict[str, Any]) -> str:
 
 def pack_build(*, pack_id: int, on_failure_final: bool = True, today: dt.date | None = None) -> str:
     """Build the PDF of a queued pack; a pack already built is not built again."""
-    pack = TransferPack.objects.select_related("pupil").filter(pk=pack_id).first()
-    if pack is None or pack.status == TransferPack.READY:
-        return "skipped"
-    TransferPack.mark_building(pack_id)
-    try:
+
+    def make(pack: TransferPack, progress: Any) -> tuple[str, bytes]:
         data = pack_data(pupil=pack.pupil, with_safeguarding=pack.with_safeguarding,
-                         today=today or timezone.localdate(),
-                         progress=lambda percent, stage: TransferPack.set_progress(pack_id, percent, stage))
-        TransferPack.set_progress(pack_id, 75, "Drawing the PDF")
-        pdf = HTML(string=pack_html(data)).write_pdf()
-        TransferPack.set_progress(pack_id, 95, "Saving")
-        pack.refresh_from_db()
-        pack.pdf.save(f"transfer-pack-{pack.pupil_id}-{pack.pk}.pdf", ContentFile(pdf), save=False)
-        pack.set_ready()
-        pack.save()
-    except Exception as error:
-        if on_failure_final:
-            TransferPack.mark_failed(pack_id, error)
-        raise
-    return "built"
+                         today=today or timezone.localdate(), progress=progress)
+        progress(75, "Drawing the PDF")
+        return f"transfer-pack-{pack.pupil_id}-{pack.pk}.pdf", HTML(string=pack_html(data)).write_pdf()
+
+    return build_run(TransferPack, pack_id, make=make, on_failure_final=on_failure_final, related=("pupil",))

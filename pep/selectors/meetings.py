@@ -1,43 +1,25 @@
-"""Reads for the casework pages: each in a fixed number of queries."""
+"""Reads about PEPs: the compliance grid, each child's slots, what is overdue or due soon."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Max, Min, Prefetch, Q, Sum, Window
+from django.db.models import Count, F, Max, Min, Q, Window
 
 from cwsw import roles
 from cwsw.models import SchoolProfile, Term
-from cwsw.terms import SchoolCalendar, academic_year_bounds, academic_year_of, financial_year_label
+from cwsw.terms import academic_year_bounds, academic_year_of
 from pupils import cohort
 from pupils.access import of_visible_pupils
 from pupils.models import CareEpisode, Pupil
 
-from . import compliance
-from .exclusions import ExclusionFlags, exclusion_flags
-from .models import (
-    COMPLETE,
-    HELD,
-    PEPS_A_YEAR,
-    SPEND_CATEGORIES,
-    ZERO,
-    Contribution,
-    ExclusionConsultation,
-    Invitation,
-    PepMeeting,
-    PepSlot,
-    PpPlusAllocation,
-    PpPlusSpend,
-    Provision,
-    QualityReview,
-)
-from .slots import slots_ensure
+from .. import compliance
+from ..models import COMPLETE, HELD, PEPS_A_YEAR, PepMeeting, PepSlot
 
 
 def _on_roll(admitted: dt.date, left: dt.date | None) -> compliance.Period:
@@ -97,7 +79,6 @@ def compliance_grid(*, user: Any, academic_year: int, today: dt.date, overdue_on
     if search:
         pupils = pupils.search(search)
     first, last = academic_year_bounds(academic_year)
-    slots_ensure(today)
     looked_after = pupils.looked_after_during(first, last)
     overdue = PepSlot.objects.overdue(today).values("pupil")
     if overdue_only:
@@ -142,7 +123,6 @@ def peps_due(*, user: Any, today: dt.date, limit: int) -> tuple[int, list[tuple[
     """PEPs overdue (each child's oldest, from any year) and, for children with none overdue, PEPs due in the
     next DUE_SOON_DAYS days this academic year: how many, and the first `limit` by due date with the children's
     names (read for those only). From the stored slots, in a fixed number of queries."""
-    slots_ensure(today)
     slots = of_visible_pupils(user, PepSlot.objects.all())
     overdue = slots.overdue(today)
     soon = (slots.filter(academic_year=academic_year_of(today))
@@ -202,7 +182,6 @@ def _oldest(overdue: Any) -> dict[int, PepSlot]:
 def overdue_peps(*, pupils: Any, today: dt.date) -> dict[int, tuple[PupilRef, PepSlot]]:
     """The oldest overdue PEP of each of these children still looked after and on roll, from any academic
     year: from the stored slots (slots.py), in two queries."""
-    slots_ensure(today)
     # Names are not read here (a caller may show a few of many): see `named`.
     oldest = _oldest(PepSlot.objects.overdue(today).filter(pupil__in=pupils.values("pk")))
     return {pk: (PupilRef(pk, "", ""), slot) for pk, slot in oldest.items()}
@@ -224,7 +203,6 @@ def named_rows(rows: list[GridRow]) -> list[GridRow]:
 
 def pupil_overdue(*, pupil: Pupil, today: dt.date) -> PepSlot | None:
     """The pupil's oldest overdue PEP, from any year, or None: from the stored slots."""
-    slots_ensure(today)
     slot = pupil.pep_slots.overdue(today).order_by("due", "pk").first()
     if slot is not None:
         slot.overdue = True
@@ -277,170 +255,3 @@ def pupil_slots(*, pupil: Pupil, academic_year: int, today: dt.date,
         terms=calendar.terms_of(academic_year), peps=list(pupil.peps.all()) if peps is None else peps,
         school_days=SchoolProfile.load().initial_pep_school_days, calendar=calendar, today=today,
     )
-
-
-@dataclass(frozen=True)
-class ExclusionRow:
-    """An exclusion record, the pupil's category on its decision date, and what needs doing."""
-
-    exclusion: ExclusionConsultation
-    category: str | None
-    flags: ExclusionFlags
-    plan: str | None = None  # "CP" or "CIN" on that day, for a CWSW pupil
-
-
-def _exclusion_rows(
-    exclusions: list[ExclusionConsultation], episodes: list[CareEpisode], *, calendar: Any, today: dt.date,
-    sen_status: str, shown: Any = lambda e: True,
-) -> list[ExclusionRow]:
-    """Rows for one pupil's exclusions (all of them are needed to work out each one's flags)."""
-    rows = []
-    for e in exclusions:
-        if shown(e):
-            day = e.decision_date or today
-            category = cohort.category_from_episodes(episodes, day)
-            rows.append(ExclusionRow(e, category, exclusion_flags(
-                e, pupil_exclusions=exclusions, calendar=calendar, category=category,
-                sen_status=sen_status), plan=cohort.plan_from_episodes(episodes, day)))
-    return rows
-
-
-def pupil_exclusions(*, pupil: Pupil, today: dt.date) -> list[ExclusionRow]:
-    exclusions = list(pupil.exclusions.all())
-    if not exclusions:
-        return []
-    calendar = Term.calendar()
-    return _exclusion_rows(exclusions, list(pupil.episodes.all()), calendar=calendar, today=today,
-                           sen_status=pupil.sen_status)
-
-
-@dataclass
-class PpSummary:
-    financial_year: int
-    allocated: Decimal
-    spent: Decimal
-    by_category: list[tuple[str, Decimal]]
-    pupils: int
-
-    @property
-    def remaining(self) -> Decimal:
-        return self.allocated - self.spent
-
-    @property
-    def financial_year_label(self) -> str:
-        return financial_year_label(self.financial_year)
-
-
-@dataclass(frozen=True)
-class OutsideParts:
-    """What people outside the school were asked for and sent about one PEP, as its page shows them."""
-
-    invitations: list[Invitation]
-    contributions: list[Contribution]  # oldest first
-    quality_review: QualityReview | None  # the latest
-
-
-def outside_parts(pep: PepMeeting) -> OutsideParts:
-    """A PEP's invitations with the contribution or quality review each brought back, in one query: both
-    answer an invitation, so a PEP nobody was invited to costs one empty read."""
-    invitations = list(pep.invitations.select_related("contribution__decided_by", "quality_review"))
-    answers = [(getattr(i, "contribution", None), getattr(i, "quality_review", None)) for i in invitations]
-    contributions = sorted((c for c, _ in answers if c), key=lambda c: (c.submitted_at, c.pk))
-    reviews = [r for _, r in answers if r]
-    return OutsideParts(invitations=invitations, contributions=contributions,
-                        quality_review=max(reviews, key=lambda r: (r.submitted_at, r.pk), default=None))
-
-
-def pp_summary(*, financial_year: int, pupil: Pupil | None = None) -> PpSummary:
-    """Allocated, spent and spent by category in a financial year, for the school or one pupil."""
-    allocations = PpPlusAllocation.objects.live().filter(financial_year=financial_year)
-    spends = PpPlusSpend.objects.live().filter(allocation__financial_year=financial_year)
-    if pupil is not None:
-        allocations = allocations.filter(pupil=pupil)
-        spends = spends.filter(allocation__pupil=pupil)
-    totals = allocations.aggregate(total=Sum("amount"), pupils=Count("pupil", distinct=True))
-    by_category = dict(spends.values_list("category").annotate(total=Sum("amount")).order_by())
-    labels = dict(SPEND_CATEGORIES)
-    return PpSummary(
-        financial_year=financial_year,
-        allocated=totals["total"] or ZERO,
-        spent=sum(by_category.values(), ZERO),
-        by_category=[(labels[c], by_category[c]) for c, _ in SPEND_CATEGORIES if c in by_category],
-        pupils=totals["pupils"],
-    )
-
-
-def pupil_allocations(*, pupil: Pupil) -> list[PpPlusAllocation]:
-    return list(
-        pupil.pp_allocations.with_spent().prefetch_related(
-            Prefetch("spends", queryset=PpPlusSpend.objects.select_related("target__pep"))
-        )
-    )
-
-
-def exclusions_in_year(*, user: Any, academic_year: int) -> Any:
-    """The year's exclusion records of the pupils the user sees, newest first (a queryset to page)."""
-    first, last = academic_year_bounds(academic_year)
-    return of_visible_pupils(user, ExclusionConsultation.objects.filter(incident_date__range=(first, last))
-                             ).select_related("pupil").order_by("-incident_date", "-pk")
-
-
-def exclusion_rows(exclusions: list[ExclusionConsultation], *, today: dt.date,
-                   calendar: SchoolCalendar | None = None) -> list[ExclusionRow]:
-    """Rows for these exclusion records (their pupils selected), with their flags.
-
-    A record's flags depend on the pupil's other suspensions and care history: those are read
-    for these pupils only, in two queries, so a page of rows costs the same in any school.
-    """
-    ids = {e.pupil_id for e in exclusions}
-    pupils = {e.pupil_id: e.pupil for e in exclusions}
-    theirs: dict[int, list[ExclusionConsultation]] = defaultdict(list)
-    for other in ExclusionConsultation.objects.filter(pupil__in=ids):
-        other.pupil = pupils[other.pupil_id]
-        theirs[other.pupil_id].append(other)
-    episodes: dict[int, list[CareEpisode]] = defaultdict(list)
-    for episode in CareEpisode.objects.filter(pupil__in=ids):
-        episodes[episode.pupil_id].append(episode)
-    wanted = {e.pk for e in exclusions}
-    if calendar is None:
-        calendar = Term.calendar()
-    rows = []
-    for pk in ids:
-        rows += _exclusion_rows(theirs[pk], episodes[pk], calendar=calendar, today=today,
-                                sen_status=pupils[pk].sen_status, shown=lambda e: e.pk in wanted)
-    order = {e.pk: i for i, e in enumerate(exclusions)}
-    return sorted(rows, key=lambda row: order[row.exclusion.pk])
-
-
-ENDED_SHOWN = 50
-
-
-def with_categories(provisions: list[Provision], today: dt.date) -> list[Provision]:
-    """Set each arrangement's `category` (the pupil's today), in one query, for the Virtual School check."""
-    categories = dict(
-        Pupil.objects.filter(pk__in={p.pupil_id for p in provisions}).with_stored_category(today)
-        .values_list("pk", "category")
-    )
-    for provision in provisions:
-        provision.category = categories.get(provision.pupil_id)
-        provision.needs_agreement = provision.needs_vs_agreement(provision.category)
-    return provisions
-
-
-def provisions_overview(*, user: Any, today: dt.date) -> tuple[list[Provision], list[Provision]]:
-    """Arrangements going on today (the review due soonest first) and the last ENDED_SHOWN ended in the year."""
-    visible = of_visible_pupils(user, Provision.objects.all()).select_related("pupil",
-                                                                                                 "target__pep")
-    current = list(visible.current(today).order_by("review_due", "pk"))
-    ended = list(visible.filter(end_date__lt=today, end_date__gte=today - dt.timedelta(days=365))
-                 .order_by("-end_date", "-pk")[:ENDED_SHOWN])
-    return with_categories(current, today), ended
-
-
-def pupil_provisions(*, pupil: Pupil, category: str | None) -> list[Provision]:
-    """The pupil's arrangements, newest first; `category` is the pupil's today (the caller has it)."""
-    provisions = list(pupil.provisions.select_related("target__pep").order_by("-start_date", "-pk"))
-    for provision in provisions:
-        provision.category = category
-        provision.needs_agreement = provision.needs_vs_agreement(category)
-    return provisions

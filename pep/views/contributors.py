@@ -22,11 +22,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from cwsw.models import AccessLog, SchoolProfile
+from cwsw.models import SchoolProfile
 
-from . import contributions as rules
-from . import services
-from .models import ACCEPTED, CHILD, CONTRIBUTION, OPEN, Invitation
+from .. import invitation_rules as rules
+from .. import services
+from ..models import ACCEPTED, CHILD, CONTRIBUTION, OPEN, Invitation
 
 SESSION_KEY = "contributor_invitations"
 
@@ -63,8 +63,9 @@ def _find(request: HttpRequest, token: str) -> Invitation | None:
     return invitation
 
 
-def _log_visit(invitation: Invitation, detail: str) -> None:
-    invitation.log(AccessLog.VIEW, detail)
+def _log_visit(invitation: Invitation, shown: str) -> None:
+    """Log a visit to the link: `shown` says what it showed ("nothing", "code page", "part", "pep")."""
+    invitation.log("invitation.visited", data={"shown": shown})
 
 
 def _verified(request: HttpRequest, invitation: Invitation) -> bool:
@@ -78,7 +79,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     if found is None:
         return _gone(request)
     if found.state() != OPEN:
-        _log_visit(found, "link no longer works, nothing shown")
+        _log_visit(found, "nothing: the link no longer works")
         return _gone(request)
     if not _verified(request, found):
         return _code_step(request, found)
@@ -111,9 +112,9 @@ def _code_step(request: HttpRequest, invitation: Invitation) -> HttpResponse:
                 return redirect(request.path)
             form.add_error("code", problem)
         else:
-            _log_visit(invitation, "code not in the right form, nothing shown")
+            _log_visit(invitation, "nothing: the code was not in the right form")
     else:
-        _log_visit(invitation, "link opened, nothing shown before the code")
+        _log_visit(invitation, "nothing before the code")
     invitation.refresh_from_db(fields=["code_sent_at"])
     return render(request, "pep/contribute/code.html", {"form": form, "code_sent": invitation.code_sent_at})
 
@@ -141,7 +142,7 @@ def _part_step(request: HttpRequest, invitation: Invitation) -> HttpResponse:
         except ValidationError:
             return _gone(request)
         return redirect("contribute:thanks")
-    _log_visit(invitation, "their part shown" if request.method == "GET" else "their part, with corrections asked")
+    _log_visit(invitation, "their part" if request.method == "GET" else "their part, with corrections asked")
     context = {**_about(invitation), "form": form, "is_child": invitation.role == CHILD}
     return render(request, "pep/contribute/part.html", context)
 
@@ -156,8 +157,8 @@ def _quality_step(request: HttpRequest, invitation: Invitation) -> HttpResponse:
         except ValidationError:
             return _gone(request)
         return redirect("contribute:thanks")
-    _log_visit(invitation, "PEP shown for its quality check")
-    previous = services.previous_pep(pep)
+    _log_visit(invitation, "the PEP, for its quality check")
+    previous = pep.previous()
     context = {
         **_about(invitation), "form": form, "pep": pep, "targets": pep.targets.all(),
         "previous_targets": previous.targets.all() if previous else [],

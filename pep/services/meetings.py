@@ -1,0 +1,168 @@
+"""Writes to PEP meetings and their targets: plan, record the meeting, sign off, reopen, rate."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from cwsw.models import Term
+
+from ..models import (
+    CARRIED_FORWARD,
+    COMPLETE,
+    HELD,
+    PLANNED,
+    RED,
+    PepMeeting,
+    PepReopening,
+    PepTarget,
+)
+from .common import lock_pupil, locked, log, save_and_log, set_values
+
+
+def _locked_pep(pep: PepMeeting) -> PepMeeting:
+    """The PEP re-read under its lock, after its pupil's: a change sees what another request just saved."""
+    lock_pupil(pep.pupil_id)
+    return locked(PepMeeting, pep.pk, "pupil")
+
+
+@transaction.atomic
+def pep_plan(*, pupil: Any, meeting_date: dt.date, is_initial: bool = False, by: Any) -> PepMeeting:
+    """Plan a PEP meeting for a pupil looked after on its date; it counts for that date's term."""
+    lock_pupil(pupil.pk)
+    pep = PepMeeting(pupil=pupil, meeting_date=meeting_date, is_initial=is_initial)
+    pep.count_for_term_of_meeting(Term.calendar())
+    save_and_log(pep, pupil_id=pupil.pk, by=by, code="pep.planned")
+    return pep
+
+
+@transaction.atomic
+def pep_hold(
+    *, pep: PepMeeting, meeting_date: dt.date, attendees: list[str], other_attendees: str = "",
+    child_views: str = "", attendance_percent: Decimal | None = None, attainment: str = "",
+    sdq_total: int | None = None, by: Any,
+) -> PepMeeting:
+    """Save the record of a meeting that took place; a planned PEP becomes held.
+
+    The PEP is read again under its lock: one signed off a moment ago is refused, not silently un-signed.
+    """
+    pep = _locked_pep(pep)
+    pep.refuse_if_locked()
+    set_values(pep, {
+        "meeting_date": meeting_date, "attendees": attendees, "other_attendees": other_attendees,
+        "child_views": child_views, "attendance_percent": attendance_percent, "attainment": attainment,
+        "sdq_total": sdq_total,
+    })
+    if pep.status == PLANNED:
+        pep.status = HELD
+    pep.count_for_term_of_meeting(Term.calendar())
+    save_and_log(pep, pupil_id=pep.pupil_id, by=by, code="pep.held")
+    return pep
+
+
+@transaction.atomic
+def pep_complete(*, pep: PepMeeting, by: Any) -> PepMeeting:
+    """Sign off a held PEP; it is then locked."""
+    pep = _locked_pep(pep)
+    if pep.status == COMPLETE:
+        raise ValidationError("This PEP was signed off a moment ago.")
+    if pep.status != HELD:
+        raise ValidationError("Only a PEP that has been held can be completed.")
+    if blockers := pep.completion_blockers(previous=pep.previous()):
+        raise ValidationError(blockers[0])
+    pep.status = COMPLETE
+    pep.completed_by = by
+    pep.completed_at = timezone.now()
+    pep.save(update_fields=["status", "completed_by", "completed_at"])
+    # Links to a completed PEP end now, and stay ended if it is reopened.
+    pep.invitations.working(pep.completed_at).update(expires_at=pep.completed_at)
+    log(by, pep.pupil_id, "pep.completed", about=pep)
+    return pep
+
+
+@transaction.atomic
+def pep_reopen(*, pep: PepMeeting, reason: str, by: Any) -> PepMeeting:
+    reason = reason.strip()
+    pep = _locked_pep(pep)
+    if pep.status != COMPLETE:
+        raise ValidationError("Only a completed PEP can be reopened.")
+    if not reason:
+        raise ValidationError("Give the reason for reopening the PEP.")
+    PepReopening.objects.create(pep=pep, by=by, reason=reason)
+    pep.status = HELD
+    pep.completed_by = None
+    pep.completed_at = None
+    pep.save(update_fields=["status", "completed_by", "completed_at"])
+    log(by, pep.pupil_id, "pep.reopened", about=pep)
+    return pep
+
+
+@transaction.atomic
+def pep_rate(*, pep: PepMeeting, rating: str, feedback: str, by: Any) -> PepMeeting:
+    """Record the Virtual School's rating; a completed PEP rated red is reopened."""
+    pep = _locked_pep(pep)
+    if pep.status == PLANNED:
+        raise ValidationError("The PEP has not been held yet.")
+    if pep.quality_reviews.exists():
+        raise ValidationError(
+            "The Virtual School adviser rated this PEP through its quality check; their rating stands. "
+            "Send it to them again for a new one."
+        )
+    pep.vs_rating, pep.vs_feedback = rating, feedback
+    pep.save(update_fields=["vs_rating", "vs_feedback"])
+    log(by, pep.pupil_id, "pep.rated", about=pep, data={"rating": rating})
+    if rating == RED and pep.status == COMPLETE:
+        pep = pep_reopen(pep=pep, reason="Rated red by the Virtual School.", by=by)
+    return pep
+
+
+@transaction.atomic
+def target_review(*, target: PepTarget, review: str, notes: str, in_pep: PepMeeting, by: Any) -> PepTarget:
+    """Review an earlier target at a later PEP; a carried-forward target is copied into it."""
+    in_pep = _locked_pep(in_pep)
+    in_pep.refuse_if_locked()
+    target = locked(PepTarget, target.pk)
+    already_carried = target.review == CARRIED_FORWARD
+    target.review, target.review_notes, target.reviewed_in = review, notes, in_pep
+    target.save()
+    if review == CARRIED_FORWARD and not already_carried:
+        PepTarget.objects.create(
+            pep=in_pep, area=target.area, description=target.description,
+            success_criteria=target.success_criteria, owner=target.owner,
+            pp_plus_needed=target.pp_plus_needed, carried_from=target,
+        )
+    log(by, in_pep.pupil_id, "target.reviewed", about=target, data={"review": review})
+    return target
+
+
+TARGET_FIELDS = ("area", "description", "success_criteria", "owner", "pp_plus_needed")
+
+
+@transaction.atomic
+def target_add(*, pep: PepMeeting, area: str, description: str, success_criteria: str, owner: str,
+               pp_plus_needed: Decimal, by: Any) -> PepTarget:
+    """Add a SMART target to a PEP not yet signed off."""
+    pep = _locked_pep(pep)
+    pep.refuse_if_locked("add targets")
+    target = PepTarget(pep=pep, area=area, description=description, success_criteria=success_criteria,
+                       owner=owner, pp_plus_needed=pp_plus_needed)
+    save_and_log(target, pupil_id=pep.pupil_id, by=by, code="target.added")
+    return target
+
+
+@transaction.atomic
+def target_change(*, target: PepTarget, area: str, description: str, success_criteria: str, owner: str,
+                  pp_plus_needed: Decimal, by: Any) -> PepTarget:
+    """Change a target of a PEP not yet signed off."""
+    pep = _locked_pep(target.pep)
+    pep.refuse_if_locked("change its targets")
+    target = locked(PepTarget, target.pk)
+    set_values(target, {"area": area, "description": description, "success_criteria": success_criteria,
+                        "owner": owner, "pp_plus_needed": pp_plus_needed})
+    save_and_log(target, pupil_id=pep.pupil_id, by=by, code="target.changed")
+    return target

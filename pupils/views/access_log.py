@@ -1,0 +1,98 @@
+"""The head's access log: who viewed, changed, exported or downloaded which pupil's data, and when.
+
+Rows are shown in words drawn from their codes, a request's rows together; one pupil's entries can be
+exported for a subject access request (the export is itself logged).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from cwsw import roles
+from cwsw.decorators import role_required
+from cwsw.models import AccessLog
+
+from ..filters import AccessLogFilter
+from ..models import Pupil
+
+
+@dataclass
+class RequestRows:
+    """The rows one request wrote, as the log shows them: one line, its pupils listed under it."""
+
+    first: AccessLog
+    entries: list[AccessLog] = field(default_factory=list)
+
+    @property
+    def pupils(self) -> list[AccessLog]:
+        return [entry for entry in self.entries if entry.pupil_id]
+
+
+def grouped(entries: list[AccessLog]) -> list[RequestRows]:
+    """Consecutive rows written by one request (same request id and code) as one group."""
+    groups: list[RequestRows] = []
+    for entry in entries:
+        last = groups[-1].first if groups else None
+        if (last is not None and entry.request_id is not None and last.request_id == entry.request_id
+                and last.code == entry.code):
+            groups[-1].entries.append(entry)
+        else:
+            groups.append(RequestRows(entry, [entry]))
+    return groups
+
+
+@role_required(roles.can_read_access_log)
+def access_log(request: HttpRequest) -> HttpResponse:
+    """Who viewed, changed, exported or downloaded pupils' data, and when; filtered, newest first."""
+    log = AccessLogFilter(request.GET, queryset=AccessLog.objects.select_related("user"))
+    entries = log.qs if log.is_valid() else AccessLog.objects.none()
+    page = Paginator(entries, settings.ACCESS_LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Looked up apart, not joined: a filter on the pupil would make the join drop the
+    # entries of pupils whose records are deleted.
+    pupils = Pupil.objects.in_bulk({entry.pupil_id for entry in page if entry.pupil_id})
+    for entry in page:
+        entry.pupil_record = pupils.get(entry.pupil_id)
+    query = request.GET.copy()
+    query.pop("page", None)
+    pupil_id = log.form.cleaned_data.get("pupil") if log.is_valid() else None
+    context = {"filter": log, "page": page, "groups": grouped(list(page)), "query": query.urlencode(),
+               "pupil_id": pupil_id}
+    return render(request, "pupils/access_log.html", context)
+
+
+EXPORT_HEADER = ["When", "Who", "What", "Kind", "Page", "Record", "Details", "Request"]
+
+
+def _export_row(entry: AccessLog) -> list[Any]:
+    record = f"{entry.object_type} {entry.object_id}" if entry.object_type else ""
+    details = "; ".join(f"{key}: {value}" for key, value in sorted(entry.data.items())) if entry.data else ""
+    return [timezone.localtime(entry.at).isoformat(timespec="seconds"), entry.who, entry.words,
+            entry.get_action_display(), entry.page_words, record, details or entry.detail, entry.request_id or ""]
+
+
+@role_required(roles.can_read_access_log)
+def access_log_export(request: HttpRequest) -> HttpResponse:
+    """Every access-log entry about one pupil, as CSV: what a subject access request is answered with."""
+    try:
+        pupil_id = int(request.GET.get("pupil", ""))
+    except ValueError:
+        raise Http404 from None
+    entries = list(AccessLog.objects.filter(pupil_id=pupil_id).select_related("user").order_by("at", "id"))
+    if not entries and not Pupil.objects.filter(pk=pupil_id).exists():
+        raise Http404
+    AccessLog.record(user=request.user, code="accesslog.exported", pupils=[pupil_id],
+                     data={"entries": len(entries)})
+    response = HttpResponse(content_type="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="access-log-pupil-{pupil_id}.csv"'})
+    writer = csv.writer(response)
+    writer.writerow(EXPORT_HEADER)
+    writer.writerows(_export_row(entry) for entry in entries)
+    return response

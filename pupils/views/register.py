@@ -1,0 +1,139 @@
+"""The register: the list with its filters, search, export, and the MIS imports."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from cwsw import roles
+from cwsw.decorators import role_required
+from cwsw.models import AccessLog
+
+from .. import cohort, mis
+from ..access import of_visible_pupils
+from ..filters import RegisterFilter
+from ..forms import ImportForm
+from ..models import CategorySpell, Pupil
+
+
+def _register_queryset(request: HttpRequest) -> RegisterFilter:
+    return RegisterFilter(request.GET, queryset=Pupil.objects.visible_to(request.user), request=request)
+
+
+def _as_shown(pupils: Any) -> Any:
+    """The register's columns: today's category and plan, the new-flag mark and the key adult."""
+    today = timezone.localdate()
+    return pupils.with_stored_category(today).with_plan(today).with_new_flag().select_related("key_adult")
+
+
+@role_required(roles.can_see_register)
+def pupil_list(request: HttpRequest) -> HttpResponse:
+    register = _register_queryset(request)
+    counts = None
+    if not request.htmx:  # the page's header: how many on roll in each category, from the spells' own index
+        today = timezone.localdate()
+        counts = of_visible_pupils(request.user, CategorySpell.objects.on(today).on_roll(today)).category_counts()
+    # The page is chosen by ids alone; each pupil's category, plan and new-flag mark are then read for the
+    # 25 shown, not for every pupil the filter holds before it is sorted.
+    paginator = Paginator(register.qs.values_list("pk", flat=True), settings.REGISTER_PAGE_SIZE)
+    if counts is not None and (total := register.count_from(counts)) is not None:
+        paginator.count = total  # a category's pupils on roll: the header has counted them already
+    page = paginator.get_page(request.GET.get("page"))
+    ids = list(page.object_list)
+    shown = _as_shown(Pupil.objects.filter(pk__in=ids)).in_bulk()
+    page.object_list = [shown[pk] for pk in ids]
+    AccessLog.record(user=request.user, code="pupil.listed", pupils=page.object_list)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filter": register,
+        "page": page,
+        "query": query.urlencode(),
+    }
+    if request.htmx:
+        return render(request, "pupils/_register_rows.html", context)
+    context["count_rows"] = cohort.labelled(counts)
+    return render(request, "pupils/pupil_list.html", context)
+
+
+@role_required(roles.can_import_export)
+def pupil_export(request: HttpRequest) -> HttpResponse:
+    register = _register_queryset(request)
+    rows = mis.register_export(pupils=_as_shown(register.qs), by=request.user, as_of=timezone.localdate())
+    stamp = timezone.localdate().isoformat()
+    response = HttpResponse(
+        content_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="cwsw-register-{stamp}.csv"'},
+    )
+    csv.writer(response).writerows(rows)
+    return response
+
+
+@role_required(roles.can_import_export)
+def pupil_import(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = mis.pupils_import(data=form.cleaned_data["file"].read(), by=request.user)
+        if result.ok:
+            messages.success(
+                request, f"Imported: {result.created} new pupils, {result.updated} updated."
+            )
+            # Everyone on the register, newest admissions first: most pupils imported are in no category.
+            return redirect(reverse("pupils:list") + "?category=all&ordering=-admitted")
+    return render(request, "pupils/pupil_import.html", {"form": form, "result": result})
+
+
+@role_required(roles.can_import_export)
+def records_import(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    form.fields["file"].help_text = (
+        "A CSV with a header row: UPN, Academic year (2025 or 2025/26), Term, and Possible sessions and "
+        "Attended sessions, and/or Reading, Writing, Maths (below, WTS, EXP, GDS) and KS2 reading, KS2 maths, "
+        "KS2 GPS (scaled scores, 80 to 120). For GCSE grades: UPN, Academic year, Term, Subject, Working at, "
+        "Predicted, Target (9 to 1, or U), one subject per row."
+    )
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = mis.records_import(data=form.cleaned_data["file"].read(), by=request.user)
+        if result.ok:
+            messages.success(request, f"Imported: {result.created} new records, {result.updated} updated.")
+            return redirect("pupils:records_import")
+    return render(request, "pupils/records_import.html", {"form": form, "result": result})
+
+
+SEARCH_RESULTS = 10
+
+
+def search(request: HttpRequest, query: str) -> list[Pupil]:
+    """Pupils this user may see whose name or UPN matches (at least two characters; at most ten)."""
+    if len(query) < 2:
+        return []
+    return list(Pupil.objects.visible_to(request.user).search(query).order_by("last_name", "first_name", "pk")
+                [:SEARCH_RESULTS])
+
+
+@role_required(roles.can_flag)
+def pupil_search(request: HttpRequest) -> HttpResponse:
+    """The pupils matching a search, to choose one in the flag form (htmx partial)."""
+    query = request.GET.get("q", "").strip()
+    return render(request, "pupils/_pupil_choices.html", {"results": search(request, query), "q": query})
+
+
+@role_required(roles.can_see_register)
+def pupil_find(request: HttpRequest) -> HttpResponse:
+    """The header's search: links to the pupils this user may see, leavers included (htmx partial)."""
+    query = request.GET.get("q", "").strip()[:100]
+    results = search(request, query)
+    # The suspensions page uses the same search to choose whose suspension to record.
+    target = "pep:exclusion_add" if request.GET.get("to") == "exclusion" and roles.can_record_exclusions(
+        request.user) else "pupils:detail"
+    return render(request, "pupils/_header_results.html", {"results": results, "q": query, "target": target})

@@ -1,0 +1,14 @@
+"""Reporting's page names, in words (registered in `ReportingConfig.ready`)."""
+
+PAGES = {
+    "dashboard": "Dashboard",
+    "reporting:governor_report_list": "Reports to Governors",
+    "reporting:governor_report": "A Report to Governors",
+    "reporting:governor_report_download": "A Report to Governors (download)",
+    "reporting:narrative": "Report narrative",
+    "reporting:narrative_year": "Report narrative",
+    "reporting:school_figures": "Whole-school figures",
+    "reporting:school_figures_year": "Whole-school figures",
+    "reporting:training": "Training",
+    "reporting:digest": "Reminders",
+}
