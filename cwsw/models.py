@@ -138,10 +138,14 @@ def _inside_academic_year(academic_year: int, start: dt.date, end: dt.date) -> N
 
 
 class Closure(models.Model):
-    """Days inside a term when the school is closed: a half-term, an INSET day or another closure."""
+    """Days inside a term when the school is closed: a half-term, an INSET day or another closure.
+
+    Its academic year is worked out from its dates when it is saved (the year whose terms hold its first
+    day), never typed: the calendar places a closure by its dates in any case.
+    """
 
     academic_year = models.PositiveSmallIntegerField(
-        help_text="The calendar year of the September the academic year starts in.",
+        editable=False, help_text="The academic year its dates fall in, worked out from them.",
     )
     start_date = models.DateField()
     end_date = models.DateField()
@@ -164,11 +168,13 @@ class Closure(models.Model):
         return ClosureDates(self.academic_year, self.start_date, self.end_date, self.kind, self.description)
 
     def clean(self) -> None:
-        if self.start_date and self.end_date:
-            if self.end_date < self.start_date:
-                raise ValidationError({"end_date": "The closure must not end before it starts."})
-            if self.academic_year:
-                _inside_academic_year(self.academic_year, self.start_date, self.end_date)
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "The closure must not end before it starts."})
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.start_date:
+            self.academic_year = Term.calendar().academic_year_of(self.start_date)
+        super().save(*args, **kwargs)
 
 
 class AccessLogQuerySet(models.QuerySet):

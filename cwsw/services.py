@@ -32,7 +32,7 @@ def calendar_year_save(
     for term in terms:
         Term(academic_year=academic_year, name=term.name, start_date=term.start, end_date=term.end).save()
     for closure in closures:
-        Closure(academic_year=academic_year, start_date=closure.start, end_date=closure.end, kind=closure.kind,
+        Closure(start_date=closure.start, end_date=closure.end, kind=closure.kind,
                 description=closure.description[:100]).save()
     calendar_changed.send(sender=Term, academic_year=academic_year)
 

@@ -95,6 +95,13 @@ class ClosureDates(NamedTuple):
     kind: str
     description: str = ""
 
+    def overlaps(self, start: dt.date, end: dt.date) -> bool:
+        return self.start <= end and self.end >= start
+
+    @property
+    def middle(self) -> dt.date:
+        return self.start + (self.end - self.start) / 2
+
 
 def _week_of(day: dt.date) -> tuple[dt.date, dt.date]:
     """Monday to Friday of the week holding the day."""
@@ -146,21 +153,43 @@ class YearDates(NamedTuple):
 FIRST_YEAR, LAST_YEAR = dt.MINYEAR + 1, dt.MAXYEAR - 2
 
 
+def _kept_defaults(defaults: list[ClosureDates], terms: list[TermDates],
+                   entered: list[ClosureDates]) -> list[ClosureDates]:
+    """The default holidays a year keeps: each stays unless the school entered the holiday it stands for.
+
+    An entered holiday (a closure of kind half-term or holiday) stands for the default holidays it overlaps,
+    and for the default holiday nearest to it in the same term (the school's half-term a week before the
+    default one replaces it, and does not add to it). INSET days and other closures replace nothing:
+    entering one never turns Christmas into school days.
+    """
+    replaced: set[ClosureDates] = set()
+    for closure in entered:
+        if closure.kind != HALF_TERM:
+            continue
+        term = next((t for t in terms if t.start <= closure.start <= t.end), None)
+        alike = [d for d in defaults if term is not None and d.overlaps(term.start, term.end)]
+        replaced.update(d for d in alike if d.overlaps(closure.start, closure.end))
+        if alike:
+            replaced.add(min(alike, key=lambda d: abs(d.middle - closure.middle)))
+    return [d for d in defaults if d not in replaced]
+
+
 class SchoolCalendar:
     """The school's terms, closures and England's bank holidays, for any date.
 
-    A school day is a weekday inside a term that is not a closure or a bank holiday.
-    Years the school has entered use its terms and closures; every other year uses the
-    defaults. Each year's school days are worked out once, when first needed.
+    A school day is a weekday inside a term that is not a closure or a bank holiday. What the school
+    entered replaces only what it stands for: an entered term replaces that term's default dates (and a
+    default term next to it gives way where they meet, as when an academy's autumn term starts in
+    August); an entered holiday replaces the default holiday it stands for (`_kept_defaults`); every
+    term, closure and holiday not entered keeps its default. A closure belongs where its dates fall,
+    whatever year it was filed under. Each year's school days are worked out once, when first needed.
     """
 
     def __init__(self, terms: list[TermDates] = (), closures: list[ClosureDates] = ()) -> None:
         self._entered_terms: dict[int, dict[str, TermDates]] = {}
         for term in terms:
             self._entered_terms.setdefault(term.academic_year, {})[term.name] = term
-        self._entered_closures: dict[int, list[ClosureDates]] = {}
-        for closure in closures:
-            self._entered_closures.setdefault(closure.academic_year, []).append(closure)
+        self._entered_closures = sorted(closures, key=lambda c: (c.start, c.end))
         self._years: dict[int, YearDates] = {}
         self._days: dict[int, list[dt.date]] = {}
         self._added: dict[tuple[dt.date, int], dt.date] = {}
@@ -171,19 +200,47 @@ class SchoolCalendar:
             self._years[academic_year] = self._make_year(academic_year)
         return self._years[academic_year]
 
+    def _terms(self, year: int) -> list[TermDates]:
+        """The year's three terms: entered, or the defaults, a default giving way to an entered term it meets."""
+        entered = self._entered_terms.get(year, {})
+        terms = []
+        for default in default_terms(year):
+            term = entered.get(default.name)
+            if term is None:
+                term = self._clip(default, [t for y in (year - 1, year, year + 1)
+                                            for t in self._entered_terms.get(y, {}).values()])
+            if term is not None:
+                terms.append(term)
+        return sorted(terms, key=lambda t: t.start)
+
+    @staticmethod
+    def _clip(default: TermDates, entered: list[TermDates]) -> TermDates | None:
+        start, end = default.start, default.end
+        for other in entered:
+            if other.start <= end and other.end >= start:
+                if other.start <= start:
+                    start = max(start, other.end + dt.timedelta(days=1))
+                else:
+                    end = min(end, other.start - dt.timedelta(days=1))
+        return default._replace(start=start, end=end) if start <= end else None
+
     def _make_year(self, year: int) -> YearDates:
         if not FIRST_YEAR <= year <= LAST_YEAR:
             return YearDates(year, [], [], True)
-        entered = self._entered_terms.get(year, {})
-        terms = sorted((entered.get(d.name, d) for d in default_terms(year)), key=lambda t: t.start)
-        if entered or year in self._entered_closures:
-            return YearDates(year, terms, sorted(self._entered_closures.get(year, [])), False)
-        return YearDates(year, terms, default_closures(year), True)
+        terms = self._terms(year)
+        if not terms:
+            return YearDates(year, [], [], True)
+        first, last = terms[0].start, terms[-1].end
+        entered = [c for c in self._entered_closures if c.overlaps(first, last)]
+        kept = _kept_defaults(default_closures(year), terms, entered)
+        on_defaults = len(self._entered_terms.get(year, {})) < len(TERM_NAMES)
+        return YearDates(year, terms, sorted([*entered, *kept], key=lambda c: (c.start, c.end)), on_defaults)
 
     def terms_of(self, academic_year: int) -> list[TermDates]:
         return self.year(academic_year).terms
 
     def on_defaults(self, academic_year: int) -> bool:
+        """Whether the school has yet to enter all three of the year's terms."""
         return self.year(academic_year).on_defaults
 
     def school_days_of(self, academic_year: int) -> list[dt.date]:
@@ -204,9 +261,15 @@ class SchoolCalendar:
         return self._days[academic_year]
 
     def _years_around(self, day: dt.date) -> list[int]:
-        # A term may start in late August, in the academic year that begins in September.
+        # A term may start in August (the year beginning then) or run into September (the year before).
         year = academic_year_of(day)
-        return [year, year + 1] if day.month == 8 else [year]
+        return [y for y in (year, year + 1, year - 1) if FIRST_YEAR <= y <= LAST_YEAR]
+
+    def academic_year_of(self, day: dt.date) -> int:
+        """The school's own academic year of a day: the year whose terms hold it; outside the terms, the year
+        starting 1 September (an academy's autumn term from 26 August puts 26-31 August in the new year)."""
+        term = self.term_of(day)
+        return term.academic_year if term is not None else academic_year_of(day)
 
     def term_of(self, day: dt.date) -> TermDates | None:
         """The term holding the day (half-terms and INSET days included), or None in a holiday."""
@@ -221,11 +284,9 @@ class SchoolCalendar:
         term = self.term_of(day)
         if term is not None:
             return term
-        for year in (academic_year_of(day), academic_year_of(day) + 1):
-            for term in self.terms_of(year):
-                if term.start > day:
-                    return term
-        return None
+        later = [t for y in (academic_year_of(day), academic_year_of(day) + 1) if FIRST_YEAR <= y <= LAST_YEAR
+                 for t in self.terms_of(y) if t.start > day]
+        return min(later, key=lambda t: t.start, default=None)
 
     def is_school_day(self, day: dt.date) -> bool:
         for year in self._years_around(day):
@@ -238,7 +299,7 @@ class SchoolCalendar:
     def school_days_from(self, start: dt.date, count: int, *, after: bool = False) -> list[dt.date]:
         """The first `count` school days on or after start (strictly after it, if `after`)."""
         found: list[dt.date] = []
-        year = academic_year_of(start) - (1 if start.month == 8 else 0)
+        year = max(FIRST_YEAR, academic_year_of(start) - 1)
         # A count of school days never needs more than a few years; stop at the calendar's end.
         while len(found) < count and year <= min(LAST_YEAR, academic_year_of(start) + count // 100 + 3):
             days = self.school_days_of(year)
@@ -267,7 +328,7 @@ class SchoolCalendar:
         if last < first:
             return 0
         total = 0
-        for year in range(academic_year_of(first) - 1, academic_year_of(last) + 1):
+        for year in range(max(FIRST_YEAR, academic_year_of(first) - 1), min(LAST_YEAR, academic_year_of(last) + 1) + 1):
             days = self.school_days_of(year)
             total += bisect.bisect_right(days, last) - bisect.bisect_left(days, first)
         return total

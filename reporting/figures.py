@@ -26,7 +26,6 @@ from pep.models import (
     PROVISION_KINDS,
     RATINGS,
     SPEND_CATEGORIES,
-    SUSPENSION,
     ZERO,
     ExclusionConsultation,
     PepMeeting,
@@ -245,18 +244,25 @@ def _mean(values: list[Decimal]) -> Decimal | None:
 
 
 def _cohort_exclusions(year_cohort: YearCohort, academic_year: int) -> dict[str, Any]:
-    """The cohort's suspensions, days lost, pupils suspended and permanent exclusions decided in the year."""
+    """The cohort's suspensions begun in the year, the pupils suspended, the permanent exclusions decided in it,
+    and the school days lost to suspension in it. Each day counts in the school's academic year it is served
+    in: a suspension decided in July and served in September counts, days and all, in the new year; one
+    served across the summer counts where it began, its days split between the two years."""
     first, last = academic_year_bounds(academic_year)
-    figures = ExclusionConsultation.objects.filter(
-        decision_date__range=(first, last), pupil__in=year_cohort.ids,
-    ).aggregate(
-        suspensions=Count("pk", filter=Q(decision=SUSPENSION)),
-        days=Sum("days", filter=Q(decision=SUSPENSION)),
-        pupils=Count("pupil", filter=Q(decision=SUSPENSION), distinct=True),
-        permanent=Count("pk", filter=Q(decision=PERMANENT_EXCLUSION)),
-    )
-    figures["days"] = figures["days"] or Decimal("0")
-    return figures
+    calendar = Term.calendar()
+    figures = {"permanent": ExclusionConsultation.objects.filter(
+        decision=PERMANENT_EXCLUSION, decision_date__range=(first, last), pupil__in=year_cohort.ids).count()}
+    # A suspension starts within a year of its decision: those decided from a year before can be served now.
+    begun, pupils, days = 0, set(), Decimal("0")
+    for suspension in ExclusionConsultation.objects.suspensions().filter(
+            decision_date__range=(first - dt.timedelta(days=366), last), pupil__in=year_cohort.ids):
+        served = suspension.served_days(calendar)
+        start = served[0][0] if served else suspension.decision_date
+        if calendar.academic_year_of(start) == academic_year:
+            begun += 1
+            pupils.add(suspension.pupil_id)
+        days += sum((part for day, part in served if calendar.academic_year_of(day) == academic_year), Decimal("0"))
+    return {**figures, "suspensions": begun, "pupils": len(pupils), "days": days}
 
 
 def _school_exclusions(school: list[SchoolFigures]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from cwsw.models import Term
-from cwsw.terms import SchoolCalendar, academic_year_label, academic_year_of
+from cwsw.terms import SchoolCalendar, academic_year_label
 from pupils import cohort
 from pupils.models import Pupil
 
@@ -181,7 +181,7 @@ class ExclusionConsultation(models.Model):
     def _check_yearly_cap(self, errors: dict[str, str], calendar: SchoolCalendar) -> None:
         """At most 45 days of suspension served in an academic year, counted where each day is served."""
         my_days = self.served_days(calendar)
-        mine = days_by_academic_year(my_days)
+        mine = days_by_academic_year(my_days, calendar)
         if not mine:
             return
         others = ExclusionConsultation.objects.suspensions().filter(pupil_id=self.pupil_id).exclude(pk=self.pk)
@@ -192,7 +192,7 @@ class ExclusionConsultation(models.Model):
                 f"This pupil is already suspended on {clash[0]:%-d %b %Y}: a day can be served only once."
             )
             return
-        served = days_by_academic_year(others_days)
+        served = days_by_academic_year(others_days, calendar)
         for year in sorted(mine):
             already = served.get(year, Decimal("0"))
             if already + mine[year] > MAX_SUSPENSION_DAYS_A_YEAR:
@@ -206,10 +206,11 @@ class ExclusionConsultation(models.Model):
                 return
 
 
-def days_by_academic_year(served: list[tuple[dt.date, Decimal]]) -> dict[int, Decimal]:
-    """Add up days served by the academic year each day falls in."""
+def days_by_academic_year(served: list[tuple[dt.date, Decimal]], calendar: SchoolCalendar) -> dict[int, Decimal]:
+    """Add up days served by the school's academic year each day falls in (an academy's August days count
+    in the year its autumn term begins)."""
     totals: dict[int, Decimal] = {}
     for day, part in served:
-        year = academic_year_of(day)
+        year = calendar.academic_year_of(day)
         totals[year] = totals.get(year, Decimal("0")) + part
     return totals

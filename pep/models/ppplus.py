@@ -188,6 +188,9 @@ class PpPlusSpend(Withdrawable):
                     and self.spent_on > financial_year_bounds(self.allocation.financial_year)[1])
 
     def clean(self) -> None:
+        if self.target_id and self.allocation_id and self.target.pep.pupil_id != self.allocation.pupil_id:
+            raise ValidationError({"target": "Choose one of this pupil's PEP targets: a spend serves a target of "
+                                             "the pupil whose PP+ it is."})
         if self.spent_on:
             if self.spent_on > timezone.localdate():
                 raise ValidationError({"spent_on": "The date of a spend cannot be in the future."})

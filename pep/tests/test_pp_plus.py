@@ -131,3 +131,16 @@ def test_it_shows_the_year_on_the_school_page(login, dt_user):
     AllocationFactory(amount=Decimal("2630.00"))
     body = login(dt_user).get(reverse("pep:pp_school"), {"year": 2025}).content.decode()
     assert "£2,630.00" in body
+
+
+def test_a_spend_serves_only_its_own_pupils_target_whatever_the_form_offers():
+    allocation = AllocationFactory()
+    another_childs = TargetFactory()
+    spend = PpPlusSpend(allocation=allocation, spent_on=dt.date(2025, 10, 1), amount=Decimal("10"),
+                        category="tuition", description="x", target=another_childs)
+    with pytest.raises(ValidationError) as refusal:
+        spend.full_clean()
+    assert refusal.value.message_dict["target"] == [
+        "Choose one of this pupil's PEP targets: a spend serves a target of the pupil whose PP+ it is."]
+    spend.target = TargetFactory(pep__pupil=allocation.pupil)
+    spend.full_clean()

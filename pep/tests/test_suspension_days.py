@@ -130,3 +130,12 @@ def test_it_refuses_a_suspension_on_days_already_served():
     suspend(pupil, D(2025, 11, 3), D(2025, 11, 4), "3")
     with pytest.raises(ValidationError, match="already suspended on 6 Nov 2025"):
         suspend(pupil, D(2025, 11, 5), D(2025, 11, 6), "1")
+
+
+def test_an_academys_august_suspension_counts_in_the_year_its_autumn_term_begins(time_machine):
+    time_machine.move_to(dt.datetime(2026, 8, 28, 12, 0))
+    Term.objects.create(academic_year=2026, name="autumn", start_date=D(2026, 8, 26), end_date=D(2026, 12, 18))
+    pupil = PupilFactory()
+    suspend(pupil, D(2025, 9, 8), D(2025, 9, 9), "45")  # the cap reached in 2025/26
+    lawful = suspend(pupil, D(2026, 8, 26), D(2026, 8, 27), "2")  # Thu 27 and Fri 28 Aug: 2026/27's first days
+    assert [d for d, _ in lawful.served_days(Term.calendar())] == [D(2026, 8, 27), D(2026, 8, 28)]

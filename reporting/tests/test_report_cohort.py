@@ -71,3 +71,18 @@ def test_the_whole_schools_typed_in_figure_stands_in_when_the_register_has_only_
                                  maths_expected_percent=Decimal("72.0"))
     rows = figures.report_data(academic_year=2024, today=D(2025, 9, 15))["attainment"]["rows"]
     assert [row[4] for row in rows[:3]] == [Decimal("74.0"), Decimal("69.0"), Decimal("72.0")]
+
+
+def test_it_counts_days_lost_in_the_year_they_are_served_not_the_year_of_the_decision(time_machine):
+    from pep.models import ExclusionConsultation
+
+    time_machine.move_to(dt.datetime(2025, 10, 1, 12, 0))
+    pupils = [CareEpisodeFactory(kind="CLA", start_date=D(2023, 1, 9)).pupil for _ in range(6)]
+    for pupil in pupils:  # decided on Monday 21 July 2025, served on 3 and 4 September: 2025/26's days
+        ExclusionConsultation.objects.create(
+            pupil=pupil, incident_date=D(2025, 7, 21), incident="Demo incident", proposed_action="suspension",
+            consulted_on=D(2025, 7, 21), decision="suspension", decision_date=D(2025, 7, 21),
+            first_day=D(2025, 9, 3), days=Decimal("2"))
+    old, new = (figures.report_data(academic_year=year, today=D(2025, 10, 1))["exclusions"] for year in (2024, 2025))
+    assert old["days"] == Decimal("0")
+    assert new["days"] == Decimal("12")
