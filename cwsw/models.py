@@ -163,6 +163,11 @@ class Closure(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.start_date:%-d %b %Y} to {self.end_date:%-d %b %Y}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.start_date:
+            self.academic_year = Term.calendar().academic_year_of(self.start_date)
+        super().save(*args, **kwargs)
+
     @property
     def dates(self) -> ClosureDates:
         return ClosureDates(self.academic_year, self.start_date, self.end_date, self.kind, self.description)
@@ -170,11 +175,6 @@ class Closure(models.Model):
     def clean(self) -> None:
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": "The closure must not end before it starts."})
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.start_date:
-            self.academic_year = Term.calendar().academic_year_of(self.start_date)
-        super().save(*args, **kwargs)
 
 
 class AccessLogQuerySet(models.QuerySet):
