@@ -190,9 +190,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     # A build (report, transfer pack) whose worker stopped is marked failed within a minute of the
     # 10 minutes it is given, so it can be asked for again; pages only read.
-    # The stored PEP slots reach into a new academic year (and follow any change of term dates).
-    "refresh-pep-slots": {
-        "task": "pep.tasks.refresh_pep_slots",
+    # Every pupil's derived facts worked out again each night: the stored PEP slots reach into a new
+    # academic year as it comes (everything else that changes with the date alone is a comparison of dates).
+    "rebuild-derived": {
+        "task": "pupils.tasks.rebuild_derived",
         "schedule": crontab(hour=1, minute=5),
     },
     "mark-stalled-builds": {

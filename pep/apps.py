@@ -13,10 +13,13 @@ class PepConfig(AppConfig):
         from cwsw.backup import made_by_migrations_register
         from cwsw.failures import task_register
         from pupils.chronology import Source, source_register
+        from pupils.derived import Rebuild, rebuild_register
+        from pupils.due import kind_register
+        from pupils.due_kinds import sdq_source_register
         from pupils.history import Section, section_register
         from pupils.signals import pupil_erasing
 
-        from . import audit_words, chronology
+        from . import audit_words, chronology, due_kinds, slots
         from .models import ATTENDEES
         from .tasks import build_transfer_pack
 
@@ -48,27 +51,13 @@ class PepConfig(AppConfig):
         ):
             source_register(source)
         pupil_erasing.connect(_erase_casework, dispatch_uid="pep.erase_casework")
-        _keep_slots_in_step()
+        # The stored PEP slots follow the pupil's records (after the spells, before what is due).
+        rebuild_register(Rebuild("PEP slots", 40, lambda ids, calendar: slots.slots_rebuild(ids, calendar=calendar)))
+        for kind in due_kinds.KINDS:
+            kind_register(kind)
+        sdq_source_register(due_kinds.pep_sdq_dates)
         made_by_migrations_register("pep.ppplusrate")
         task_register(name=build_transfer_pack.name, label="Building a transfer pack")
-
-
-def _keep_slots_in_step() -> None:
-    """The stored PEP slots follow whatever the PEP rule reads (slots.py)."""
-    from django.db.models.signals import post_delete, post_save
-
-    from cwsw.models import Closure, Term
-    from pupils.models import CareEpisode, Pupil
-
-    from . import slots
-    from .models import PepMeeting
-
-    for name, signal in (("save", post_save), ("delete", post_delete)):
-        for model in (CareEpisode, PepMeeting):
-            signal.connect(slots.pupil_changed, sender=model, dispatch_uid=f"pep-slots-{model.__name__}-{name}")
-        for model in (Term, Closure):
-            signal.connect(slots.calendar_changed, sender=model, dispatch_uid=f"pep-slots-{model.__name__}-{name}")
-    post_save.connect(slots.dates_on_roll_changed, sender=Pupil, dispatch_uid="pep-slots-pupil")
 
 
 def _erase_casework(sender: Any, pupil_id: int, **kwargs: Any) -> None:

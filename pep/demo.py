@@ -40,7 +40,6 @@ from .models import (
     Provision,
     QualityReview,
 )
-from .slots import slots_rebuild_all
 
 TARGETS = {
     "reading": ("Read aloud to the key adult three times a week", "Reading age up six months"),
@@ -64,7 +63,7 @@ def seed_demo_casework(*, seed: int = 2026, as_of: dt.date | None = None) -> dic
         t for t in Term.terms_for(year) if t.start <= today <= t.end
     ]
     cohort_pupils = (
-        Pupil.objects.on_roll(today).in_cohort(today)
+        Pupil.objects.on_roll(today).with_category(today).filter(category__isnull=False)
         .prefetch_related(Prefetch("episodes", queryset=CareEpisode.objects.filter(kind=cohort.CLA)))
     )
     peps, allocations, attendance, attainment, exclusions = [], [], [], [], []
@@ -131,7 +130,7 @@ def seed_demo_casework(*, seed: int = 2026, as_of: dt.date | None = None) -> dic
                 social_worker_notified_on=incident if rng.random() < 0.7 else None,
             ))
     bulk_create_with_history(attendance, AttendanceRecord, batch_size=2000)
-    concerns_sync({r.pupil_id for r in attendance})  # bulk_create sends no signals
+    concerns_sync({r.pupil_id for r in attendance})  # the contacts below follow the concerns
     # A contact logged for about half the pupils whose attendance this term is 90% or lower.
     dsl = get_user_model().objects.filter(username="dsl").first()
     other = random.Random(seed + 1)  # its own stream, so the records after it stay as they were
@@ -147,7 +146,6 @@ def seed_demo_casework(*, seed: int = 2026, as_of: dt.date | None = None) -> dic
     _seed_secondary_attainment(random.Random(seed + 2), pupils, today)
     bulk_create_with_history(exclusions, ExclusionConsultation, batch_size=1000)
     peps = bulk_create_with_history(peps, PepMeeting, batch_size=1000)
-    slots_rebuild_all(today=today)  # bulk_create sends no signals
     targets = []
     for pep in peps:
         if pep.status == "planned":

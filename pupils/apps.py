@@ -6,20 +6,20 @@ class PupilsConfig(AppConfig):
     verbose_name = "Register"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
-
         from cwsw.audit import words_register
         from cwsw.signals import backup_restored, calendar_changed
 
-        from . import attendance, audit_words, services, spells
-        from .models import AttendanceRecord, CareEpisode, Pupil
+        from . import attendance, audit_words, checklists, due, due_kinds, spells, tasks
+        from .derived import Rebuild, rebuild_register
 
         words_register(audit_words)
-        post_save.connect(spells.episode_changed, sender=CareEpisode, dispatch_uid="category-spells-save")
-        post_delete.connect(spells.episode_changed, sender=CareEpisode, dispatch_uid="category-spells-delete")
-        post_save.connect(spells.dates_on_roll_changed, sender=Pupil, dispatch_uid="category-spells-pupil")
-        backup_restored.connect(spells.backup_restored, dispatch_uid="category-spells-restored")
-        post_save.connect(attendance.record_changed, sender=AttendanceRecord, dispatch_uid="attendance-concern-save")
-        post_delete.connect(attendance.record_changed, sender=AttendanceRecord,
-                            dispatch_uid="attendance-concern-delete")
-        calendar_changed.connect(services.checklists_recount, dispatch_uid="transition-deadlines")
+        # What derives from a pupil's records, in the order each is built from the one before (pupils.derived).
+        rebuild_register(Rebuild("category spells", 10, lambda ids, calendar: spells.spells_rebuild(ids)))
+        rebuild_register(Rebuild("attendance concerns", 20, lambda ids, calendar: attendance.concerns_sync(ids)))
+        rebuild_register(Rebuild("joining and leaving checklists", 30, checklists.checklists_rebuild))
+        rebuild_register(Rebuild("what is due", 90, lambda ids, calendar: due.due_rebuild(ids, calendar=calendar)))
+        for kind in due_kinds.KINDS:
+            due.kind_register(kind)
+        # New term dates, or settings that count school days: every pupil's derived facts, once committed.
+        calendar_changed.connect(tasks.derived_rebuild_queue, dispatch_uid="pupils.derived-after-calendar")
+        backup_restored.connect(tasks.derived_rebuild_restored, dispatch_uid="pupils.derived-after-restore")

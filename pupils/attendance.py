@@ -12,10 +12,10 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q
 
 from cwsw.terms import TERM_NAMES, SchoolCalendar, TermDates, academic_year_of
 
@@ -126,7 +126,7 @@ def is_concern(now: AttendanceRecord | Figures, before: AttendanceRecord | Figur
 @transaction.atomic
 def concerns_sync(pupil_ids: Iterable[int]) -> int:
     """Set each record's stored `concern` from its figures and the record of the term before; return how
-    many changed. Runs whenever a record is saved or deleted (signals), and after a bulk write."""
+    many changed. One of the derived facts `pupils.derived` rebuilds when a service changes a pupil's records."""
     ids = list(pupil_ids)
     changed = []
     for start in range(0, len(ids), 900):  # SQLite allows so many parameters in a query
@@ -140,26 +140,3 @@ def concerns_sync(pupil_ids: Iterable[int]) -> int:
                 changed.append(record)
     AttendanceRecord.objects.bulk_update(changed, ["concern"], batch_size=1000)
     return len(changed)
-
-
-def record_changed(sender: Any, instance: AttendanceRecord, **kwargs: Any) -> None:
-    """A record was saved or deleted: its own concern, and the next term's, may have changed."""
-    if kwargs.get("raw"):  # loaddata (a backup's restore) carries the stored values
-        return
-    concerns_sync([instance.pupil_id])
-
-
-def concerned(pupils: QuerySet, *, calendar: SchoolCalendar, today: dt.date) -> QuerySet:
-    """The attendance records that make a concern about these pupils today, one per pupil at most, from the
-    stored `concern`: this term's record, or while this term has none entered, last term's (`concern_for`'s
-    rule, which the tests hold it to). An index finds the few concerns; the pupils are then checked."""
-    terms = recent_terms(calendar, today)
-    if not terms:
-        return AttendanceRecord.objects.none()
-    now = Q(academic_year=terms[0].academic_year, term=terms[0].name)
-    deciding = now
-    if len(terms) > 1:
-        entered_now = AttendanceRecord.objects.filter(pupil=OuterRef("pupil"), academic_year=terms[0].academic_year,
-                                                      term=terms[0].name)
-        deciding |= Q(academic_year=terms[1].academic_year, term=terms[1].name) & ~Q(Exists(entered_now))
-    return AttendanceRecord.objects.filter(deciding, concern=True).filter(Exists(pupils.filter(pk=OuterRef("pupil"))))

@@ -16,7 +16,7 @@ from cwsw import roles
 from cwsw.models import SchoolProfile
 from cwsw.terms import academic_year_of
 
-from . import cohort, services, transitions
+from . import checklists, cohort, transitions
 from .models import LEGAL_STATUSES, PLA_ROUTES, CareEpisode, Pupil, TransitionItem
 from .spells import spells_rebuild
 from .validators import upn_check_letter
@@ -136,7 +136,7 @@ def _seed_checklists(rng: random.Random, pupils: list[Pupil], today: dt.date, ds
     school (the file sent, its receipt not yet confirmed), and a looked-after child whose carers plan to
     home educate from a fortnight on (the DSL's prompts).
     """
-    on_roll = Pupil.objects.filter(pk__in=[p.pk for p in pupils]).on_roll(today).with_stored_category(today)
+    on_roll = Pupil.objects.filter(pk__in=[p.pk for p in pupils]).on_roll(today).with_category(today)
     showcase = [(on_roll.filter(category=cohort.CWSW).order_by("pk").first(), today - dt.timedelta(days=4),
                  transitions.MOVED_SCHOOL, DEMO_DESTINATIONS[0]),
                 (on_roll.filter(category=cohort.CLA).order_by("pk").first(), today + dt.timedelta(days=14),
@@ -147,7 +147,7 @@ def _seed_checklists(rng: random.Random, pupils: list[Pupil], today: dt.date, ds
             pupil.save(update_fields=["leaving_date", "leaving_reason", "destination_school"])
             pupils = [p for p in pupils if p.pk != pupil.pk] + [pupil]
     moving = [p for p in pupils if p.leaving_date or p.admission_date >= today - transitions.JOINING_WINDOW]
-    services.checklists_sync(pupils=moving, today=today)
+    checklists.checklists_sync(pupils=moving, today=today)
     order = list(transitions.STEPS)
     items = sorted(TransitionItem.objects.filter(pupil__in=[p.pk for p in moving]),
                    key=lambda i: (i.pupil_id, order.index(i.step)))

@@ -103,7 +103,7 @@ class RegisterFilter(django_filters.FilterSet):
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         if any(o.lstrip("-") == "category" for o in self.form.cleaned_data.get("ordering") or []):  # by today's
-            queryset = queryset.with_stored_category(timezone.localdate())
+            queryset = queryset.with_category(timezone.localdate())
         return super().filter_queryset(queryset)
 
     @property

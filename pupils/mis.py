@@ -24,7 +24,8 @@ from django.utils import timezone
 
 from cwsw.models import AccessLog
 
-from . import cohort, services, years
+from . import cohort, years
+from .derived import derived_rebuild
 from .models import GCSE_SUBJECTS, SEN_CHOICES, AttainmentRecord, AttendanceRecord, Pupil, SubjectGrade
 
 # --- CSV export -------------------------------------------------------------------
@@ -35,7 +36,7 @@ EXPORT_HEADER = [
 ]
 
 
-def _safe_cell(value: Any) -> str:
+def safe_cell(value: Any) -> str:
     """Stop a spreadsheet from running a cell as a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
@@ -47,7 +48,7 @@ def register_export(*, pupils: QuerySet, by: Any, as_of: dt.date) -> list[list[s
     AccessLog.record(user=by, code="register.exported", pupils=exported)
     rows = [EXPORT_HEADER]
     for p in exported:
-        rows.append([_safe_cell(v) for v in (
+        rows.append([safe_cell(v) for v in (
             p.upn, p.first_name, p.last_name, p.date_of_birth.isoformat(),
             years.year_group_label(years.year_group(p.date_of_birth, as_of)),
             cohort.category_label(p.category, getattr(p, "plan", None)) if p.category else "",
@@ -150,7 +151,6 @@ def _messages(error: ValidationError) -> str:
 def _import(
     *, data: bytes, by: Any, headers: dict[str, str], required: tuple[str, ...], empty: str,
     prepare: Callable[[list[tuple[int, Row]]], RowReader], pupil_of: Callable[[Any], Pupil], code: str,
-    after: Callable[[list[Pupil]], None] = lambda pupils: None,
 ) -> ImportResult:
     """Check every row of a CSV export, then save every row's records, or none if any is bad."""
     result = ImportResult()
@@ -191,7 +191,7 @@ def _import(
                     result.updated += 1
                 record.save()
             pupils = {pupil_of(r).pk: pupil_of(r) for r in to_save}
-            after(list(pupils.values()))
+            derived_rebuild(pupils)  # their checklists, attendance concerns, what is due...
             AccessLog.record(user=by, code=code, pupils=pupils.values())
     except IntegrityError:
         # Another import (or a colleague) saved one of these records at the same moment.
@@ -283,7 +283,6 @@ def pupils_import(*, data: bytes, by: Any) -> ImportResult:
         data=data, by=by, headers=PUPIL_HEADERS, required=PUPIL_COLUMNS, empty="The file has no pupils in it.",
         prepare=_pupil_reader, pupil_of=lambda pupil: pupil, code="pupils.imported",
         # A leaving date from the MIS starts a cohort pupil's transfer checklist, as one entered here does.
-        after=lambda pupils: services.checklists_sync(pupils=pupils),
     )
 
 

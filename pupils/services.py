@@ -7,19 +7,16 @@ deleting a record past the retention point is in retention.py.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from cwsw import roles
-from cwsw.models import AccessLog, Term
+from cwsw.models import AccessLog
 
-from . import transitions
+from .derived import derived_rebuild
 from .models import (
     AttainmentRecord,
     AttendanceContact,
@@ -37,6 +34,12 @@ from .signals import pupil_flagged
 
 def _log(by: Any, pupil: Pupil | int, code: str, *, about: Any = None, data: dict | None = None) -> None:
     AccessLog.record(user=by, code=code, pupils=[pupil], about=about, data=data)
+
+
+def _changed(by: Any, pupil: Pupil | int, code: str, *, about: Any = None, data: dict | None = None) -> None:
+    """The pupil's records changed: work out again what derives from them (pupils.derived), and log it."""
+    derived_rebuild([pupil if isinstance(pupil, int) else pupil.pk])
+    _log(by, pupil, code, about=about, data=data)
 
 
 def _lock(pupil_id: int) -> None:
@@ -66,8 +69,7 @@ def pupil_flag(
                           flagged_by=by, flagged_at=timezone.now())
     episode.full_clean()
     episode.save()
-    checklists_sync(pupils=[pupil])
-    _log(by, pupil, "pupil.flagged_new" if created else "pupil.flagged", about=episode, data={"kind": kind})
+    _changed(by, pupil, "pupil.flagged_new" if created else "pupil.flagged", about=episode, data={"kind": kind})
     pupil_flagged.send(sender=CareEpisode, episode=episode)
     return episode
 
@@ -78,7 +80,9 @@ def flags_mark_seen(*, pupil: Pupil, by: Any) -> int:
     if not roles.is_designated_teacher(by):
         return 0
     _lock(pupil.pk)
-    return pupil.episodes.unseen_flags().update(dt_seen_at=timezone.now())
+    seen = pupil.episodes.unseen_flags().update(dt_seen_at=timezone.now())
+    derived_rebuild([pupil.pk])
+    return seen
 
 
 @transaction.atomic
@@ -89,8 +93,7 @@ def episode_end(*, episode: CareEpisode, end_date: dt.date, by: Any) -> CareEpis
     episode.end_date = end_date
     episode.full_clean()
     episode.save()
-    checklists_sync(pupils=[episode.pupil])
-    _log(by, episode.pupil_id, "episode.ended", about=episode)
+    _changed(by, episode.pupil_id, "episode.ended", about=episode)
     return episode
 
 
@@ -110,8 +113,7 @@ def pupil_create(
                   fsm_eligible=fsm_eligible, key_adult=key_adult, key_strategies=key_strategies)
     pupil.full_clean()
     pupil.save()
-    checklists_sync(pupils=[pupil])
-    _log(by, pupil, "pupil.created")
+    _changed(by, pupil, "pupil.created")
     return pupil
 
 
@@ -134,8 +136,7 @@ def pupil_update(
         setattr(pupil, name, value)
     pupil.full_clean()
     pupil.save()
-    checklists_sync(pupils=[pupil])
-    _log(by, pupil, "pupil.changed")
+    _changed(by, pupil, "pupil.changed")
     return pupil
 
 
@@ -156,8 +157,7 @@ def episode_save(
         setattr(record, name, value)
     record.full_clean()
     record.save()
-    checklists_sync(pupils=[pupil])
-    _log(by, pupil, "episode.added" if episode is None else "episode.changed", about=record, data={"kind": kind})
+    _changed(by, pupil, "episode.added" if episode is None else "episode.changed", about=record, data={"kind": kind})
     return record
 
 
@@ -182,7 +182,7 @@ def _term_record_save(model: type[TermRecord], *, pupil: Pupil, key: dict[str, A
         setattr(record, name, value)
     record.full_clean()
     record.save()
-    _log(by, pupil, code, about=record, data={"academic_year": key["academic_year"], "term": key["term"]})
+    _changed(by, pupil, code, about=record, data={"academic_year": key["academic_year"], "term": key["term"]})
     return record
 
 
@@ -226,7 +226,7 @@ def attendance_contact_add(*, pupil: Pupil, contacted_on: dt.date, contacted: st
                                 agreed=agreed, by=by)
     contact.full_clean()
     contact.save()
-    _log(by, pupil, "contact.logged", about=contact, data={"contacted": contacted})
+    _changed(by, pupil, "contact.logged", about=contact, data={"contacted": contacted})
     return contact
 
 
@@ -237,65 +237,11 @@ def sdq_record(*, pupil: Pupil, completed_on: dt.date, total: int, by: Any) -> S
     score = SdqScore(pupil=pupil, completed_on=completed_on, total=total)
     score.full_clean()
     score.save()
-    _log(by, pupil, "sdq.recorded", about=score)
+    _changed(by, pupil, "sdq.recorded", about=score)
     return score
 
 
 # --- Joining and leaving ---------------------------------------------------------------
-
-
-@transaction.atomic
-def checklists_sync(*, pupils: Iterable[Pupil], today: dt.date | None = None) -> None:
-    """Bring these pupils' joining and leaving checklists in step with their dates and history.
-
-    A step that now applies is added with its deadline; an open step's deadline follows the dates;
-    a step for a new leaving (or admission) date starts again; an open step that no longer applies
-    (the leaving was cancelled, the reason changed) goes. A step done stays done. Constant queries.
-    """
-    pupils = [p for p in pupils if p.pk]
-    if not pupils:
-        return
-    today = today or timezone.localdate()
-    calendar = Term.calendar()
-    ids = [p.pk for p in pupils]
-    # Two saves for the same pupil at once (the DT edits details as the DSL adds an episode) would both
-    # add the same steps: the second waits for the first here, then finds its steps (PostgreSQL).
-    list(Pupil.objects.select_for_update().filter(pk__in=ids).values_list("pk", flat=True))
-    episodes: dict[int, list[CareEpisode]] = defaultdict(list)
-    for episode in CareEpisode.objects.filter(pupil_id__in=ids):
-        episodes[episode.pupil_id].append(episode)
-    have: dict[int, dict[str, TransitionItem]] = defaultdict(dict)
-    for item in TransitionItem.objects.filter(pupil_id__in=ids):
-        have[item.pupil_id][item.step] = item
-    new: list[TransitionItem] = []
-    for pupil in pupils:
-        items = have[pupil.pk]
-        started = {(i.checklist, i.counted_from) for i in items.values()}
-        wanted = transitions.steps_for(
-            admission_date=pupil.admission_date, leaving_date=pupil.leaving_date, reason=pupil.leaving_reason,
-            episodes=episodes[pupil.pk], today=today,
-            joining_started=(transitions.JOINING, pupil.admission_date) in started,
-            leaving_started=(transitions.LEAVING, pupil.leaving_date) in started,
-        )
-        for key, counted_from in wanted.items():
-            due = transitions.deadline(transitions.STEPS[key], counted_from, calendar)
-            item = items.get(key)
-            if item is None:
-                new.append(TransitionItem(pupil=pupil, step=key, counted_from=counted_from, due_date=due))
-            elif item.counted_from != counted_from:
-                # Left (or joined) again: the step is to be done again for this move.
-                item.counted_from, item.due_date = counted_from, due
-                item.done_on, item.done_by, item.confirmed_by, item.note = None, None, "", ""
-                item.save()
-            elif not item.is_done and item.due_date != due:
-                item.due_date = due
-                item.save(update_fields=["due_date"])
-        for key, item in items.items():
-            if key not in wanted and not item.is_done:
-                item.delete()
-    if new:
-        bulk_create_with_history(new, TransitionItem)
-
 
 @transaction.atomic
 def pupil_leave(*, pupil: Pupil, leaving_date: dt.date | None, leaving_reason: str = "",
@@ -308,8 +254,7 @@ def pupil_leave(*, pupil: Pupil, leaving_date: dt.date | None, leaving_reason: s
         leaving_date, leaving_reason, destination_school)
     pupil.full_clean()
     pupil.save()
-    checklists_sync(pupils=[pupil])
-    _log(by, pupil, "pupil.left" if leaving_date else "pupil.leaving_cancelled",
+    _changed(by, pupil, "pupil.left" if leaving_date else "pupil.leaving_cancelled",
          data={"reason": leaving_reason} if leaving_date else None)
     return pupil
 
@@ -340,12 +285,5 @@ def transition_done(*, item: TransitionItem, done_on: dt.date, confirmed_by: str
     item.confirmed_by, item.note = confirmed_by.strip(), note.strip()
     item.full_clean()
     item.save()
-    _log(by, item.pupil_id, "checklist.done", about=item, data={"step": item.step})
+    _changed(by, item.pupil_id, "checklist.done", about=item, data={"step": item.step})
     return item
-
-
-@transaction.atomic
-def checklists_recount(sender: Any = None, **kwargs: Any) -> None:
-    """The term dates changed: every open step's deadline is counted again (cwsw's calendar_changed)."""
-    open_items = TransitionItem.objects.outstanding().values_list("pupil_id", flat=True).distinct()
-    checklists_sync(pupils=Pupil.objects.filter(pk__in=open_items))

@@ -3,9 +3,10 @@
 A pupil's category (cohort.category_from_episodes) can change only on a few days: the day an
 episode starts, the day after it ends, and the day after its six-year "had a social worker"
 window closes. Between two such days it is constant, so the whole history is a short list of
-spells (category, first day, last day or open). They are rebuilt from the episodes whenever the
-episodes change (signals below, and `spells_rebuild` after a bulk write); `cohort.py` and
-`PupilQuerySet.with_category` stay the reference the stored spells are tested against.
+spells (category, first day, last day or open), each with a copy of the pupil's dates on roll.
+`spells_rebuild` works them out from a pupil's records; it is the first of the derived facts
+`pupils.derived` rebuilds whenever a service changes a pupil's records. `cohort.py` stays the
+rule the stored spells are tested against.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 
 from . import cohort
 
@@ -84,32 +84,3 @@ def spells_rebuild(pupil_ids: Iterable[int]) -> int:
             for pk, episodes in by_pupil.items() for s in spells_from_episodes(episodes)]
     CategorySpell.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
-
-
-def dates_on_roll_changed(sender: Any, instance: Any, update_fields: Any = None, **kwargs: Any) -> None:
-    """A pupil was saved: their spells' copies of the dates on roll follow (one update; no rows for most)."""
-    if kwargs.get("raw") or (update_fields is not None
-                             and not {"admission_date", "leaving_date"} & set(update_fields)):
-        return
-    from .models import CategorySpell
-
-    CategorySpell.objects.filter(pupil_id=instance.pk).update(
-        admission_date=instance.admission_date, leaving_date=instance.leaving_date)
-
-
-def backup_restored(sender: Any, **kwargs: Any) -> None:
-    """A backup was restored: spells from a backup made before they carried the dates on roll get them."""
-    from .models import CategorySpell, Pupil
-
-    pupil = Pupil.objects.filter(pk=OuterRef("pupil_id"))
-    CategorySpell.objects.filter(admission_date__isnull=True).update(
-        admission_date=Subquery(pupil.values("admission_date")[:1]),
-        leaving_date=Subquery(pupil.values("leaving_date")[:1]),
-    )
-
-
-def episode_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
-    """A care episode was saved or deleted: rebuild its pupil's spells in the same transaction."""
-    if kwargs.get("raw"):  # loaddata (a backup's restore): the backup carries the spells themselves
-        return
-    spells_rebuild([instance.pupil_id])

@@ -4,7 +4,7 @@ A cohort pupil who leaves gets a transfer checklist, a pupil admitted with a soc
 history a joining checklist; each step has its deadline in school days from the leaving
 (or admission) date, counted on the one school calendar. Which steps a pupil gets depends on
 why they left and on their category; `steps_for` is the one place that says so, and
-`services.checklists_sync` keeps the stored items in step with it.
+`checklists.checklists_sync` keeps the stored items in step with it.
 """
 
 from __future__ import annotations

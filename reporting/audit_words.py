@@ -1,4 +1,10 @@
-"""Reporting's page names, in words (registered in `ReportingConfig.ready`)."""
+"""Reporting's action codes and page names, in words (registered in `ReportingConfig.ready`)."""
+
+from cwsw.audit import EXPORT
+
+ACTIONS = [
+    ("due.exported", EXPORT, "Exported a list of what is due (CSV)"),
+]
 
 PAGES = {
     "dashboard": "Dashboard",
@@ -11,4 +17,6 @@ PAGES = {
     "reporting:school_figures_year": "Whole-school figures",
     "reporting:training": "Training",
     "reporting:digest": "Reminders",
+    "reporting:due_list": "A list of what is due",
+    "reporting:due_export": "A list of what is due (CSV)",
 }

@@ -34,7 +34,6 @@ from pep.models import (
     Provision,
 )
 from pep.selectors import term_counts
-from pep.slots import slots_ensure
 from pupils import cohort, transitions, years
 from pupils.models import (
     ENGLISH,
@@ -149,7 +148,6 @@ def _looked_after_peps(year_cohort: YearCohort, academic_year: int,
     """The year's looked-after children (those the PEP duty covers) and each term's on time, late and missing
     PEPs over them, counted on the stored PEP slots."""
     looked_after = [pk for pk, category in year_cohort.items() if category == cohort.CLA]
-    slots_ensure(today)
     terms = Term.calendar().terms_of(academic_year)
     counts = term_counts(Pupil.objects.filter(pk__in=looked_after), academic_year, terms, today)
     return looked_after, terms, counts

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from cwsw.models import BackgroundBuild
+from cwsw.builds import BackgroundBuild
 from cwsw.terms import TERM_CHOICES, academic_year_label
 
 PERCENT = {"max_digits": 4, "decimal_places": 1,

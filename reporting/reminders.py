@@ -7,21 +7,31 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from cwsw import roles
 from cwsw.emails import send_templated
+from pupils.due import kinds_for
 
-from .due import DueItem, due_items
+from .due import Due, due_items
 from .models import DigestSent
 
 
-def digest_for(user: Any, *, today: dt.date, shared: dict | None = None) -> list[DueItem]:
-    """Return the items due for this user's roles today; empty if there is nothing."""
-    return [item for item in due_items(user, today=today, shared=shared) if item.count]
+def digest_for(user: Any, *, today: dt.date, shared: dict | None = None) -> list[Due]:
+    """Return the kinds of item due for this user's roles today, with how many; empty if there is nothing.
+
+    `shared` (a dict the caller keeps through a sweep over many users) answers once for all the users whose
+    roles act on the same kinds and who see the whole register (every casework role does)."""
+    if shared is None or not roles.can_see_whole_register(user):
+        return [item for item in due_items(user, today=today) if item.count]
+    key = tuple(k.key for k in kinds_for(user))
+    if key not in shared:
+        shared[key] = [item for item in due_items(user, today=today) if item.count]
+    return shared[key]
 
 
 def digest_send(*, user: Any, today: dt.date, shared: dict | None = None) -> bool:
     """E-mail the user's digest unless there is nothing due or one went today already.
 
-    `shared` is passed to due_items by a sweep over many users (see there).
+    `shared` is passed to digest_for by a sweep over many users (see there).
     """
     if not user.email or DigestSent.objects.filter(user=user, day=today).exists():
         return False

@@ -66,3 +66,10 @@ def training_record(*, training: TrainingRecord, by: Any) -> TrainingRecord:
     training.full_clean()
     training.save()
     return training
+
+
+@transaction.atomic
+def due_export_log(*, rows: list, kind: str, by: Any) -> None:
+    """Log each pupil in an export of a "what is due" list."""
+    AccessLog.record(user=by, code="due.exported", pupils=sorted({row.pupil_id for row in rows}),
+                     data={"kind": kind, "rows": len(rows)})

@@ -14,4 +14,6 @@ urlpatterns = [
     path("reports/school-figures/<int:year>/", views.school_figures, name="school_figures_year"),
     path("reports/training/", views.training, name="training"),
     path("reminders/", views.digest, name="digest"),
+    path("due/<str:kind>/", views.due_list, name="due_list"),
+    path("due/<str:kind>/export.csv", views.due_export, name="due_export"),
 ]

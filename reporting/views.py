@@ -1,75 +1,33 @@
-import datetime as dt
+import csv
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
 
 from cwsw import roles
 from cwsw.decorators import role_required
-from cwsw.models import TaskFailure, Term
-from cwsw.terms import academic_year_label, academic_year_of, financial_year_of, year_in_range
-from pep import selectors
-from pupils import cohort
-from pupils.models import CategorySpell, Pupil
+from cwsw.terms import academic_year_label, academic_year_of, year_in_range
+from pupils import due
+from pupils.mis import safe_cell
+from pupils.models import Pupil
 
 from . import services
-from .due import LIST_SIZE, due_items
-from .figures import cohort_chart, school_figure_warnings
+from .figures import school_figure_warnings
 from .forms import NarrativeForm, ReportRequestForm, SchoolFiguresForm, TrainingForm
 from .models import GovernorReport, ReportNarrative, SchoolFigures, TrainingRecord
 from .reminders import digest_for
-from .suppression import suppress_counts
-
-# Due items the dashboard shows as a count and a link (the others list their first few).
-COUNTS_ONLY = {"peps_unsigned", "pp_unspent"}
+from .selectors import dashboard_for
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The landing page: what this user's roles need to see first."""
-    user = request.user
-    today = timezone.localdate()
-    context: dict = {"today": today}
-    on_roll = CategorySpell.objects.on(today).on_roll(today)  # the cohort today, from the spells' own index
-    if roles.can_see_whole_register(user):
-        counts = on_roll.category_counts()
-        context["cohort_rows"] = cohort.labelled(counts)
-        context["cohort_total"] = sum(counts.values())
-    elif roles.has_role(user, roles.GOVERNOR):
-        counts = on_roll.category_counts()
-        cells, total = suppress_counts(counts)
-        context["governor_rows"] = cohort.labelled(cells)
-        context["governor_total"] = total
-        context["governor_chart"] = cohort_chart([(cohort.CATEGORY_SHORT[c], cells[c]) for c in cohort.CATEGORIES],
-                                                 title="The cohort today")
-    if roles.can_read_governor_report(user):
-        context["reports"] = GovernorReport.objects.filter(status=GovernorReport.READY)[:5]
-    # What is due: the same items, computed in the same place, as the reminder e-mail.
-    calendar = SimpleLazyObject(Term.calendar)  # read once, if a card needs it
-    due = due_items(user, today=today, with_rows=True, calendar=calendar)
-    context["due"] = due
-    for item in due:
-        context[item.key] = item.rows
-        context[f"{item.key}_count"] = item.count
-    context["due_counts_only"] = [item for item in due if item.count and item.key in COUNTS_ONLY]
-    if roles.can_do_casework(user):
-        context["pp"] = selectors.pp_summary(financial_year=financial_year_of(today))
-    if roles.can_manage_school(user):
-        this_year = academic_year_of(today)
-        context["years_on_defaults"] = [
-            academic_year_label(y) for y in (this_year, this_year + 1) if calendar.on_defaults(y)]
-    if roles.can_see_task_failures(user):
-        # Background work that failed in the last 30 days, so nobody relies on an e-mail never sent.
-        failures = TaskFailure.objects.filter(at__gte=timezone.now() - dt.timedelta(days=30))
-        context["task_failures"] = failures[:LIST_SIZE]
-        context["task_failures_count"] = failures.count()
-    if roles.has_role(user, roles.STAFF) and not roles.can_see_whole_register(user):
-        context["key_pupils"] = Pupil.objects.on_roll(today).with_stored_category(today).visible_to(user)[:50]
-    context["no_role"] = not roles.roles_of(user)
-    return render(request, "reporting/dashboard.html", context)
+    return render(request, "reporting/dashboard.html",
+                  {"board": dashboard_for(request.user, timezone.localdate()), "today": timezone.localdate()})
 
 
 # --- The Report to Governors -------------------------------------------------------
@@ -161,3 +119,58 @@ def digest(request: HttpRequest) -> HttpResponse:
     """What today's reminder e-mail would say to this user."""
     items = digest_for(request.user, today=timezone.localdate())
     return render(request, "reporting/digest.html", {"items": items})
+
+
+# --- Each kind of "what is due", its own list ----------------------------------------------------------------
+
+
+def _due_rows(request: HttpRequest, key: str) -> tuple[Any, Any, dict[str, Any]]:
+    """The kind (404 if unknown, 403 if the user's roles do not act on it) and its rows due today, filtered as
+    the page's form says: late only, a pupil's name or UPN, sorted by due date or name."""
+    kind = due.kind(key)
+    if kind is None:
+        raise Http404
+    if not kind.acts(request.user):
+        raise PermissionDenied
+    today = timezone.localdate()
+    rows = due.due_on(request.user, today, [kind]).select_related("pupil")
+    filters = {"late": request.GET.get("late") == "1", "q": request.GET.get("q", "").strip()[:100],
+               "sort": "name" if request.GET.get("sort") == "name" else "due"}
+    if filters["late"]:
+        rows = rows.filter(due__lt=today)
+    if filters["q"]:
+        rows = rows.filter(pupil__in=Pupil.objects.search(filters["q"]).values("pk"))
+    order = ("pupil__last_name", "pupil__first_name", "due", "pk") if filters["sort"] == "name" else ("due", "pk")
+    return kind, rows.order_by(*order), filters
+
+
+@role_required(roles.can_see_social_care)
+def due_list(request: HttpRequest, kind: str) -> HttpResponse:
+    """One kind of item due today, every one of them, a page at a time: the dashboard's count, listed."""
+    found, rows, filters = _due_rows(request, kind)
+    page = Paginator(rows, settings.REGISTER_PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    for row in page:
+        row.where, row.late = found.where(row), row.due < today
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "reporting/due_list.html", {
+        "kind": found, "page": page, "filters": filters, "query": query.urlencode(), "today": today,
+        "export_query": query.urlencode()})
+
+
+@role_required(roles.can_see_social_care)
+def due_export(request: HttpRequest, kind: str) -> HttpResponse:
+    """What the list shows, filters and all, as CSV; each pupil in it is logged as exported."""
+    found, rows, _ = _due_rows(request, kind)
+    rows = list(rows)
+    today = timezone.localdate()
+    services.due_export_log(rows=rows, kind=found.key, by=request.user)
+    response = HttpResponse(content_type="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="due-{found.key}-{today.isoformat()}.csv"'})
+    writer = csv.writer(response)
+    writer.writerow(["Pupil", "What", "Due", "Late"])
+    for row in rows:
+        writer.writerow([safe_cell(f"{row.pupil.first_name} {row.pupil.last_name}"), safe_cell(row.note),
+                         row.due.isoformat(), "yes" if row.due < today else "no"])
+    return response

@@ -67,6 +67,10 @@ def url(name: str, records: dict, role: str) -> str:
         return reverse(name, args=[records["pep"].pk, records["target"].pk])
     if name in {"cwsw:terms_year", "reporting:narrative_year", "reporting:school_figures_year"}:
         return reverse(name, args=[2025])
+    if name == "reporting:due_list":
+        return reverse(name, args=["peps_due"])
+    if name == "pupils:record_save":
+        return reverse(name, args=[records["pupil"].pk, "attendance"])
     if name in ARGUMENT:
         record = records["staff_pupil"] if role == "staff" and ARGUMENT[name] == "pupil" else records[ARGUMENT[name]]
         return reverse(name, args=[record.pk])
@@ -74,7 +78,8 @@ def url(name: str, records: dict, role: str) -> str:
 
 
 # Pages that are not HTML for a person to read: files, and htmx partials checked inside their pages.
-NOT_PAGES = {"pupils:export", "pupils:access_log_export", "pep:pep_pdf", "reporting:governor_report_download",
+NOT_PAGES = {"pupils:export", "pupils:access_log_export", "reporting:due_export", "pep:pep_pdf",
+             "reporting:governor_report_download",
              "pupils:search", "pupils:find",
              "pep:pupil_summary", "pep:transfer_pack_download"}
 

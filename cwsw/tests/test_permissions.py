@@ -111,6 +111,9 @@ EXPECTED = {
     "reporting:school_figures_year": dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
     "reporting:training":   dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
     "reporting:digest":     dict(head=200, dt_user=200, dsl=200, governor=200, staff=200, norole=200),
+    # The PEPs due are the DT's and the head's: the DSL's roles do not act on them.
+    "reporting:due_list":   dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
+    "reporting:due_export": dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
     # Already past the code: the code page sends everyone on.
     "two_factor_verify":    dict(head=302, dt_user=302, dsl=302, governor=302, staff=302, norole=302),
     "two_factor":           dict(head=200, dt_user=200, dsl=200, governor=200, staff=200, norole=200),
@@ -220,6 +223,8 @@ def url_for(name, objects, which="own"):
         return reverse(name, args=[2025])
     if name == "contribute:invitation":
         return reverse(name, args=[records["token"]])
+    if name in ("reporting:due_list", "reporting:due_export"):
+        return reverse(name, args=["peps_due"])
     if name == "pupils:record_save":
         return reverse(name, args=[records["pupil"].pk, "attendance"])
     if name == "pupils:access_log_export":

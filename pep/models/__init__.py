@@ -73,7 +73,6 @@ from .meetings import (
     PepSlot,
     PepSlotQuerySet,
     PepTarget,
-    SlotsBuilt,
     sdq_band,
 )
 from .money import (
@@ -181,7 +180,6 @@ __all__ = [
     "SOURCES",
     "SPEND_CATEGORIES",
     "SUSPENSION",
-    "SlotsBuilt",
     "SpendQuerySet",
     "TARGET_AREAS",
     "TransferPack",

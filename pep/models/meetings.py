@@ -161,44 +161,52 @@ class PepMeeting(models.Model):
 
 
 class PepSlotQuerySet(models.QuerySet):
+    def owed(self) -> PepSlotQuerySet:
+        """Slots whose duty did not end before their due date (the child still in care and on roll then)."""
+        return self.filter(reason="")
+
     def overdue(self, today: dt.date) -> PepSlotQuerySet:
         """Owed, not held, its due date passed, the child still in that care period and on roll, and no PEP
-        held since: what `compliance.Slot.overdue` says, in the database."""
-        return self.filter(held_on__isnull=True, held_after__isnull=True, due__lt=today).filter(
+        held since: `compliance.overdue_on`, in the database."""
+        return self.owed().filter(held_on__isnull=True, held_after__isnull=True, due__lt=today).filter(
             Q(owed_until__isnull=True) | Q(owed_until__gte=today))
 
     def due_soon(self, today: dt.date, days: int) -> PepSlotQuerySet:
         """Owed, not held, due today or within `days` days (`compliance.DUE_SOON`)."""
-        return self.filter(held_on__isnull=True, due__gte=today, due__lte=today + dt.timedelta(days=days))
+        return self.owed().filter(held_on__isnull=True, due__gte=today, due__lte=today + dt.timedelta(days=days))
 
 
 class PepSlot(models.Model):
-    """A term in which a looked-after child's PEP is owed, stored so "what is due" is an indexed lookup.
+    """A PEP a looked-after child is owed (an initial PEP, or a term's review), stored so that what is due is
+    an indexed comparison of dates.
 
     Derived from the care episodes, the dates on roll, the term dates and the PEPs by the rule in
-    `compliance.pep_slots` (slots.py keeps them in step); never edited by hand. Terms in which
-    nothing is owed have no row.
+    `compliance.pep_duties` (slots.py keeps them in step); never edited by hand. A slot whose duty ended
+    before its due date (the child left care or the school) is kept with its `reason`, so the grid says so.
     """
 
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="pep_slots")
     academic_year = models.PositiveSmallIntegerField()
-    term = models.CharField(max_length=6, choices=TERM_CHOICES)
+    term = models.CharField(max_length=6, choices=TERM_CHOICES, help_text="The term it is shown under.")
     due = models.DateField()
     is_initial = models.BooleanField(default=False)
     owed_until = models.DateField(null=True, blank=True,
                                   help_text="The last day in this care period and on roll; empty while open.")
-    held_on = models.DateField(null=True, blank=True, help_text="The first PEP held for the term, if any.")
+    held_on = models.DateField(null=True, blank=True, help_text="The PEP held that met it, if any.")
     held_after = models.DateField(null=True, blank=True,
                                   help_text="The first PEP held after the due date, in any term: none held since.")
-    planned = models.BooleanField(default=False, help_text="A PEP is recorded for the term (not yet held).")
+    planned = models.BooleanField(default=False, help_text="A PEP is planned for it (not yet held).")
+    pep = models.ForeignKey("PepMeeting", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                            help_text="The PEP that met it, else one planned for it.")
+    reason = models.CharField(max_length=20, blank=True,
+                              help_text="Why nothing was due after all: the child left care or the school first.")
 
     objects = PepSlotQuerySet.as_manager()
-    # Set by a reader that found the slot overdue on its day (not stored: it depends on the day).
-    overdue = False
 
     class Meta:
         ordering = ["pupil_id", "due"]  # by id: "pupil" would sort (and join) by the pupil's name
-        constraints = [models.UniqueConstraint(fields=["pupil", "academic_year", "term"], name="one_slot_a_term")]
+        constraints = [models.UniqueConstraint(fields=["pupil", "academic_year", "term", "is_initial"],
+                                               name="one_slot_of_each_kind_a_term")]
         # "Not held, due before (or soon after) a day": the dashboard's, the digest's and the grid's question.
         indexes = [
             models.Index(fields=["held_on", "held_after", "due"]),
@@ -207,23 +215,36 @@ class PepSlot(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"PEP due {self.due:%-d %b %Y}"
+        return f"{'Initial PEP' if self.is_initial else 'PEP'} due {self.due:%-d %b %Y}"
 
     @property
     def term_label(self) -> str:
         return f"{self.get_term_display()} {academic_year_label(self.academic_year)}"
 
+    def status(self, today: dt.date) -> str:
+        from ..compliance import status_on
 
-class SlotsBuilt(models.Model):
-    """How far the stored PEP slots reach (one row): through which academic year, with which count of school
-    days for an initial PEP. A reader that needs more, or a change of term dates (which deletes the row),
-    rebuilds every child's slots (slots.py)."""
+        return status_on(self, today)
 
-    through_year = models.PositiveSmallIntegerField()
-    school_days = models.PositiveSmallIntegerField()
+    def overdue_on(self, today: dt.date) -> bool:
+        from ..compliance import overdue_on
 
-    def __str__(self) -> str:
-        return f"PEP slots through {self.through_year}"
+        return overdue_on(self, today)
+
+    def label(self, today: dt.date) -> str:
+        """In words, for the grid and the pupil's page: "On time", "Overdue", "Not needed (leaving 17 Dec)"..."""
+        from ..compliance import LEFT_SCHOOL, MISSING, NOT_REQUIRED, STATUS_LABELS
+
+        status = self.status(today)
+        if status == MISSING:
+            return "Overdue" if self.overdue_on(today) else "Missed"
+        if status == NOT_REQUIRED:
+            if self.owed_until is not None and self.owed_until >= today:  # it has not happened yet
+                if self.reason == LEFT_SCHOOL:
+                    return f"Not needed (leaving {self.owed_until + dt.timedelta(days=1):%-d %b %Y})"
+                return f"Not needed (care ends {self.owed_until:%-d %b %Y})"
+            return f"Not needed ({self.reason})"
+        return STATUS_LABELS[status]
 
 
 TARGET_AREAS = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.urls import reverse
 
-from cwsw.models import BackgroundBuild
+from cwsw.builds import BackgroundBuild
 from pupils.models import Pupil
 
 

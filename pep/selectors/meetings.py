@@ -1,30 +1,57 @@
-"""Reads about PEPs: the compliance grid, each child's slots, what is overdue or due soon."""
+"""Reads about PEPs: the compliance grid and a child's PEPs owed, all from the stored PEP slots.
+
+Nothing here runs the PEP rule (`compliance.pep_duties`): the slots it gave are stored (`slots.py`) and every
+page, count and list reads them, so a red row and the count under it always agree.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Max, Min, Q, Window
+from django.db.models import Count, F, Q
 
-from cwsw import roles
-from cwsw.models import SchoolProfile, Term
-from cwsw.terms import academic_year_bounds, academic_year_of
-from pupils import cohort
-from pupils.access import of_visible_pupils
-from pupils.models import CareEpisode, Pupil
+from cwsw.models import Term
+from cwsw.terms import TermDates
+from pupils.models import DueItem, Pupil
 
 from .. import compliance
-from ..models import COMPLETE, HELD, PEPS_A_YEAR, PepMeeting, PepSlot
+from ..models import PEPS_A_YEAR, PepSlot
+
+# The grid's statuses, as counted under it and shown in its cells, in order.
+OVERDUE, MISSED, LATER, NOT_NEEDED = "overdue", "missed", "later", "not_needed"
+GRID_COUNTS = [
+    (compliance.ON_TIME, "On time"),
+    (compliance.LATE, "Late"),
+    (OVERDUE, "Overdue"),
+    (MISSED, "Missed"),
+    (compliance.DUE_SOON, "Due soon"),
+    (LATER, "Not yet due"),
+    (NOT_NEEDED, "Not needed"),
+]
 
 
-def _on_roll(admitted: dt.date, left: dt.date | None) -> compliance.Period:
-    """The days a pupil is on roll: a leaving date is their first day off roll."""
-    return compliance.Period(admitted, left and left - dt.timedelta(days=1))
+def _grid_status(slot: PepSlot, today: dt.date) -> str:
+    status = slot.status(today)
+    if status == compliance.MISSING:
+        return OVERDUE if slot.overdue_on(today) else MISSED
+    if status in (compliance.PLANNED_SOON, compliance.UPCOMING):
+        return LATER
+    if status == compliance.NOT_REQUIRED:
+        return NOT_NEEDED
+    return status
+
+
+def as_shown(slots: list[PepSlot], today: dt.date) -> list[PepSlot]:
+    """The slots with what a page shows of them on the day: `shown_status` (a GRID_COUNTS key, the column it is
+    counted in) and `shown_label` ("On time", "Overdue", "Not needed (leaving 17 Dec 2026)"...)."""
+    for slot in slots:
+        slot.shown_status, slot.shown_label = _grid_status(slot, today), slot.label(today)
+    return slots
 
 
 @dataclass(frozen=True)
@@ -34,24 +61,16 @@ class PupilRef:
     last_name: str
 
 
-@dataclass(frozen=True)
-class PepRef:
-    """The few fields of a PEP the grid needs (the grid may cover hundreds of children)."""
-
-    pk: int
-    academic_year: int
-    term: str
-    status: str
-    meeting_date: dt.date
-
-
 @dataclass
 class GridRow:
     pupil: PupilRef
-    slots: list[compliance.Slot]
-    held: int
-    # The child's oldest overdue PEP, from any academic year.
-    overdue: PepSlot | None = None
+    cells: list[list[PepSlot]]  # each term's slots (an initial PEP and a review can share a term)
+    # The child's overdue PEPs, from any academic year, the oldest first.
+    overdue: list[PepSlot] = field(default_factory=list)
+
+    @property
+    def held(self) -> int:
+        return sum(1 for slots in self.cells for slot in slots if slot.held_on is not None)
 
     @property
     def fewer_than_expected(self) -> bool:
@@ -61,130 +80,76 @@ class GridRow:
 @dataclass
 class Grid:
     academic_year: int
-    terms: list
-    rows: list[GridRow]  # the children on this page, named by the caller
-    counts: list  # each term's statuses over every child the grid holds, not only this page
+    terms: list[TermDates]
+    rows: list[GridRow]  # the children on this page
+    counts: list[dict[str, int]]  # each term's slots by status, over every child the grid holds
+    overdue_children: int  # children the grid holds with a PEP overdue, from any year (the red rows)
     page: Any = None  # the Paginator page of pupil ids
 
+    @property
+    def count_rows(self) -> list[list[tuple[str, str, int]]]:
+        """Each term's counts as (status, words, how many), those that are not 0, in GRID_COUNTS' order."""
+        return [[(key, label, counts[key]) for key, label in GRID_COUNTS if counts[key]] for counts in self.counts]
 
-def compliance_grid(*, user: Any, academic_year: int, today: dt.date, overdue_only: bool = False,
-                    due_only: bool = False, search: str = "", page: str | int | None = 1) -> Grid:
+
+def peps_due_now(today: dt.date) -> Any:
+    """The "what is due" rows of PEPs, due today (overdue, or due in the next 14 days): the dashboard's."""
+    return DueItem.objects.on(today).filter(kind="peps_due")
+
+
+def compliance_grid(*, user: Any, academic_year: int, today: dt.date, show: str = "", search: str = "",
+                    page: str | int | None = 1) -> Grid:
     """Every looked-after child on roll in the year (that the user may see), by term, a page at a time;
-    optionally only those with a PEP overdue, or overdue or due soon, or whose name or UPN matches.
-
-    Which children, and the counts under the grid, come from the stored PEP slots; the rows shown are
-    worked out by the rule itself (`grid_rows`) for the children on the page only.
-    """
+    optionally only those with a PEP overdue (`show="overdue"`), or overdue or due soon (`"due"`): the same
+    rows the dashboard counts. Constant queries: the page's slots, names and overdue PEPs; the counts."""
+    terms = Term.calendar().terms_of(academic_year)
     pupils = Pupil.objects.visible_to(user)
     if search:
         pupils = pupils.search(search)
-    first, last = academic_year_bounds(academic_year)
-    looked_after = pupils.looked_after_during(first, last)
-    overdue = PepSlot.objects.overdue(today).values("pupil")
-    if overdue_only:
-        looked_after = looked_after.filter(pk__in=overdue)
-    elif due_only:
-        soon = (PepSlot.objects.filter(academic_year=academic_year)
-                .due_soon(today, compliance.DUE_SOON_DAYS).values("pupil"))
-        looked_after = looked_after.filter(Q(pk__in=overdue) | Q(pk__in=soon))
-    ordered = looked_after.order_by("last_name", "first_name", "pk").values_list("pk", flat=True)
-    shown = Paginator(ordered, settings.GRID_PAGE_SIZE).get_page(page)
-    terms, rows = grid_rows(pupils=Pupil.objects.filter(pk__in=list(shown.object_list)),
-                            academic_year=academic_year, today=today)
-    # Every child with a slot in the year was looked after and on roll in it: unnarrowed, the grid's children
-    # are all the year's slots hold, and the counts need not ask which children.
-    everyone = not (search or overdue_only or due_only) and roles.can_see_whole_register(user)
-    counts = term_counts(None if everyone else looked_after, academic_year, terms, today)
-    return Grid(academic_year, terms, rows, counts, shown)
+    children = pupils.looked_after_during(terms[0].start, terms[-1].end)
+    due = peps_due_now(today)
+    if show == "overdue":
+        children = children.filter(pk__in=due.filter(due__lt=today).values("pupil"))
+    elif show == "due":
+        children = children.filter(pk__in=due.values("pupil"))
+    ordered = children.order_by("last_name", "first_name", "pk").values_list("pk", flat=True)
+    this_page = Paginator(ordered, settings.GRID_PAGE_SIZE).get_page(page)
+    ids = list(this_page.object_list)
+    cells: dict[int, dict[str, list[PepSlot]]] = defaultdict(lambda: defaultdict(list))
+    for slot in as_shown(list(PepSlot.objects.filter(pupil_id__in=ids, academic_year=academic_year)
+                           .order_by("due", "pk")), today):
+        cells[slot.pupil_id][slot.term].append(slot)
+    overdue: dict[int, list[PepSlot]] = defaultdict(list)
+    for slot in PepSlot.objects.overdue(today).filter(pupil_id__in=ids).order_by("due", "pk"):
+        overdue[slot.pupil_id].append(slot)
+    rows = [GridRow(pupil, [cells[pupil.pk][term.name] for term in terms], overdue[pupil.pk])
+            for pupil in named([PupilRef(pk, "", "") for pk in ids])]
+    counts = term_counts(children, academic_year, terms, today)
+    overdue_children = children.filter(pk__in=due.filter(due__lt=today).values("pupil")).count()
+    return Grid(academic_year, terms, rows, counts, overdue_children, this_page)
 
 
-def term_counts(pupils: Any, academic_year: int, terms: list, today: dt.date) -> list[dict[str, int]]:
-    """Each term's on time, late, missing and due soon over all these children, or all the year's children
-    when `pupils` is None (one query on the slots)."""
+def term_counts(pupils: Any, academic_year: int, terms: list[TermDates], today: dt.date) -> list[dict[str, int]]:
+    """Each term's slots by status (`GRID_COUNTS`, and "missing" = overdue + missed) over these children, in one
+    query: each count is the number of the grid's cells in that column showing that status."""
     soon = today + dt.timedelta(days=compliance.DUE_SOON_DAYS)
-    not_held = Q(held_on__isnull=True)
-    slots = PepSlot.objects.filter(academic_year=academic_year)
-    if pupils is not None:
-        slots = slots.filter(pupil__in=pupils.values("pk"))
+    owed, not_held = Q(reason=""), Q(reason="", held_on__isnull=True)
+    still_owed = Q(held_after__isnull=True) & (Q(owed_until__isnull=True) | Q(owed_until__gte=today))
     found = {
         row.pop("term"): row for row in
-        slots.values("term").annotate(
-            on_time=Count("pk", filter=Q(held_on__lte=F("due"))),
-            late=Count("pk", filter=Q(held_on__gt=F("due"))),
-            missing=Count("pk", filter=not_held & Q(due__lt=today)),
+        PepSlot.objects.filter(academic_year=academic_year, pupil__in=pupils.values("pk")).values("term").annotate(
+            on_time=Count("pk", filter=owed & Q(held_on__lte=F("due"))),
+            late=Count("pk", filter=owed & Q(held_on__gt=F("due"))),
+            overdue=Count("pk", filter=not_held & Q(due__lt=today) & still_owed),
+            missed=Count("pk", filter=not_held & Q(due__lt=today) & ~still_owed),
             due_soon=Count("pk", filter=not_held & Q(due__gte=today, due__lte=soon)),
+            later=Count("pk", filter=not_held & Q(due__gt=soon)),
+            not_needed=Count("pk", filter=~Q(reason="")),
         ).order_by()
     }
-    empty = {"on_time": 0, "late": 0, "missing": 0, "due_soon": 0}
-    return [found.get(term.name, empty) for term in terms]
-
-
-def peps_due(*, user: Any, today: dt.date, limit: int) -> tuple[int, list[tuple[PupilRef, PepSlot]]]:
-    """PEPs overdue (each child's oldest, from any year) and, for children with none overdue, PEPs due in the
-    next DUE_SOON_DAYS days this academic year: how many, and the first `limit` by due date with the children's
-    names (read for those only). From the stored slots, in a fixed number of queries."""
-    slots = of_visible_pupils(user, PepSlot.objects.all())
-    overdue = slots.overdue(today)
-    soon = (slots.filter(academic_year=academic_year_of(today))
-            .due_soon(today, compliance.DUE_SOON_DAYS).exclude(pupil__in=overdue.values("pupil")))
-    if not limit:
-        return overdue.values("pupil").distinct().count() + soon.count(), []
-    # The children with the oldest overdue PEPs, each row carrying how many children have one (a window over
-    # the grouped rows): one query, then those children's slots.
-    children = list(overdue.order_by().values("pupil").annotate(first=Min("due"), children=Window(Count("*")))
-                    .order_by("first", "pupil")[:limit])
-    count = (children[0]["children"] if children else 0) + soon.count()
-    if not count:
-        return 0, []
-    # Each child's oldest is due on their `first` day: naming those days lets the index of slots not yet held
-    # set aside the other overdue slots before their rows are read (SQLite prefers that index to the pupil's).
-    oldest = _oldest(overdue.filter(pupil__in=[c["pupil"] for c in children],
-                                    due__in={c["first"] for c in children}))
-    shown = [oldest[c["pupil"]] for c in children]
-    if len(shown) < limit:
-        shown += list(soon.order_by("due", "pk")[:limit - len(shown)])
-    names = named([PupilRef(slot.pupil_id, "", "") for slot in shown])
-    return count, list(zip(names, shown, strict=True))
-
-
-def _pep_window(academic_year: int) -> tuple[dt.date, dt.date]:
-    """Meeting dates that can count for the year's terms (a meeting in the summer holiday counts for autumn)."""
-    return dt.date(academic_year, 7, 1), dt.date(academic_year + 1, 8, 31)
-
-
-def _care_periods(ids: Any) -> dict[int, list[compliance.Period]]:
-    periods: dict[int, list[compliance.Period]] = defaultdict(list)
-    for pupil_id, start, end in (
-        CareEpisode.objects.filter(kind=cohort.CLA, pupil__in=ids).order_by("start_date")
-        .values_list("pupil_id", "start_date", "end_date")
-    ):
-        periods[pupil_id].append(compliance.Period(start, end))
-    return periods
-
-
-def _latest_held(ids: Any) -> dict[int, dt.date]:
-    """Each pupil's latest PEP held, in any year (one query)."""
-    return dict(
-        PepMeeting.objects.filter(pupil__in=ids, status__in=[HELD, COMPLETE]).values("pupil")
-        .annotate(latest=Max("meeting_date")).values_list("pupil", "latest").order_by()
-    )
-
-
-def _oldest(overdue: Any) -> dict[int, PepSlot]:
-    """Each child's oldest of these overdue slots, marked overdue."""
-    oldest: dict[int, PepSlot] = {}
-    for slot in overdue.order_by("-due", "-pk"):
-        slot.overdue = True
-        oldest[slot.pupil_id] = slot  # the oldest is read last
-    return oldest
-
-
-def overdue_peps(*, pupils: Any, today: dt.date) -> dict[int, tuple[PupilRef, PepSlot]]:
-    """The oldest overdue PEP of each of these children still looked after and on roll, from any academic
-    year: from the stored slots (slots.py), in two queries."""
-    # Names are not read here (a caller may show a few of many): see `named`.
-    oldest = _oldest(PepSlot.objects.overdue(today).filter(pupil__in=pupils.values("pk")))
-    return {pk: (PupilRef(pk, "", ""), slot) for pk, slot in oldest.items()}
+    empty = dict.fromkeys((key for key, _ in GRID_COUNTS), 0)
+    counts = [found.get(term.name, empty) for term in terms]
+    return [{**c, compliance.MISSING: c[OVERDUE] + c[MISSED]} for c in counts]
 
 
 def named(refs: list[PupilRef]) -> list[PupilRef]:
@@ -194,64 +159,22 @@ def named(refs: list[PupilRef]) -> list[PupilRef]:
     return [PupilRef(r.pk, *names.get(r.pk, ("", ""))) for r in refs]
 
 
-def named_rows(rows: list[GridRow]) -> list[GridRow]:
-    """The grid rows about to be shown, with their children's names (one query)."""
-    for row, pupil in zip(rows, named([row.pupil for row in rows]), strict=True):
-        row.pupil = pupil
-    return rows
+@dataclass(frozen=True)
+class PupilPeps:
+    """A child's PEPs owed as their pages show them: this year's by term, the next one due, the overdue."""
+
+    terms: list[tuple[TermDates, list[PepSlot]]]
+    next_due: PepSlot | None
+    overdue: list[PepSlot]
 
 
-def pupil_overdue(*, pupil: Pupil, today: dt.date) -> PepSlot | None:
-    """The pupil's oldest overdue PEP, from any year, or None: from the stored slots."""
-    slot = pupil.pep_slots.overdue(today).order_by("due", "pk").first()
-    if slot is not None:
-        slot.overdue = True
-    return slot
-
-
-def grid_rows(*, pupils: Any, academic_year: int, today: dt.date) -> tuple[list, list[GridRow]]:
-    """The year's terms and the grid's rows for the given pupils (a page of them), worked out by the PEP rule:
-    on time, late, missing, due soon, in a fixed number of queries.
-
-    The rows are in name order but carry no names: a caller names the few it shows (`named_rows`),
-    so the access log records exactly the children on the page.
-    """
-    first, last = academic_year_bounds(academic_year)
-    calendar = Term.calendar()
-    terms = calendar.terms_of(academic_year)
-    school_days = SchoolProfile.load().initial_pep_school_days
-    looked_after = pupils.looked_after_during(first, last)
-    overdue = overdue_peps(pupils=pupils, today=today)
-    ids = looked_after.values("pk")
-    periods, latest = _care_periods(ids), _latest_held(ids)
-    peps: dict[int, list[PepRef]] = defaultdict(list)
-    for pk, pupil_id, term, status, meeting_date in (
-        PepMeeting.objects.filter(meeting_date__range=_pep_window(academic_year), pupil__in=ids)
-        .order_by("meeting_date").values_list("pk", "pupil_id", "term", "status", "meeting_date")
-    ):
-        peps[pupil_id].append(PepRef(pk, academic_year, term, status, meeting_date))
-    rows = []
-    ordered = looked_after.order_by("last_name", "first_name", "pk")
-    for pk, admitted, left in ordered.values_list("pk", "admission_date", "leaving_date"):
-        slots = compliance.pep_slots(
-            cla_periods=periods[pk], on_roll=_on_roll(admitted, left), terms=terms, peps=peps[pk],
-            school_days=school_days, calendar=calendar, today=today, latest_held=latest.get(pk),
-        )
-        held = sum(1 for s in slots if s.status in (compliance.ON_TIME, compliance.LATE))
-        rows.append(GridRow(PupilRef(pk, "", ""), slots, held,
-                            overdue[pk][1] if pk in overdue else None))
-    return terms, rows
-
-
-def pupil_slots(*, pupil: Pupil, academic_year: int, today: dt.date,
-                peps: list[PepMeeting] | None = None) -> list[compliance.Slot]:
-    """One pupil's PEP slots in the year. They are worked out from all the pupil's PEPs, read once: those in
-    the year's terms, and the latest held in any year. `peps` is that list when the caller has it already."""
-    calendar = Term.calendar()
-    periods = [compliance.Period(start, end) for start, end in (
-        pupil.episodes.filter(kind=cohort.CLA).order_by("start_date").values_list("start_date", "end_date"))]
-    return compliance.pep_slots(
-        cla_periods=periods, on_roll=_on_roll(pupil.admission_date, pupil.leaving_date),
-        terms=calendar.terms_of(academic_year), peps=list(pupil.peps.all()) if peps is None else peps,
-        school_days=SchoolProfile.load().initial_pep_school_days, calendar=calendar, today=today,
-    )
+def pupil_peps(*, pupil: Pupil, academic_year: int, today: dt.date) -> PupilPeps:
+    """One child's stored slots: the year's, by term; the next not yet held; every overdue one (any year)."""
+    terms = Term.calendar().terms_of(academic_year)
+    slots = as_shown(list(pupil.pep_slots.order_by("due", "pk")), today)
+    by_term = [(term, [s for s in slots if s.academic_year == academic_year and s.term == term.name])
+               for term in terms]
+    owed = [s for s in slots if not s.reason and s.held_on is None and s.held_after is None]
+    overdue = [s for s in owed if s.overdue_on(today)]
+    next_due = next((s for s in owed if s.due >= today), None)
+    return PupilPeps(by_term, next_due, overdue)

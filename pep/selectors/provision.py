@@ -16,7 +16,7 @@ ENDED_SHOWN = 50
 def with_categories(provisions: list[Provision], today: dt.date) -> list[Provision]:
     """Set each arrangement's `category` (the pupil's today), in one query, for the Virtual School check."""
     categories = dict(
-        Pupil.objects.filter(pk__in={p.pupil_id for p in provisions}).with_stored_category(today)
+        Pupil.objects.filter(pk__in={p.pupil_id for p in provisions}).with_category(today)
         .values_list("pk", "category")
     )
     for provision in provisions:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cwsw.models import AccessLog
+from pupils.derived import derived_rebuild
 from pupils.models import Pupil
 
 
@@ -28,10 +29,17 @@ def set_values(record: Any, values: dict[str, Any]) -> None:
 
 
 def save_and_log(record: Any, *, pupil_id: int, by: Any, code: str, data: dict | None = None) -> None:
-    """Apply the record's own rules, save it and log the change to the pupil's data."""
+    """Apply the record's own rules, save it, and say the pupil's records changed (`changed`)."""
     record.full_clean()
     record.save()
-    log(by, pupil_id, code, about=record, data=data)
+    changed(by, pupil_id, code, about=record, data=data)
+
+
+def changed(by: Any, pupil_id: int, code: str, *, about: Any = None, data: dict | None = None) -> None:
+    """The pupil's records changed: work out again what derives from them (their PEP slots, what is due...:
+    pupils.derived) in this transaction, and log the change."""
+    derived_rebuild([pupil_id])
+    log(by, pupil_id, code, about=about, data=data)
 
 
 def log(by: Any, pupil_id: int, code: str, *, about: Any = None, data: dict | None = None) -> None:

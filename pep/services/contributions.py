@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from cwsw.emails import send_templated
 from cwsw.models import SchoolProfile
+from pupils.derived import derived_rebuild
 
 from .. import invitation_rules as rules
 from ..models import (
@@ -33,7 +34,7 @@ from ..models import (
     PepMeeting,
     QualityReview,
 )
-from .common import lock_pupil, locked, log
+from .common import changed, lock_pupil, locked
 
 LINK_GONE = "This link no longer works."
 QUALITY_ONLY_WHEN_HELD = "Only a PEP that has been held, and is not yet signed off, can be quality checked."
@@ -87,7 +88,7 @@ def invitation_send(*, pep: PepMeeting, purpose: str = CONTRIBUTION, role: str =
     invitation.expires_at = now + dt.timedelta(days=rules.INVITATION_DAYS)
     invitation.full_clean()
     invitation.save()
-    log(by, pep.pupil_id, "invitation.sent", about=invitation, data={"role": invitation.role,
+    changed(by, pep.pupil_id, "invitation.sent", about=invitation, data={"role": invitation.role,
                                                                      "purpose": invitation.purpose})
     _mail(to=invitation.email, template="invitation", context={
         "invitation": invitation, "link": reverse("contribute:invitation", args=[token]),
@@ -103,7 +104,7 @@ def invitation_withdraw(*, invitation: Invitation, by: Any) -> Invitation:
         raise ValidationError("Only a link that still works can be withdrawn.")
     invitation.withdrawn_at = timezone.now()
     invitation.save(update_fields=["withdrawn_at"])
-    log(by, invitation.pep.pupil_id, "invitation.withdrawn", about=invitation)
+    changed(by, invitation.pep.pupil_id, "invitation.withdrawn", about=invitation)
     return invitation
 
 
@@ -173,6 +174,7 @@ def contribution_submit(*, invitation: Invitation, answers: list[list[str]]) -> 
                                                submitted_at=now)
     invitation.answered_at = now
     invitation.save(update_fields=["answered_at"])
+    derived_rebuild([invitation.pep.pupil_id])  # a part now waits for the DT
     invitation.log("contribution.sent", about=contribution)
     return contribution
 
@@ -193,6 +195,7 @@ def quality_submit(*, invitation: Invitation, sections: list[list[str]], feedbac
     pep.save(update_fields=["vs_rating", "vs_feedback"])
     invitation.answered_at = now
     invitation.save(update_fields=["answered_at"])
+    derived_rebuild([pep.pupil_id])  # a red rating sends it back to the DT
     invitation.log("quality.sent", about=review, data={"rating": rating})
     return review
 
@@ -208,6 +211,6 @@ def contribution_decide(*, contribution: Contribution, accept: bool, by: Any) ->
     contribution.status = ACCEPTED if accept else SET_ASIDE
     contribution.decided_by, contribution.decided_at = by, timezone.now()
     contribution.save(update_fields=["status", "decided_by", "decided_at"])
-    log(by, contribution.pep.pupil_id, "contribution.accepted" if accept else "contribution.set_aside",
+    changed(by, contribution.pep.pupil_id, "contribution.accepted" if accept else "contribution.set_aside",
         about=contribution)
     return contribution

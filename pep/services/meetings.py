@@ -22,7 +22,7 @@ from ..models import (
     PepReopening,
     PepTarget,
 )
-from .common import lock_pupil, locked, log, save_and_log, set_values
+from .common import changed, lock_pupil, locked, save_and_log, set_values
 
 
 def _locked_pep(pep: PepMeeting) -> PepMeeting:
@@ -81,7 +81,7 @@ def pep_complete(*, pep: PepMeeting, by: Any) -> PepMeeting:
     pep.save(update_fields=["status", "completed_by", "completed_at"])
     # Links to a completed PEP end now, and stay ended if it is reopened.
     pep.invitations.working(pep.completed_at).update(expires_at=pep.completed_at)
-    log(by, pep.pupil_id, "pep.completed", about=pep)
+    changed(by, pep.pupil_id, "pep.completed", about=pep)
     return pep
 
 
@@ -98,7 +98,7 @@ def pep_reopen(*, pep: PepMeeting, reason: str, by: Any) -> PepMeeting:
     pep.completed_by = None
     pep.completed_at = None
     pep.save(update_fields=["status", "completed_by", "completed_at"])
-    log(by, pep.pupil_id, "pep.reopened", about=pep)
+    changed(by, pep.pupil_id, "pep.reopened", about=pep)
     return pep
 
 
@@ -115,7 +115,7 @@ def pep_rate(*, pep: PepMeeting, rating: str, feedback: str, by: Any) -> PepMeet
         )
     pep.vs_rating, pep.vs_feedback = rating, feedback
     pep.save(update_fields=["vs_rating", "vs_feedback"])
-    log(by, pep.pupil_id, "pep.rated", about=pep, data={"rating": rating})
+    changed(by, pep.pupil_id, "pep.rated", about=pep, data={"rating": rating})
     if rating == RED and pep.status == COMPLETE:
         pep = pep_reopen(pep=pep, reason="Rated red by the Virtual School.", by=by)
     return pep
@@ -136,7 +136,7 @@ def target_review(*, target: PepTarget, review: str, notes: str, in_pep: PepMeet
             success_criteria=target.success_criteria, owner=target.owner,
             pp_plus_needed=target.pp_plus_needed, carried_from=target,
         )
-    log(by, in_pep.pupil_id, "target.reviewed", about=target, data={"review": review})
+    changed(by, in_pep.pupil_id, "target.reviewed", about=target, data={"review": review})
     return target
 
 

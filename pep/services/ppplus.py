@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import PepTarget, PpPlusAllocation, PpPlusRate, PpPlusSpend
-from .common import lock_pupil, locked, log, save_and_log, set_values
+from .common import changed, lock_pupil, locked, save_and_log, set_values
 
 
 @transaction.atomic
@@ -79,7 +79,7 @@ def allocation_withdraw(*, allocation: PpPlusAllocation, reason: str, by: Any) -
     allocation.withdrawn_reason = allocation._change_reason = reason
     allocation.withdrawn_at = timezone.now()
     allocation.save()
-    log(by, allocation.pupil_id, "ppplus.allocation_withdrawn", about=allocation)
+    changed(by, allocation.pupil_id, "ppplus.allocation_withdrawn", about=allocation)
     return allocation
 
 
@@ -127,5 +127,5 @@ def spend_withdraw(*, spend: PpPlusSpend, reason: str, by: Any) -> PpPlusSpend:
     spend.withdrawn_reason = spend._change_reason = reason
     spend.withdrawn_at = timezone.now()
     spend.save()
-    log(by, spend.allocation.pupil_id, "ppplus.spend_withdrawn", about=spend)
+    changed(by, spend.allocation.pupil_id, "ppplus.spend_withdrawn", about=spend)
     return spend

@@ -4,7 +4,7 @@ from decimal import Decimal
 import factory
 
 from pep.models import ExclusionConsultation, PepMeeting, PepTarget, PpPlusAllocation, PpPlusSpend
-from pupils.tests.factories import CareEpisodeFactory, PupilFactory
+from pupils.tests.factories import CareEpisodeFactory, PupilFactory, RebuildsDerived
 
 
 def looked_after_pupil(**pupil_fields):
@@ -13,7 +13,7 @@ def looked_after_pupil(**pupil_fields):
                               **{f"pupil__{k}": v for k, v in pupil_fields.items()}).pupil
 
 
-class PepFactory(factory.django.DjangoModelFactory):
+class PepFactory(RebuildsDerived):
     class Meta:
         model = PepMeeting
 
@@ -36,7 +36,7 @@ class TargetFactory(factory.django.DjangoModelFactory):
     pp_plus_needed = Decimal("300.00")
 
 
-class AllocationFactory(factory.django.DjangoModelFactory):
+class AllocationFactory(RebuildsDerived):
     class Meta:
         model = PpPlusAllocation
 
@@ -47,7 +47,7 @@ class AllocationFactory(factory.django.DjangoModelFactory):
     received_on = dt.date(2025, 5, 1)
 
 
-class ExclusionFactory(factory.django.DjangoModelFactory):
+class ExclusionFactory(RebuildsDerived):
     class Meta:
         model = ExclusionConsultation
 

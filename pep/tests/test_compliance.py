@@ -13,7 +13,7 @@ from pep.compliance import (
     UPCOMING,
     Period,
     initial_pep_due,
-    pep_slots,
+    pep_duties,
 )
 from pep.models import PepMeeting
 
@@ -30,20 +30,33 @@ def pep(term, day, status="held"):
     return PepMeeting(academic_year=2025, term=term, meeting_date=day, status=status)
 
 
+class Shown:
+    """A slot as a page shows it on a day (or a term with nothing owed)."""
+
+    def __init__(self, slot, today):
+        self.slot, self.status = slot, slot.status(today) if slot else NOT_REQUIRED
+        self.due = slot.due if slot else None
+        self.is_initial = bool(slot and slot.is_initial)
+
+
 def slots(peps=(), cla=(Period(D(2020, 1, 1), None),), admitted=D(2020, 9, 1), today=D(2026, 8, 1), days=20):
-    return pep_slots(cla_periods=cla, on_roll=Period(admitted, None), terms=TERMS, peps=peps,
-                     school_days=days, calendar=CALENDAR, today=today)
+    """The 2025/26 terms' slots, one a term (a term with none owed counts as not required)."""
+    found = {s.term.name: s for s in pep_duties(cla_periods=cla, on_roll=Period(admitted, None), peps=peps,
+                                               school_days=days, calendar=CALENDAR, through=D(2026, 7, 22))
+             if s.term.academic_year == 2025}
+    return [Shown(found.get(term.name), today) for term in TERMS]
 
 
 def test_it_makes_the_initial_pep_due_20_school_days_after_becoming_looked_after():
-    # Monday 6 Oct 2025 + 20 school days = Monday 3 Nov (no half term in these dates).
+    # Monday 6 Oct 2025 + 20 school days = Monday 10 Nov: the terms are entered, the half-term (27-31 Oct) is
+    # not, so the default half-term stands.
     assert initial_pep_due(cla_start=D(2025, 10, 6), admitted=D(2020, 9, 1), school_days=20,
-                           calendar=CALENDAR) == D(2025, 11, 3)
+                           calendar=CALENDAR) == D(2025, 11, 10)
 
 
 def test_it_counts_the_initial_pep_from_admission_when_that_is_later():
     assert initial_pep_due(cla_start=D(2025, 1, 1), admitted=D(2025, 10, 6), school_days=20,
-                           calendar=CALENDAR) == D(2025, 11, 3)
+                           calendar=CALENDAR) == D(2025, 11, 10)
 
 
 def test_it_lets_the_school_change_the_number_of_days():
@@ -85,11 +98,11 @@ def test_it_shows_a_planned_pep_before_it_is_due():
 
 def test_it_makes_the_initial_pep_due_in_school_days_in_the_first_term_looked_after():
     first = slots(cla=[Period(D(2025, 10, 6), None)])[0]
-    assert (first.is_initial, first.due) == (True, D(2025, 11, 3))
+    assert (first.is_initial, first.due) == (True, D(2025, 11, 10))
 
 
 def test_it_counts_an_initial_pep_held_after_its_due_date_as_late():
-    first = slots([pep("autumn", D(2025, 11, 4))], cla=[Period(D(2025, 10, 6), None)])[0]
+    first = slots([pep("autumn", D(2025, 11, 11))], cla=[Period(D(2025, 10, 6), None)])[0]
     assert first.status == LATE
 
 
@@ -97,6 +110,28 @@ def test_it_makes_the_initial_pep_due_next_term_for_a_child_looked_after_late_in
     autumn, spring, _ = slots(cla=[Period(D(2025, 12, 8), None)])
     assert autumn.status == NOT_REQUIRED
     assert (spring.is_initial, spring.due) == (True, D(2026, 1, 19))
+
+
+def test_an_initial_pep_held_early_in_the_term_before_it_is_due_is_on_time_and_the_next_review_follows():
+    """In care from 1 December, the PEP held on 10 December (due 9 January): on time, shown under autumn; the
+    spring review is then due by the end of spring, and nothing is overdue in February."""
+    duties = pep_duties(cla_periods=[Period(D(2025, 12, 1), None)], on_roll=Period(D(2020, 9, 1), None),
+                        peps=[pep("autumn", D(2025, 12, 10))], school_days=20, calendar=CALENDAR,
+                        through=D(2026, 7, 22))
+    initial, spring, summer = duties
+    assert (initial.is_initial, initial.term.name, initial.due, initial.status(D(2026, 2, 10))) == (
+        True, "autumn", D(2026, 1, 12), ON_TIME)
+    assert (spring.is_initial, spring.term.name, spring.due) == (False, "spring", D(2026, 3, 27))
+    assert not any(slot.overdue(D(2026, 2, 10)) for slot in duties)
+    assert spring.status(D(2026, 2, 10)) == UPCOMING and summer.term.name == "summer"
+
+
+def test_an_initial_pep_held_in_the_term_it_is_due_is_that_terms_pep():
+    initial, summer = pep_duties(cla_periods=[Period(D(2025, 12, 1), None)], on_roll=Period(D(2020, 9, 1), None),
+                                 peps=[pep("spring", D(2026, 1, 8))], school_days=20, calendar=CALENDAR,
+                                 through=D(2026, 7, 22))
+    assert (initial.is_initial, initial.term.name, initial.status(D(2026, 4, 1))) == (True, "spring", ON_TIME)
+    assert summer.term.name == "summer"  # no separate spring review: the initial PEP is spring's
 
 
 def test_it_needs_no_pep_in_terms_before_care_or_after_it_ends():

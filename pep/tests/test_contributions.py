@@ -454,11 +454,11 @@ def test_the_dashboard_and_the_digest_list_answered_parts_waiting_for_the_dt(pep
     assert next(i for i in due_items(dt_user, today=NOW.date()) if i.key == "contributions").count == 0
     verified(link).post(link, {"asks": "Weekly check-ins"})
     item = next(i for i in due_items(dt_user, today=NOW.date(), with_rows=True) if i.key == "contributions")
-    assert item.count == 1 and item.rows[0].pep == pep
+    assert item.count == 1 and (item.rows[0].pupil, item.rows[0].ref) == (pep.pupil, pep.pk)
     assert "contributions" not in {i.key for i in due_items(dsl, today=NOW.date())}  # the DT's to decide
     assert any(i.key == "contributions" and i.count == 1 for i in digest_for(dt_user, today=NOW.date()))
     page = login(dt_user).get(reverse("dashboard")).content.decode()
-    assert "Contributions to accept or set aside" in page and pep.pupil.last_name in page
+    assert "Contributions from outside the school waiting to be accepted" in page and pep.pupil.last_name in page
     services.contribution_decide(contribution=Contribution.objects.get(), accept=True, by=dt_user)
     assert next(i for i in due_items(dt_user, today=NOW.date()) if i.key == "contributions").count == 0
 

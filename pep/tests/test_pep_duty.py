@@ -10,14 +10,15 @@ from django.urls import reverse
 from cwsw.models import Closure, Term
 from pep import selectors, services
 from pep.compliance import LEFT_CARE, LEFT_SCHOOL, MISSING, NOT_REQUIRED, ON_TIME
-from pep.models import PepMeeting
+from pep.models import PepMeeting, PepSlot
 from pep.tests.factories import PepFactory, looked_after_pupil
-from pupils.tests.factories import CareEpisodeFactory, PupilFactory
+from pupils.derived import derived_rebuild
+from pupils.tests.factories import CareEpisodeFactory
 from reporting.reminders import digest_for
 
 pytestmark = pytest.mark.django_db
 D = dt.date
-PEPS_DUE = "PEPs due in the next 14 days or overdue"
+PEPS_DUE = "PEPs overdue, or due in the next 14 days"
 
 
 @pytest.fixture
@@ -35,8 +36,31 @@ def cla(start, end=None, **pupil):
                               **{f"pupil__{k}": v for k, v in pupil.items()}).pupil
 
 
+class Shown:
+    """A term's PEP as the casework page shows it on a day: its status, reason and words (the initial PEP where a
+    term has one), or not required where nothing is owed."""
+
+    def __init__(self, slots, today):
+        slot = next((s for s in slots if s.is_initial), slots[0]) if slots else None
+        self.slot = slot
+        self.status = slot.status(today) if slot else NOT_REQUIRED
+        self.reason, self.due = (slot.reason, slot.due) if slot else ("", None)
+        self.is_initial = bool(slot and slot.is_initial)
+        self.overdue = bool(slot and slot.overdue_on(today))
+        self.label = slot.label(today) if slot else "Not needed"
+
+
+def year_slots(pupil, year=2025, today=D(2025, 12, 1)):
+    return [Shown(slots, today) for _, slots in selectors.pupil_peps(pupil=pupil, academic_year=year,
+                                                                     today=today).terms]
+
+
 def autumn_2025(pupil, today=D(2025, 12, 1)):
-    return selectors.pupil_slots(pupil=pupil, academic_year=2025, today=today)[0]
+    return year_slots(pupil, today=today)[0]
+
+
+def overdue_now(today):
+    return {slot.pupil_id: slot for slot in PepSlot.objects.overdue(today).order_by("-due")}
 
 
 def test_it_counts_the_half_term_out_of_the_initial_pep_due_date(entered_2025):
@@ -44,7 +68,7 @@ def test_it_counts_the_half_term_out_of_the_initial_pep_due_date(entered_2025):
 
 
 def test_it_keeps_the_initial_pep_out_of_the_summer_holiday_on_the_defaults():
-    slots = selectors.pupil_slots(pupil=cla(D(2025, 7, 14)), academic_year=2025, today=D(2025, 9, 1))
+    slots = year_slots(cla(D(2025, 7, 14)), today=D(2025, 9, 1))
     assert (slots[0].is_initial, slots[0].due) == (True, D(2025, 9, 18))
 
 
@@ -80,7 +104,8 @@ def test_it_counts_a_pep_for_the_term_of_its_meeting_date(dt_user):
     pep = services.pep_plan(pupil=pupil, meeting_date=D(2025, 9, 20), by=dt_user)
     assert (pep.academic_year, pep.term) == (2025, "autumn")
     PepMeeting.objects.filter(pk=pep.pk).update(status="held", term="spring")  # even if stored wrongly
-    autumn, spring, _ = selectors.pupil_slots(pupil=pupil, academic_year=2025, today=D(2026, 4, 30))
+    derived_rebuild([pupil.pk])
+    autumn, spring, _ = year_slots(pupil, today=D(2026, 4, 30))
     assert (autumn.status, spring.status) == (ON_TIME, MISSING)
 
 
@@ -93,12 +118,12 @@ def test_it_reads_the_year_s_peps_out_of_all_the_pupil_s_and_the_casework_page_s
     pupil = cla(D(2023, 1, 9))
     for held_on in (D(2025, 6, 20), D(2025, 10, 15), D(2026, 7, 27)):
         PepFactory(pupil=pupil, meeting_date=held_on)
-    slots = selectors.pupil_slots(pupil=pupil, academic_year=2025, today=D(2026, 8, 10))
+    slots = year_slots(pupil, today=D(2026, 8, 10))
     assert [(s.status, s.overdue) for s in slots] == [(ON_TIME, False), (MISSING, False), (MISSING, False)]
-    assert slots[0].pep.meeting_date == D(2025, 10, 15)
+    assert slots[0].slot.pep.meeting_date == D(2025, 10, 15)
     response = login(dt_user).get(reverse("pep:pupil", args=[pupil.pk]))
-    assert [(s.status, s.overdue, s.pep) for s in response.context["slots"]] == [
-        (s.status, s.overdue, s.pep) for s in slots]
+    assert [[(s.shown_label, s.pep_id) for s in term_slots] for _, term_slots in response.context["peps_owed"].terms
+            ] == [[(s.label, s.slot.pep_id)] for s in slots]
 
 
 def test_it_refuses_a_pep_for_a_pupil_not_looked_after(login, dt_user, time_machine):
@@ -119,27 +144,28 @@ def test_it_keeps_an_overdue_pep_of_an_earlier_year_in_the_digest(dt_user):
     cla(D(2025, 1, 6))  # in care since January 2025, no PEP ever
     assert digest_for(dt_user, today=D(2025, 8, 31))[0].label == PEPS_DUE
     items = {item.label: item.count for item in digest_for(dt_user, today=D(2025, 9, 1))}
-    assert items[PEPS_DUE] == 1
+    assert items[PEPS_DUE] == 2  # the initial PEP of February and the summer review: both still owed
 
 
-def test_it_shows_the_oldest_overdue_pep_once_per_child(dt_user):
+def test_it_keeps_the_oldest_overdue_pep_first(dt_user):
     pupil = cla(D(2025, 1, 6))
-    overdue = selectors.overdue_peps(pupils=PupilFactory._meta.model.objects.all(), today=D(2025, 11, 1))
+    overdue = overdue_now(D(2025, 11, 1))
     assert list(overdue) == [pupil.pk]
-    assert overdue[pupil.pk][1].is_initial and overdue[pupil.pk][1].due == D(2025, 2, 3)
+    assert overdue[pupil.pk].is_initial and overdue[pupil.pk].due == D(2025, 2, 3)
 
 
-def test_the_list_of_peps_due_names_each_childs_oldest_overdue_pep(dt_user):
-    # Each child has several overdue PEPs (the initial one and the terms' since); the list shows the oldest of
-    # each, as the casework page does, oldest first, and counts the children.
+def test_the_list_of_peps_due_has_every_pep_overdue_oldest_first_and_counts_them(dt_user):
+    # Each child has several overdue PEPs (the initial one and the terms' since): each is a row, the oldest first.
+    from reporting.due import due_items
+
     children = [cla(D(2025, 3, 3)), cla(D(2025, 1, 6)), cla(D(2024, 11, 4))]
     today = D(2025, 11, 1)
-    oldest = selectors.overdue_peps(pupils=PupilFactory._meta.model.objects.all(), today=today)
-    count, rows = selectors.peps_due(user=dt_user, today=today, limit=10)
-    assert count == 3
-    shown = [(ref.pk, slot.pk, slot.overdue) for ref, slot in rows]
-    assert shown == [(p.pk, oldest[p.pk][1].pk, True) for p in reversed(children)]
-    assert [slot.due for _ref, slot in rows] == sorted(oldest[p.pk][1].due for p in children)
+    owed = PepSlot.objects.overdue(today)
+    item = next(i for i in due_items(dt_user, today=today, with_rows=True) if i.key == "peps_due")
+    assert item.count == owed.count() > 3
+    assert [(row.pupil_id, row.due) for row in item.rows] == list(
+        owed.order_by("due", "pk").values_list("pupil_id", "due")[:5])
+    assert item.rows[0].pupil_id == children[2].pk and all(row.late for row in item.rows)
 
 
 def test_it_counts_a_missing_pep_as_missed_once_a_later_one_is_held():
@@ -147,12 +173,12 @@ def test_it_counts_a_missing_pep_as_missed_once_a_later_one_is_held():
     PepFactory(pupil=pupil, academic_year=2025, term="spring", meeting_date=D(2026, 1, 20))
     autumn = autumn_2025(pupil, today=D(2026, 2, 1))
     assert (autumn.status, autumn.overdue, autumn.label) == (MISSING, False, "Missed")
-    assert selectors.overdue_peps(pupils=PupilFactory._meta.model.objects.all(), today=D(2026, 2, 1)) == {}
+    assert overdue_now(D(2026, 2, 1)) == {}
 
 
 def test_it_stops_an_overdue_pep_when_the_child_leaves_care():
     pupil = cla(D(2025, 1, 6), end=D(2025, 10, 1))
-    assert selectors.overdue_peps(pupils=PupilFactory._meta.model.objects.all(), today=D(2025, 11, 1)) == {}
+    assert overdue_now(D(2025, 11, 1)) == {}
     assert not autumn_2025(pupil).overdue
 
 
@@ -193,6 +219,6 @@ def test_the_casework_page_and_summary_name_the_oldest_overdue_pep(login, dt_use
     PepFactory(pupil=reviewed, academic_year=2023, term="spring", meeting_date=D(2024, 2, 1))
     body = client.get(reverse("pep:pupil", args=[reviewed.pk])).content.decode()
     summer = Term.calendar().terms_of(2023)[2]
-    assert f"Overdue: the Summer 2023/24 PEP was due {summer.end:%-d %b %Y}" in body
+    assert f"Overdue: the Summer 2023/24 review was due {summer.end:%-d %b %Y}" in body
     PepFactory(pupil=reviewed, academic_year=2025, term="autumn", meeting_date=D(2025, 10, 1))
     assert 'data-testid="pep-overdue"' not in client.get(reverse("pep:pupil", args=[reviewed.pk])).content.decode()

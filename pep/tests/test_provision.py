@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from pep import services
 from pep.models import PepMeeting, PepTarget, Provision
 from pupils.tests.factories import CareEpisodeFactory, PupilFactory
 from reporting.due import due_items
@@ -96,17 +97,19 @@ def test_a_review_is_due_from_fourteen_days_before_and_while_overdue(dsl):
     start = today - dt.timedelta(days=60)
 
     def arrangement(review_in_days, end=None):
-        return Provision.objects.create(
+        return services.provision_save(
             pupil=PupilFactory(admission_date=dt.date(2020, 9, 1)), kind="part_time", start_date=start, end_date=end,
-            hours_a_week=Decimal("10"), reason="Reduced timetable",
-            review_due=today + dt.timedelta(days=review_in_days))
+            hours_a_week=Decimal("10"), full_time_hours=Decimal("25"), reason="Reduced timetable",
+            review_due=today + dt.timedelta(days=review_in_days), by=dsl)
 
     due_in_14, overdue = arrangement(14), arrangement(-3)
     arrangement(15)                                     # not yet
     arrangement(-10, end=today - dt.timedelta(days=1))  # ended: no review needed
     item = next(i for i in due_items(dsl, today=today, with_rows=True) if i.key == "provision_reviews")
-    assert item.count == 2 and item.rows == [overdue, due_in_14]
-    assert item.url == reverse("pep:provisions")
+    assert item.count == 2 and [row.ref for row in item.rows] == [overdue.pk, due_in_14.pk]
+    assert item.url == reverse("reporting:due_list", args=["provision_reviews"])
+    assert [row.where for row in item.rows] == [reverse("pep:provision_edit", args=[p.pk])
+                                                for p in (overdue, due_in_14)]
 
 
 @pytest.mark.django_db

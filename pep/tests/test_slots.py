@@ -1,4 +1,5 @@
-"""The stored PEP slots against the PEP rule (compliance.pep_slots), and how they are kept in step."""
+"""The stored PEP slots and the "what is due" rows, held to the PEP rule (compliance.pep_duties) over
+generated histories written through the services, and how they are kept in step."""
 
 import datetime as dt
 
@@ -6,154 +7,179 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cwsw.models import Closure, SchoolProfile, Term
-from cwsw.terms import academic_year_of
-from pep import compliance
-from pep.models import COMPLETE, HELD, PLANNED, PepMeeting, PepSlot, SlotsBuilt
-from pep.slots import slots_ensure, slots_rebuild_all
-from pupils.models import CareEpisode, Pupil
+from cwsw import services as school
+from cwsw.models import SchoolProfile, Term
+from cwsw.terms import TermDates
+from pep import compliance, services
+from pep.models import PepMeeting, PepSlot
+from pep.slots import on_roll, reach
+from pupils import services as register
+from pupils.derived import derived_rebuild_all
+from pupils.models import CareEpisode, DueItem, Pupil
 from pupils.tests.factories import CareEpisodeFactory, PupilFactory
 
 pytestmark = pytest.mark.django_db
 D = dt.date
-YEARS = range(2022, 2028)
-
-days = st.integers(0, 5 * 365)
-# Up to three spells in care (a gap of a day or more, or none: a change of legal status), PEPs on any day.
-histories = st.fixed_dictionaries({
-    "admitted": days,
-    "left_after": st.none() | st.integers(1, 4 * 365),
-    "episodes": st.lists(st.tuples(st.integers(0, 400), st.none() | st.integers(0, 700)), min_size=1, max_size=3),
-    "peps": st.lists(st.tuples(days, st.sampled_from([PLANNED, HELD, COMPLETE])), max_size=6),
-    "today": days,
-})
+NOW = dt.datetime(2028, 1, 10, 12, 0)  # every generated date is in the past: the services take them all
 START = D(2022, 6, 1)
 
+# Up to three spells in care (a gap of a day or more, or none: a change of legal status), PEPs held or
+# planned in them, a leaving, and maybe the school's own autumn term dates for one year, entered last.
+histories = st.fixed_dictionaries({
+    "admitted": st.integers(0, 700),
+    "left_after": st.none() | st.integers(30, 3 * 365),
+    "episodes": st.lists(st.tuples(st.integers(0, 200), st.none() | st.integers(0, 400)), min_size=1, max_size=3),
+    "peps": st.lists(st.tuples(st.integers(0, 2), st.integers(0, 400), st.booleans()), max_size=6),
+    "autumn": st.none() | st.tuples(st.integers(2022, 2026), st.integers(-7, 7), st.integers(-10, 10)),
+    "days": st.lists(st.integers(0, 5 * 365), min_size=1, max_size=3),
+})
 
-def status_on(slot: PepSlot, today: dt.date) -> str:
-    """What a reader makes of a stored row on a day (the SQL filters say the same for overdue and due soon)."""
-    if slot.held_on is not None:
-        return compliance.ON_TIME if slot.held_on <= slot.due else compliance.LATE
-    if today > slot.due:
-        return compliance.MISSING
-    if (slot.due - today).days <= compliance.DUE_SOON_DAYS:
-        return compliance.DUE_SOON
-    return compliance.PLANNED_SOON if slot.planned else compliance.UPCOMING
 
-
-def make(history):
+def make(history, head, dt_user):
     at = lambda n: START + dt.timedelta(days=n)  # noqa: E731
-    admitted = at(history["admitted"])
-    left = admitted + dt.timedelta(days=history["left_after"]) if history["left_after"] else None
-    pupil = PupilFactory(admission_date=admitted, leaving_date=left, date_of_birth=D(2012, 1, 1))
-    start = START
+    pupil = PupilFactory(admission_date=at(history["admitted"]), date_of_birth=D(2012, 1, 1))
+    start, periods = START, []
     for gap, length in history["episodes"]:
         start = start + dt.timedelta(days=gap)
         end = start + dt.timedelta(days=length) if length is not None else None
-        CareEpisode.objects.create(pupil=pupil, kind="CLA", start_date=start, end_date=end)
+        register.episode_save(pupil=pupil, kind="CLA", start_date=start, end_date=end, legal_status="C2", by=head)
+        periods.append((start, end))
         if end is None:
             break
         start = end + dt.timedelta(days=1)
-    for n, status in history["peps"]:
-        PepMeeting.objects.create(pupil=pupil, academic_year=2024, term="autumn", meeting_date=at(n), status=status)
+    for index, offset, held in history["peps"]:
+        first, last = periods[min(index, len(periods) - 1)]
+        day = first + dt.timedelta(days=offset)
+        if last is not None and day > last:
+            continue
+        pep = services.pep_plan(pupil=pupil, meeting_date=day, by=dt_user)
+        if held and day <= NOW.date():
+            services.pep_hold(pep=pep, meeting_date=day, attendees=["child"], by=dt_user)
+    if history["left_after"]:
+        register.pupil_leave(pupil=pupil, leaving_date=pupil.admission_date + dt.timedelta(days=history["left_after"]),
+                             leaving_reason="moved_away", by=head)
     return pupil
 
 
-def expected_on(pupil, today, calendar):
-    """The rule's owed terms on a day: (year, term) -> (status, due, initial, overdue)."""
+def enter_autumn(history, head, django_capture_on_commit_callbacks):
+    if history["autumn"] is None:
+        return
+    year, start_shift, end_shift = history["autumn"]
+    calendar = Term.calendar()
+    terms = [t._replace(start=t.start + dt.timedelta(days=start_shift), end=t.end + dt.timedelta(days=end_shift))
+             if t.name == "autumn" else t for t in calendar.terms_of(year)]
+    with django_capture_on_commit_callbacks(execute=True):  # the rebuild is queued for when the dates commit
+        school.calendar_year_save(academic_year=year, terms=[TermDates(*t) for t in terms], closures=[], by=head)
+
+
+def oracle(pupil):
+    """What the rule gives from the pupil's records as they stand (the oracle the stored rows are held to)."""
+    pupil.refresh_from_db()
+    calendar = Term.calendar()
     periods = [compliance.Period(s, e) for s, e in pupil.episodes.values_list("start_date", "end_date")]
-    peps = list(pupil.peps.order_by("meeting_date"))
-    latest = max((p.meeting_date for p in peps if p.status in (HELD, COMPLETE)), default=None)
-    on_roll = compliance.Period(pupil.admission_date, pupil.leaving_date and pupil.leaving_date - dt.timedelta(days=1))
-    expected = {}
-    for year in YEARS:
-        for slot in compliance.pep_slots(cla_periods=periods, on_roll=on_roll, terms=calendar.terms_of(year),
-                                         peps=peps, school_days=20, calendar=calendar, today=today,
-                                         latest_held=latest):
-            if slot.status != compliance.NOT_REQUIRED:
-                expected[(year, slot.term.name)] = (slot.status, slot.due, slot.is_initial, slot.overdue)
-    return expected
+    return compliance.pep_duties(
+        cla_periods=periods, on_roll=on_roll(pupil.admission_date, pupil.leaving_date), peps=list(pupil.peps.all()),
+        school_days=SchoolProfile.load().initial_pep_school_days, calendar=calendar,
+        through=reach(calendar, NOW.date())[1])
+
+
+def fields(slot):
+    return (slot.due, slot.is_initial, slot.held_on, slot.held_after, slot.owed_until, slot.planned, slot.reason)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(history=histories)
-def test_the_stored_slots_give_what_the_rule_gives_on_any_day(history, time_machine):
-    time_machine.move_to(dt.datetime(2026, 11, 24, 12, 0))
-    pupil = make(history)  # the signals build the slots as the records are saved
-    calendar = Term.calendar()
-    stored = PepSlot.objects.filter(pupil=pupil, academic_year__in=YEARS)
-    # The generated day, and the days either side of each due date and each end of the duty: where an error shows.
-    near = {START + dt.timedelta(days=history["today"])}
-    for slot in stored:
-        near |= {slot.due + dt.timedelta(days=n) for n in (-15, -14, -1, 0, 1)}
+def test_the_stored_slots_and_what_is_due_give_what_the_rule_gives_on_any_day(
+        history, head, dt_user, time_machine, django_capture_on_commit_callbacks):
+    time_machine.move_to(NOW)
+    pupil = make(history, head, dt_user)
+    enter_autumn(history, head, django_capture_on_commit_callbacks)
+    expected = oracle(pupil)
+    stored = list(PepSlot.objects.filter(pupil=pupil).order_by("due", "-is_initial"))
+    assert [(s.academic_year, s.term, *fields(s)) for s in stored] == [
+        (s.term.academic_year, s.term.name, *fields(s)) for s in expected]
+    # On the generated days, and either side of each due date and end of duty: the dashboard's rows (what is due),
+    # the overdue and due-soon lookups and the rule's statuses all agree.
+    days = {START + dt.timedelta(days=n) for n in history["days"]}
+    for slot in expected:
+        days |= {slot.due + dt.timedelta(days=n) for n in (-15, -14, -1, 0, 1)}
         if slot.owed_until:
-            near |= {slot.owed_until, slot.owed_until + dt.timedelta(days=1)}
-    for today in sorted(near):
-        expected = expected_on(pupil, today, calendar)
-        overdue = set(stored.overdue(today).values_list("academic_year", "term"))
-        found = {(s.academic_year, s.term): (status_on(s, today), s.due, s.is_initial,
-                                             (s.academic_year, s.term) in overdue) for s in stored}
-        assert found == expected, today
-        soon = set(stored.due_soon(today, compliance.DUE_SOON_DAYS).values_list("academic_year", "term"))
-        assert soon == {key for key, value in expected.items() if value[0] == compliance.DUE_SOON}, today
+            days |= {slot.owed_until, slot.owed_until + dt.timedelta(days=1)}
+    rows = PepSlot.objects.filter(pupil=pupil)
+    for day in sorted(days):
+        overdue = {s.due for s in expected if s.overdue(day)}
+        soon = {s.due for s in expected if s.status(day) == compliance.DUE_SOON}
+        assert set(rows.overdue(day).values_list("due", flat=True)) == overdue, day
+        assert set(rows.due_soon(day, compliance.DUE_SOON_DAYS).values_list("due", flat=True)) == soon, day
+        # What is due is listed as things stand now: a slot met by a PEP held since is done with.
+        listed = overdue | {s.due for s in expected if s.status(day) == compliance.DUE_SOON and s.held_after is None}
+        assert set(DueItem.objects.on(day).filter(pupil=pupil, kind="peps_due").values_list("due", flat=True)) == (
+            listed), day
+        assert [s.status(day) for s in stored] == [s.status(day) for s in expected], day
     PepMeeting.objects.filter(pupil=pupil).delete()
     pupil.episodes.all().delete()
     pupil.delete()
+    Term.objects.all().delete()
 
 
-def test_a_held_pep_an_ended_care_order_and_leaving_are_in_the_slots_at_once():
+def test_a_held_pep_an_ended_care_order_and_leaving_are_in_the_slots_at_once(head, dt_user, time_machine):
+    time_machine.move_to(dt.datetime(2025, 11, 20, 12, 0))
     pupil = CareEpisodeFactory(kind="CLA", start_date=D(2024, 1, 8), pupil__admission_date=D(2023, 9, 4)).pupil
     autumn = PepSlot.objects.get(pupil=pupil, academic_year=2025, term="autumn")
     assert (autumn.due, autumn.held_on, autumn.owed_until) == (Term.calendar().terms_of(2025)[0].end, None, None)
-    pep = PepMeeting.objects.create(pupil=pupil, academic_year=2025, term="autumn", meeting_date=D(2025, 10, 15),
-                                    status=HELD)
+    pep = services.pep_plan(pupil=pupil, meeting_date=D(2025, 10, 15), by=dt_user)
+    services.pep_hold(pep=pep, meeting_date=D(2025, 10, 15), attendees=["child"], by=dt_user)
     assert PepSlot.objects.get(pupil=pupil, academic_year=2025, term="autumn").held_on == D(2025, 10, 15)
-    pep.delete()
-    assert PepSlot.objects.get(pupil=pupil, academic_year=2025, term="autumn").held_on is None
     episode = pupil.episodes.get()
-    episode.end_date = D(2026, 2, 1)
-    episode.save()
-    assert not PepSlot.objects.filter(pupil=pupil, academic_year=2025, term="spring").exists()  # left care first
-    assert PepSlot.objects.get(pupil=pupil, academic_year=2025, term="autumn").owed_until == D(2026, 2, 1)
-    pupil.leaving_date = D(2025, 12, 1)
-    pupil.save()
-    assert not PepSlot.objects.filter(pupil=pupil, academic_year=2025, term="autumn").exists()
-    episode.delete()
-    assert not PepSlot.objects.filter(pupil=pupil).exists()
+    register.episode_end(episode=episode, end_date=D(2026, 2, 1), by=head)
+    spring = PepSlot.objects.get(pupil=pupil, academic_year=2025, term="spring")
+    assert (spring.reason, spring.label(D(2025, 11, 20))) == (compliance.LEFT_CARE, "Not needed (care ends 1 Feb 2026)")
+    register.pupil_leave(pupil=pupil, leaving_date=D(2025, 12, 17), leaving_reason="moved_away", by=head)
+    autumn = PepSlot.objects.get(pupil=pupil, academic_year=2025, term="autumn")
+    assert autumn.held_on == D(2025, 10, 15)  # held before the leaving: it stands
+    assert not PepSlot.objects.filter(pupil=pupil, academic_year=2025, term="spring").exists()  # not on roll then
 
 
-def test_new_term_dates_or_school_days_make_the_next_reader_rebuild_every_child():
+def test_a_child_still_on_roll_until_17_december_reads_leaving_not_left(head, time_machine):
+    time_machine.move_to(dt.datetime(2025, 11, 20, 12, 0))
+    pupil = CareEpisodeFactory(kind="CLA", start_date=D(2024, 1, 8), pupil__admission_date=D(2023, 9, 4)).pupil
+    register.pupil_leave(pupil=pupil, leaving_date=D(2025, 12, 17), leaving_reason="moved_away", by=head)
+    autumn = PepSlot.objects.get(pupil=pupil, academic_year=2025, term="autumn")
+    assert autumn.label(D(2025, 11, 20)) == "Not needed (leaving 17 Dec 2025)"
+    assert autumn.label(D(2025, 12, 17)) == "Not needed (left the school)"
+
+
+def test_new_term_dates_or_school_days_rebuild_every_childs_slots_once_saved(
+        head, time_machine, django_capture_on_commit_callbacks):
+    time_machine.move_to(dt.datetime(2025, 8, 20, 12, 0))
     pupil = CareEpisodeFactory(kind="CLA", start_date=D(2025, 9, 1), pupil__admission_date=D(2023, 9, 4)).pupil
-    slots_rebuild_all(today=D(2025, 11, 1))
     initial = PepSlot.objects.get(pupil=pupil, is_initial=True)
-    Term.objects.create(academic_year=2025, name="autumn", start_date=D(2025, 9, 3), end_date=D(2025, 12, 19))
-    Closure.objects.create(academic_year=2025, start_date=D(2025, 9, 22), end_date=D(2025, 9, 26), kind="inset")
-    assert not SlotsBuilt.objects.exists()  # stale until someone reads them
-    slots_ensure(D(2025, 11, 1))
+    calendar = Term.calendar()
+    terms = [t._replace(start=D(2025, 9, 8)) if t.name == "autumn" else t for t in calendar.terms_of(2025)]
+    with django_capture_on_commit_callbacks(execute=True):
+        school.calendar_year_save(academic_year=2025, terms=terms, closures=[], by=head)
     moved = PepSlot.objects.get(pupil=pupil, is_initial=True)
     assert moved.due == Term.calendar().add_school_days(D(2025, 9, 1), 20) and moved.due > initial.due
     profile = SchoolProfile.load()
     profile.initial_pep_school_days = 10
-    profile.save()
-    slots_ensure(D(2025, 11, 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        school.school_profile_save(profile=profile, by=head)
     assert PepSlot.objects.get(pupil=pupil, is_initial=True).due == Term.calendar().add_school_days(D(2025, 9, 1), 10)
 
 
-def test_a_new_academic_year_gets_its_rows_from_the_first_reader(time_machine):
+def test_the_nightly_rebuild_reaches_into_a_new_academic_year(time_machine):
     time_machine.move_to(dt.datetime(2025, 11, 1, 12, 0))
     pupil = CareEpisodeFactory(kind="CLA", start_date=D(2024, 1, 8), pupil__admission_date=D(2023, 9, 4)).pupil
-    slots_rebuild_all()
     assert max(PepSlot.objects.filter(pupil=pupil).values_list("academic_year", flat=True)) == 2026
-    later = D(2027, 10, 1)
-    slots_ensure(later)
-    assert set(PepSlot.objects.filter(pupil=pupil, academic_year=academic_year_of(later))
-               .values_list("term", flat=True)) == {"autumn", "spring", "summer"}
-    assert SlotsBuilt.objects.get().through_year == 2028
+    time_machine.move_to(dt.datetime(2027, 10, 1, 1, 5))
+    derived_rebuild_all()
+    assert set(PepSlot.objects.filter(pupil=pupil, academic_year=2027).values_list("term", flat=True)) == {
+        "autumn", "spring", "summer"}
 
 
 def test_the_demo_and_a_rebuild_store_the_same_slots():
     CareEpisodeFactory.create_batch(3, kind="CLA", start_date=D(2024, 1, 8))
     before = sorted(PepSlot.objects.values_list("pupil_id", "academic_year", "term", "due", "held_on"))
-    slots_rebuild_all()
+    derived_rebuild_all()
     assert sorted(PepSlot.objects.values_list("pupil_id", "academic_year", "term", "due", "held_on")) == before
-    assert Pupil.objects.count() == 3 and len(before) >= 9
+    assert Pupil.objects.count() == 3 and len(before) >= 9 and CareEpisode.objects.count() == 3

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from cwsw import roles
 from cwsw.decorators import role_required
-from cwsw.models import AccessLog
-from cwsw.terms import academic_year_label, academic_year_of, financial_year_label, financial_year_of
+from cwsw.models import AccessLog, Term
+from cwsw.terms import academic_year_label, financial_year_label, financial_year_of
 from pupils.access import get_pupil_for
 
 from .. import selectors
@@ -22,7 +22,7 @@ GRADES_SHOWN = 12  # the latest term's few subjects; the rest are on the attainm
 def pupil_casework(request: HttpRequest, pk: int) -> HttpResponse:
     pupil = get_pupil_for(request.user, pk)
     today = timezone.localdate()
-    year = academic_year_of(today)
+    year = Term.calendar().academic_year_of(today)
     fy = financial_year_of(today)
     AccessLog.record(user=request.user, code="casework.viewed", pupils=[pupil])
     category, plan = pupil.category_and_plan(today)
@@ -31,8 +31,7 @@ def pupil_casework(request: HttpRequest, pk: int) -> HttpResponse:
         "pupil": pupil,
         "category": category,
         "plan": plan,
-        "slots": selectors.pupil_slots(pupil=pupil, academic_year=year, today=today, peps=peps),
-        "overdue": selectors.pupil_overdue(pupil=pupil, today=today),
+        "peps_owed": selectors.pupil_peps(pupil=pupil, academic_year=year, today=today),
         "year_label": academic_year_label(year),
         "peps": peps,
         "allocations": selectors.pupil_allocations(pupil=pupil),
@@ -54,12 +53,11 @@ def pupil_summary(request: HttpRequest, pk: int) -> HttpResponse:
     """What comes next for one pupil: the partial the pupil page loads."""
     pupil = get_pupil_for(request.user, pk)
     today = timezone.localdate()
-    slots = selectors.pupil_slots(pupil=pupil, academic_year=academic_year_of(today), today=today)
     context = {
         "pupil": pupil,
-        "next_slot": next((s for s in slots if s.due and s.status in ("missing", "due_soon", "planned", "upcoming")),
-                          None),
-        "overdue": selectors.pupil_overdue(pupil=pupil, today=today),
+        "peps_owed": selectors.pupil_peps(pupil=pupil, academic_year=Term.calendar().academic_year_of(today),
+                                          today=today),
+        "today": today,
         "pp": selectors.pp_summary(financial_year=financial_year_of(today), pupil=pupil),
         "flags": [row for row in selectors.pupil_exclusions(pupil=pupil, today=today) if row.flags.any],
     }

@@ -45,7 +45,7 @@ def _exclusion_page(request: HttpRequest, *, pupil: Any, exclusion: ExclusionCon
                     form: ExclusionForm, title: str) -> HttpResponse:
     return form_page(
         request, form=form, template="pep/form.html",
-        context={"title": title, "pupil": pupil, "category": pupil.cohort_category()},
+        context={"title": title, "pupil": pupil, "category": pupil.category_on()},
         act=lambda values: services.exclusion_save(pupil=pupil, exclusion=exclusion, by=request.user, **values),
         done="Saved.", to=lambda record: next_or(request, reverse("pep:pupil", args=[pupil.pk])))
 

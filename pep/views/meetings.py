@@ -12,14 +12,13 @@ from django.views.decorators.http import require_POST
 
 from cwsw import roles
 from cwsw.decorators import role_required
-from cwsw.models import AccessLog
+from cwsw.models import AccessLog, Term
 from cwsw.pages import form_page
-from cwsw.terms import academic_year_label, academic_year_of
+from cwsw.terms import academic_year_label
 from pupils.access import get_pupil_for
 
 from .. import selectors, services
 from ..access import get_pep_for, get_target_for
-from ..compliance import STATUS_LABELS
 from ..forms import PepHoldForm, PepPlanForm, PepRatingForm, PepTargetForm, ReopenForm, TargetReviewForm
 from ..models import HELD, PLANNED
 from ..pdf import render_pep
@@ -29,16 +28,16 @@ from .common import locked_refusal, year_param
 @role_required(roles.can_do_casework)
 def grid(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    year = year_param(request, academic_year_of(today))
+    year = year_param(request, Term.calendar().academic_year_of(today))
     show = request.GET.get("show", "")
     if request.GET.get("overdue") == "1":  # the older link
         show = "overdue"
-    overdue_only, due_only = show == "overdue", show == "due"
+    show = show if show in ("overdue", "due") else ""
     search = request.GET.get("q", "").strip()[:100]
-    grid = selectors.compliance_grid(user=request.user, academic_year=year, today=today, overdue_only=overdue_only,
-                                     due_only=due_only, search=search, page=request.GET.get("page"))
+    grid = selectors.compliance_grid(user=request.user, academic_year=year, today=today, show=show, search=search,
+                                     page=request.GET.get("page"))
     page = grid.page
-    page.object_list = grid.rows = selectors.named_rows(grid.rows)
+    page.object_list = grid.rows
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -46,14 +45,12 @@ def grid(request: HttpRequest) -> HttpResponse:
         "page": page,
         "query": query.urlencode(),
         "year": year,
-        "overdue_only": overdue_only,
-        "show": show if show in ("overdue", "due") else "",
+        "show": show,
         "search": search,
         "today": today,
         "year_label": academic_year_label(year),
         "previous_year": year - 1,
         "next_year": year + 1,
-        "status_labels": STATUS_LABELS,
     }
     return render(request, "pep/grid.html", context)
 

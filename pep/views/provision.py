@@ -34,7 +34,7 @@ def provisions(request: HttpRequest) -> HttpResponse:
 def _provision_page(request: HttpRequest, *, pupil: Any, provision: Provision | None, form: ProvisionForm,
                     title: str, help: str = "") -> HttpResponse:
     notice = ""
-    if Provision(pupil=pupil).needs_vs_agreement(pupil.cohort_category()):
+    if Provision(pupil=pupil).needs_vs_agreement(pupil.category_on()):
         notice = ("This pupil is looked after: agree any alternative provision or part-time timetable with the "
                   "Virtual School first, record the date they agreed, and link it to a PEP target.")
     return form_page(

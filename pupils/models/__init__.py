@@ -2,7 +2,8 @@
 
 pupils: the pupils and the reads every page shares; care: care episodes, the category spells stored from
 them, safeguarding notes; records: attendance, attainment, GCSE grades, the contact log and SDQ scores,
-term by term; checklists: the joining and leaving steps. The Historical* models are django-simple-history's.
+term by term; checklists: the joining and leaving steps; due: what is due, one table for every
+kind. The Historical* models are django-simple-history's.
 """
 
 from .care import (
@@ -23,6 +24,10 @@ from .checklists import (
     HistoricalTransitionItem,
     TransitionItem,
     TransitionItemQuerySet,
+)
+from .due import (
+    DueItem,
+    DueItemQuerySet,
 )
 from .pupils import (
     PERSONAL_FIELDS,
@@ -59,6 +64,8 @@ from .records import (
 )
 
 __all__ = [
+    "DueItem",
+    "DueItemQuerySet",
     "ATTAINMENT_CHOICES",
     "AttainmentRecord",
     "AttendanceContact",

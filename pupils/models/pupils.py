@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import (
     Case,
-    CharField,
     Count,
     Exists,
     F,
@@ -155,41 +154,10 @@ class PupilQuerySet(models.QuerySet):
         return self.filter(on_roll_during(day, day))
 
     def with_category(self, as_of: dt.date | None = None) -> PupilQuerySet:
-        """Annotate `category`, the cohort rules of cohort.py computed in the database."""
-        day = as_of or timezone.localdate()
-        episodes = CareEpisode.objects.filter(pupil=OuterRef("pk"))
-        active = Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gte=day))
-        return self.annotate(
-            category=Case(
-                When(Exists(episodes.filter(active, kind=cohort.CLA)), then=Value(cohort.CLA)),
-                When(
-                    Exists(episodes.filter(kind=cohort.PLA, start_date__lte=day)),
-                    then=Value(cohort.PLA),
-                ),
-                When(
-                    Exists(episodes.filter(active, kind__in=[cohort.CIN, cohort.CP])),
-                    then=Value(cohort.CWSW),
-                ),
-                When(
-                    Exists(
-                        episodes.filter(
-                            kind__in=cohort.PREVIOUS_KINDS,
-                            end_date__gte=cohort.earliest_counting_end(day),
-                            end_date__lt=day,
-                        )
-                    ),
-                    then=Value(cohort.CWSW_PREV),
-                ),
-                default=Value(None),
-                output_field=CharField(),
-            )
-        )
+        """Annotate `category` from the stored category spells (spells.py): one indexed join, for any date.
 
-    def with_stored_category(self, as_of: dt.date | None = None) -> PupilQuerySet:
-        """Annotate `category` from the stored category spells: one indexed join, for any date.
-
-        The same answer as `with_category` (the rules, computed per pupil) while the spells are in
-        step with the episodes, which saving or deleting an episode sees to (spells.py).
+        The rule itself is `cohort.category_from_episodes` (`Pupil.cohort_category`); the spells are stored from
+        it whenever a pupil's records change, and the tests hold them to it.
         """
         day = as_of or timezone.localdate()
         spell = FilteredRelation("category_spells", condition=spell_holds_on(day, via="category_spells__"))
@@ -198,7 +166,7 @@ class PupilQuerySet(models.QuerySet):
     def in_category_on(self, day: dt.date, category: str | None = None) -> PupilQuerySet:
         """Pupils in the cohort on the day (in this category, if given), asked of each pupil's stored spells.
 
-        The same pupils as filtering `with_stored_category` on `category`, without the join. The whole
+        The same pupils as filtering `with_category` on `category`, without the join. The whole
         cohort is a condition on each pupil, so a page sorted by name reads the name index and stops at the
         page's end; one category is the few hundred ids its index holds for the day, so a count or another
         order reads those pupils only.
@@ -223,12 +191,12 @@ class PupilQuerySet(models.QuerySet):
         """Count pupils per category in one query (on a `with_category` queryset)."""
         counts = dict.fromkeys(cohort.CATEGORIES, 0)
         for row in self.filter(category__isnull=False).order_by().values("category").annotate(n=Count("pk")):
-            if row["category"]:
-                counts[row["category"]] = row["n"]
+            counts[row["category"]] = row["n"]
         return counts
 
     def in_cohort(self, as_of: dt.date | None = None) -> PupilQuerySet:
-        return self.with_category(as_of).filter(category__isnull=False)
+        """Pupils with a category on the day (today by default), from the stored spells."""
+        return self.in_category_on(as_of or timezone.localdate())
 
     def looked_after_during(self, first: dt.date, last: dt.date) -> PupilQuerySet:
         """Pupils on roll and looked after (CLA) on at least one day from first to last."""
@@ -258,15 +226,6 @@ class PupilQuerySet(models.QuerySet):
         best = spells.order_by().values("pupil_id").annotate(best=Min(rank)).values_list("pupil_id", "best")
         return YearCohort({pk: cohort.CATEGORIES[index] for pk, index in best},
                           ids=spells.values_list("pupil_id", flat=True))
-
-    def leaving_window(self, as_of: dt.date | None = None, days: int = 30) -> PupilQuerySet:
-        """Pupils in CWSW_PREV today who are in no category `days` + 1 days from now."""
-        day = as_of or timezone.localdate()
-        after = day + dt.timedelta(days=days + 1)
-        # Only a CWSW_PREV spell ending before that day can leave the pupil in none then: a few, by the index.
-        ending = CategorySpell.objects.on(day).filter(category=cohort.CWSW_PREV, end__lt=after)
-        later = CategorySpell.objects.on(after).filter(pupil=OuterRef("pk"))
-        return self.filter(pk__in=ending.values("pupil")).exclude(Exists(later))
 
     def with_new_flag(self) -> PupilQuerySet:
         """Annotate `has_new_flag`: a DSL's flag the designated teacher has not opened yet."""
@@ -368,11 +327,15 @@ class Pupil(models.Model):
         """Return "CLA", "PLA", "CWSW", "CWSW_PREV" or None on as_of (today by default)."""
         return cohort.category_from_episodes(self.episodes.all(), as_of or timezone.localdate())
 
-    def category_and_plan(self, as_of: dt.date | None = None) -> tuple[str | None, str | None]:
-        """The category and, for CWSW, the plan ("CP" or "CIN") on as_of, from one read of the episodes."""
+    def category_on(self, as_of: dt.date | None = None) -> str | None:
+        """The category on as_of (today by default) as stored (the pupil's spell that day): what pages read."""
         day = as_of or timezone.localdate()
-        episodes = list(self.episodes.all())
-        return cohort.category_from_episodes(episodes, day), cohort.plan_from_episodes(episodes, day)
+        return self.category_spells.filter(spell_holds_on(day)).values_list("category", flat=True).first()
+
+    def category_and_plan(self, as_of: dt.date | None = None) -> tuple[str | None, str | None]:
+        """The stored category and, for CWSW, the plan ("CP" or "CIN") on as_of."""
+        day = as_of or timezone.localdate()
+        return self.category_on(day), cohort.plan_from_episodes(self.episodes.all(), day)
 
     def year_group(self, as_of: dt.date | None = None) -> int:
         return years.year_group(self.date_of_birth, as_of or timezone.localdate())

@@ -43,7 +43,7 @@ def pupil_detail(request: HttpRequest, pk: int) -> HttpResponse:
     episodes = list(pupil.episodes.all())
     today = timezone.localdate()
     AccessLog.record(user=request.user, code="pupil.viewed", pupils=[pupil])
-    category = cohort.category_from_episodes(episodes, today)
+    category = pupil.category_on(today)
     plan = cohort.plan_from_episodes(episodes, today) if roles.can_see_social_care(request.user) else None
     context = {
         "pupil": pupil,

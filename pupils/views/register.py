@@ -31,7 +31,7 @@ def _register_queryset(request: HttpRequest) -> RegisterFilter:
 def _as_shown(pupils: Any) -> Any:
     """The register's columns: today's category and plan, the new-flag mark and the key adult."""
     today = timezone.localdate()
-    return pupils.with_stored_category(today).with_plan(today).with_new_flag().select_related("key_adult")
+    return pupils.with_category(today).with_plan(today).with_new_flag().select_related("key_adult")
 
 
 @role_required(roles.can_see_register)

@@ -38,31 +38,33 @@ def casework(dsl):
 
 
 def counts(user):
-    return {item.label: item.count for item in digest_for(user, today=TODAY)}
+    return {item.key: item.count for item in digest_for(user, today=TODAY)}
 
 
 def test_it_lists_casework_in_the_dt_digest(casework, dt_user):
     items = counts(dt_user)
-    assert items["PEPs held but not signed off, or rated red"] == 1
-    # The first pupil's missing autumn PEP is missed, not overdue: a PEP was held since (spring).
-    assert items["PEPs due in the next 14 days or overdue"] == 1
-    assert items["PP+ allocations not fully spent, with the financial year ending within 60 days"] == 1
-    assert items["Suspensions awaiting the Virtual School consultation or notifications"] == 1
-    assert items["New social-worker flags from the DSL you have not opened yet"] == 1
+    assert items["peps_unsigned"] == 1
+    # The first pupil's missing PEPs are missed, not overdue: a PEP was held since (spring). The child who never
+    # had one owes the initial PEP (due 2 Oct 2024) and the spring, summer and autumn reviews since.
+    assert items["peps_due"] == 4
+    assert items["pp_unspent"] == 1
+    assert items["suspension_notify"] == 1
+    assert items["new_flags"] == 1
     # Neither looked-after child has an SDQ score, on its own or in a PEP, in the last 12 months.
-    assert items["Looked-after children with no SDQ score in the last 12 months"] == 2
-    assert not any("six-year" in label for label in items)
+    assert items["sdq_due"] == 2
+    assert "leaving_window" not in items
 
 
 def test_it_lists_the_window_and_notifications_in_the_dsl_digest(casework, dsl):
     items = counts(dsl)
-    assert items["Pupils leaving the six-year 'had a social worker' window in the next 30 days"] == 1
-    assert items["Suspensions awaiting the Virtual School consultation or notifications"] == 1
-    assert not any("PEP" in label for label in items)
+    assert items["leaving_window"] == 1
+    assert items["suspension_notify"] == 1
+    assert not any(key.startswith("pep") for key in items)
 
 
 def test_it_gives_the_head_everything(casework, head):
-    assert len(counts(head)) == 7
+    assert set(counts(head)) == {"peps_unsigned", "peps_due", "pp_unspent", "suspension_notify", "new_flags",
+                                 "sdq_due", "leaving_window"}
 
 
 def test_it_gives_governors_and_staff_nothing(casework, governor, staff):
@@ -106,7 +108,7 @@ def test_it_names_no_pupil_in_the_email_and_links_to_the_pages(casework, dt_user
             assert pupil.first_name not in text and pupil.last_name not in text and pupil.upn not in text
             assert pupil.date_of_birth.strftime("%d/%m/%Y") not in text
     dt_message = next(m for m in mail.outbox if m.to == [dt_user.email])
-    assert "http://127.0.0.1:8000/casework/peps/" in dt_message.body
+    assert "http://127.0.0.1:8000/due/peps_due/" in dt_message.body
 
 
 def test_it_sends_nothing_when_nothing_is_due(dt_user):
@@ -129,3 +131,4 @@ def test_it_tells_the_dt_at_once_about_a_new_flag_and_only_once(login, dsl, dt_u
 def test_it_shows_users_what_the_digest_would_say(login, casework, dt_user):
     body = login(dt_user).get(reverse("reporting:digest")).content.decode()
     assert "PEPs held but not signed off, or rated red</a>: 1" in body
+    assert 'href="/due/peps_unsigned/"' in body

@@ -45,7 +45,7 @@ def test_it_seeds_only_records_that_pass_their_own_validation(seeded):
 
 def test_it_seeds_casework_for_the_cohort(seeded):
     assert PepMeeting.objects.exists() and PpPlusSpend.objects.exists()
-    cla = Pupil.objects.in_cohort().filter(category=cohort.CLA).first()
+    cla = Pupil.objects.with_category().filter(category=cohort.CLA).first()
     assert cla.peps.exists() and cla.pp_allocations.exists()
 
 

@@ -101,7 +101,7 @@ class Command(BaseCommand):
         users = get_user_model().objects.in_bulk(names, field_name="username")
         if len(users) < len(names) or not Pupil.objects.exists():
             raise CommandError("Run seed_demo first (e.g. seed_demo --pupils 10000).")
-        pupil = Pupil.objects.on_roll().in_cohort().filter(category=cohort.CLA).first()
+        pupil = Pupil.objects.on_roll().with_category().filter(category=cohort.CLA).first()
         pep = PepMeeting.objects.filter(pupil=pupil).first() or PepMeeting.objects.first()
         held = PepMeeting.objects.filter(status=HELD, targets__isnull=False).order_by("pk").first() or pep
         args = {None: [], "pupil": [pupil.pk], "pep": [pep.pk], "held_pep": [held.pk]}

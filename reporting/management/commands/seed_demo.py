@@ -5,6 +5,7 @@ from django.db import transaction
 
 from pep.demo import seed_demo_casework, seed_demo_contributions
 from pupils.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo_school
+from pupils.derived import derived_rebuild_all
 from pupils.models import Pupil
 from reporting.demo import seed_demo_reporting
 
@@ -32,6 +33,8 @@ class Command(BaseCommand):
             casework = seed_demo_casework(seed=seed)
             invitations = seed_demo_contributions()
             seed_demo_reporting(pupils=pupils, seed=seed)
+            # The seeders write in bulk: every derived fact (PEP slots, what is due...) is worked out at the end.
+            derived_rebuild_all()
         self.stdout.write(self.style.SUCCESS(
             f"Demo school created: {result.pupils} pupils, {result.in_cohort} in the cohort today; "
             f"{casework['peps']} PEPs, {casework['allocations']} PP+ allocations, "

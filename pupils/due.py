@@ -1,0 +1,123 @@
+"""What is due: the kinds of thing a person must do about a pupil, one table of them, and its reads.
+
+Each app registers the kinds its records give rise to (`kind_register`, in `AppConfig.ready()`): a key, the
+words, who acts (a role test), where to act, and how a pupil's items follow from their records (`items`,
+given many pupils at once, in a fixed number of queries). `due_rebuild` stores them (`models.DueItem`),
+called through `pupils.derived` whenever a pupil's records change; the dates an item is shown between are
+stored with it, so what is due on a day is a comparison of dates. The dashboard, the digest, each kind's
+own list page, the grid's and the report's counts all read these rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+
+from cwsw.models import Term
+from cwsw.terms import SchoolCalendar
+
+from .access import of_visible_pupils
+from .models import DueItem, Pupil
+
+# The dashboard shows each kind's count and this many of its most urgent items.
+FIRST_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Kind:
+    key: str
+    label: str  # what it is, in plain words ("PEPs overdue or due in the next 14 days")
+    acts: Callable[[Any], bool]  # whether a user's roles act on it
+    where: Callable[[DueItem], str]  # the address of the page where it is done
+    items: Callable[[list[int], SchoolCalendar], Iterable[DueItem]]  # these pupils' items, from their records
+    on_roll_only: bool = False  # listed only while the pupil is on roll
+    order: int = 100  # where it stands on the dashboard
+    noun: str = "item"  # one of them, for the list's count ("PEP", "suspension"...)
+
+
+_kinds: dict[str, Kind] = {}
+
+
+def kind_register(kind: Kind) -> None:
+    _kinds[kind.key] = kind
+
+
+def kinds() -> list[Kind]:
+    return sorted(_kinds.values(), key=lambda k: (k.order, k.key))
+
+
+def kind(key: str) -> Kind | None:
+    return _kinds.get(key)
+
+
+def kinds_for(user: Any) -> list[Kind]:
+    return [k for k in kinds() if k.acts(user)]
+
+
+def item(pupil_id: int, *, due: dt.date, shown_from: dt.date, shown_until: dt.date | None = None,
+         ref: int | None = None, note: str = "") -> DueItem:
+    """One item (the kind is set by `due_rebuild`)."""
+    return DueItem(pupil_id=pupil_id, due=due, shown_from=shown_from, shown_until=shown_until, ref=ref,
+                   note=note[:200])
+
+
+def _on_roll(row: DueItem, admitted: dt.date, left: dt.date | None) -> DueItem | None:
+    """The item cut to the days its pupil is on roll (None if none are left)."""
+    row.shown_from = max(row.shown_from, admitted)
+    if left is not None:
+        last = left - dt.timedelta(days=1)
+        row.shown_until = last if row.shown_until is None else min(row.shown_until, last)
+    return row if row.shown_until is None or row.shown_until >= row.shown_from else None
+
+
+def due_rebuild(pupil_ids: list[int], *, calendar: SchoolCalendar | None = None) -> int:
+    """Replace these pupils' stored items with those their records give now; return how many."""
+    calendar = calendar or Term.calendar()
+    DueItem.objects.filter(pupil_id__in=pupil_ids).delete()
+    on_roll = dict((pk, (admitted, left)) for pk, admitted, left in Pupil.objects.filter(
+        pk__in=pupil_ids).values_list("pk", "admission_date", "leaving_date"))
+    rows = []
+    for k in kinds():
+        for row in k.items(pupil_ids, calendar):
+            row.kind = k.key
+            if k.on_roll_only:
+                row = _on_roll(row, *on_roll[row.pupil_id])
+            if row is not None:
+                rows.append(row)
+    DueItem.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+# --- Reads: the same rows for the dashboard, the digest, the lists and every count --------------------------
+
+
+def due_on(user: Any, today: dt.date, kinds_shown: list[Kind] | None = None) -> QuerySet:
+    """The items this user's roles act on, due (listed) today, of the pupils they may see."""
+    keys = [k.key for k in (kinds_shown if kinds_shown is not None else kinds_for(user))]
+    return of_visible_pupils(user, DueItem.objects.on(today).of_kinds(keys))
+
+
+def due_counts(user: Any, today: dt.date) -> dict[str, int]:
+    """How many items of each kind the user acts on are due today (every kind, 0 where none): one query."""
+    counts = dict.fromkeys((k.key for k in kinds_for(user)), 0)
+    counts.update(due_on(user, today).order_by().values_list("kind").annotate(n=Count("*")))
+    return counts
+
+
+def due_first(user: Any, today: dt.date, per_kind: int = FIRST_SHOWN) -> dict[str, list[DueItem]]:
+    """The `per_kind` most urgent items of each kind (earliest due first), with their pupils: one query."""
+    ranked = due_on(user, today).annotate(
+        rank=Window(RowNumber(), partition_by=[F("kind")], order_by=[F("due").asc(), F("pk").asc()]))
+    first: dict[str, list[DueItem]] = {k.key: [] for k in kinds_for(user)}
+    for row in ranked.filter(rank__lte=per_kind).select_related("pupil").order_by("kind", "due", "pk"):
+        first[row.kind].append(row)
+    return first
+
+
+def late(items: QuerySet, today: dt.date) -> QuerySet:
+    return items.filter(Q(due__lt=today))
