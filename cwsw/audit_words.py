@@ -13,6 +13,7 @@ PAGES = {
     "login": "Log in",
     "logout": "Log out",
     "floor": "Floor (benchmark)",
+    "table_floor": "Table floor (benchmark)",
     "two_factor_verify": "Two-factor code",
     "two_factor": "Two-factor login settings",
     "two_factor_enrol": "Set up two-factor login",

@@ -31,6 +31,7 @@ urlpatterns = [
     path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("school/", include((school_patterns, "cwsw"))),
     path("floor/", views.floor, name="floor"),
+    path("floor/table/", views.table_floor, name="table_floor"),
     path("pupils/", include("pupils.urls")),
     path("casework/", include("pep.urls")),
     path("contribute/", include("pep.contributor_urls")),

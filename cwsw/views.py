@@ -105,6 +105,15 @@ def floor(request: HttpRequest) -> HttpResponse:
     return render(request, "floor.html")
 
 
+TABLE_FLOOR_ROWS = [[f"Row {r} column {c}" for c in range(1, 10)] for r in range(1, 26)]
+
+
+def table_floor(request: HttpRequest) -> HttpResponse:
+    """The table floor: the floor with a plain 25-row, 9-column table of constant strings, what a list page
+    draws at the least (DESIGN.md "Performance budgets"): Django's templates alone, no query, no logic."""
+    return render(request, "floor_table.html", {"rows": TABLE_FLOOR_ROWS})
+
+
 def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):

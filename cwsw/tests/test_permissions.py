@@ -37,6 +37,7 @@ ROLES = ["anonymous", "head", "dt_user", "dsl", "governor", "staff", "norole", "
 EXPECTED = {
     "dashboard":            dict(head=200, dt_user=200, dsl=200, governor=200, staff=200, norole=200),
     "floor":                dict(head=200, dt_user=200, dsl=200, governor=200, staff=200, norole=200),
+    "table_floor":          dict(head=200, dt_user=200, dsl=200, governor=200, staff=200, norole=200),
     "password_change":      dict(head=200, dt_user=200, dsl=200, governor=200, staff=200, norole=200),
     "password_change_done": dict(head=200, dt_user=200, dsl=200, governor=200, staff=200, norole=200),
     "cwsw:school":          dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),

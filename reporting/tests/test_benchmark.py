@@ -21,9 +21,12 @@ def test_it_times_every_page_signed_in_past_the_code_and_removes_its_app(time_ma
     out = io.StringIO()
     call_command("benchmark", runs=1, stdout=out)
     text = out.getvalue()
-    # Each page's line: its time, the floor's, the ratio, the budget, the queries and their SQL run alone.
+    # Each page's line: its time, the floor's and the table floor's, its ratio to each, the budget, the queries
+    # and their SQL run alone.
     for _user, label, *_ in PAGES:
-        assert re.search(rf"^  {re.escape(label)} +[\d.]+ +[\d.]+ +[\d.]+x +[\d.]+x +\d+ +[\d.]+", text, re.M), label
+        assert re.search(rf"^  {re.escape(label)} +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+x +[\d.]+x +[\d.]+x +\d+ +[\d.]+",
+                         text, re.M), label
+    assert re.search(r"The table floor \(25 rows, 9 columns of constant strings\) is [\d.]+x the floor", text)
     assert re.search(r"Reminder sweep: [\d.]+ s for 30 casework users", text)
     assert re.search(r"Report to Governors: build [\d.]+ s, WeasyPrint alone [\d.]+ s, [\d.]+x .*"
                      r"\d+ queries \(SQL alone [\d.]+ s\)", text)
