@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from conftest import browser_login, make_user
 from cwsw import roles
-from pep.models import PepMeeting
+from pep.tests.factories import PepFactory
 from pupils.tests.factories import CareEpisodeFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,14 +24,13 @@ def test_it_lets_the_dt_import_term_dates_and_find_the_overdue_peps(page):
                        pupil__last_name="Overduesworth", pupil__admission_date=dt.date(2023, 9, 4))
     on_track = CareEpisodeFactory(kind="CLA", start_date=dt.date(2024, 1, 8), pupil__first_name="Waffle",
                                   pupil__last_name="Ontrackley", pupil__admission_date=dt.date(2023, 9, 4)).pupil
-    PepMeeting.objects.create(pupil=on_track, academic_year=2025, term="autumn", status="held",
-                              meeting_date=timezone.localdate() - dt.timedelta(days=7))
+    PepFactory(pupil=on_track, status="held", meeting_date=timezone.localdate() - dt.timedelta(days=7))
 
     browser_login(page, "dt")
     expect(page.get_by_test_id("calendar-prompt")).to_be_visible()
     page.goto("/casework/peps/?year=2025")
     kipper = page.get_by_test_id("grid-row").filter(has_text="Overduesworth")
-    expect(kipper).to_contain_text("Initial, due 17 Nov")  # the default half-term is 27-31 October
+    expect(kipper).to_contain_text("Initial PEP, due 17 Nov")  # the default half-term is 27-31 October
 
     page.goto("/")
     page.get_by_test_id("calendar-prompt").get_by_role("link", name="import them from an .ics file").click()
@@ -46,7 +45,7 @@ def test_it_lets_the_dt_import_term_dates_and_find_the_overdue_peps(page):
 
     page.goto("/casework/peps/?year=2025")
     # The imported INSET day on Friday 24 October moves the 20th school day on by one.
-    expect(page.get_by_test_id("grid-row").filter(has_text="Overduesworth")).to_contain_text("Initial, due 18 Nov")
+    expect(page.get_by_test_id("grid-row").filter(has_text="Overduesworth")).to_contain_text("Initial PEP, due 18 Nov")
     expect(page.get_by_test_id("grid-row")).to_have_count(2)
     page.get_by_label("Show", exact=True).select_option("overdue")
     page.get_by_role("button", name="Show").click()

@@ -42,16 +42,15 @@ def test_the_dsl_records_a_leaver_confirms_the_file_and_downloads_the_pack(page,
 
     # The dashboard lists the file transfer, due five school days after the leaving date.
     page.get_by_role("link", name="Dashboard", exact=True).first.click()
-    card = page.get_by_test_id("transitions")
+    card = page.get_by_test_id("due-transitions")
     line = card.get_by_role("listitem").filter(has_text="Child-protection file sent to the new school's DSL")
     expect(line).to_contain_text("Pickle Leaverton")
     expect(line).to_contain_text(f"due {due:%-d %b %Y}")
-    line.get_by_role("link", name="Pickle Leaverton").click()
+    line.get_by_role("link", name="Pickle Leaverton").click()  # straight to where it is done
 
-    checklist = page.get_by_test_id("checklist")
-    checklist.get_by_role("link", name="child-protection file sent to the new school's dsl").click()
     page.get_by_role("button", name="Mark done").click()
     expect(page.get_by_role("alert")).to_contain_text("Done: Child-protection file sent")
+    checklist = page.get_by_test_id("checklist")
     checklist.get_by_role("link", name="receipt of the file confirmed by the new school").click()
     page.fill("#id_confirmed_by", "Ms Demo, DSL at Northbrook")
     page.get_by_role("button", name="Mark done").click()
