@@ -28,9 +28,10 @@ class Due:
 
 
 def due_items(user: Any, *, today: dt.date, with_rows: bool = False) -> list[Due]:
-    """Every kind of item this user's roles act on, with how many are due today (maybe 0): two queries."""
+    """Every kind of item this user's roles act on, with how many are due today (maybe 0): one query for the
+    counts and, with rows, one for each kind that has any (at most a dozen, however large the school)."""
     counts = due.due_counts(user, today)
-    first = due.due_first(user, today) if with_rows and any(counts.values()) else {}
+    first = due.due_first(user, today, counts=counts) if with_rows else {}
     for rows in first.values():
         for row in rows:
             row.where = due.kind(row.kind).where(row)

@@ -43,6 +43,8 @@ class DueItem(models.Model):
         indexes = [
             # "What is due today, by kind": the dashboard's counts and first rows, the digest, each list.
             models.Index(fields=["kind", "shown_from", "shown_until", "due"], name="due_items_by_kind"),
+            # A kind's most urgent first: its items in due order, read until enough are listed today.
+            models.Index(fields=["kind", "due", "shown_from", "shown_until"], name="due_items_by_kind_due"),
         ]
 
     def __str__(self) -> str:
