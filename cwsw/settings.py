@@ -35,7 +35,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django_filters",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
@@ -87,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "cwsw.context_processors.permissions",
             ],
+            "builtins": ["cwsw.templatetags.plain"],  # |day: "3 Nov 2025", the one date format
         },
     },
 ]
