@@ -1,8 +1,7 @@
-"""The register's filters and sorting (django-filter)."""
+"""The filters of the register and of the access log: plain forms, each with the query it stands for."""
 
 from typing import Any
 
-import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
@@ -10,6 +9,7 @@ from django.utils import timezone
 
 from cwsw import audit, roles
 from cwsw.models import AccessLog
+from cwsw.widgets import FilterCheckbox, FilterDate, FilterSelect, FilterText, FilterYesNo
 
 from . import cohort, years
 from .forms import key_adult_choices
@@ -23,133 +23,136 @@ CATEGORY_CHOICES = [
     (EVERYONE, "Everyone on the register"),
 ]
 
-YES_NO_ANY = forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
+
+ORDERS = {  # the "Sort by" choices: value, words, and the columns they sort by (the pupil's id last, always)
+    "": ("Name (A to Z)", ("last_name", "first_name")),
+    "-name": ("Name (Z to A)", ("-last_name", "-first_name")),
+    "category": ("Category", ("category", "last_name", "first_name")),
+    "-dob": ("Youngest first", ("-date_of_birth",)),
+    "dob": ("Oldest first", ("date_of_birth",)),
+    "-admitted": ("Newest admissions first", ("-admission_date",)),
+}
 
 
-class RegisterFilter(django_filters.FilterSet):
-    """Filters and sorts the register's pupils: the columns shown are read afterwards, for one page."""
+class RegisterForm(forms.Form):
+    """The register's filters and order, read from the query string; `pupils()` applies them.
 
-    q = django_filters.CharFilter(method="filter_search", label="Name or UPN")
-    category = django_filters.ChoiceFilter(
-        choices=CATEGORY_CHOICES, method="filter_category", empty_label=None, label="Category",
-    )
-    year_group = django_filters.ChoiceFilter(
-        choices=[(y, years.year_group_label(y)) for y in years.YEAR_GROUPS],
-        method="filter_year_group", label="Year group", empty_label="Any year",
-    )
-    key_stage = django_filters.ChoiceFilter(
-        choices=[(k, k) for k in years.KEY_STAGES], method="filter_key_stage",
-        label="Key stage", empty_label="Any key stage",
-    )
-    sen_status = django_filters.ChoiceFilter(choices=SEN_CHOICES, label="SEN", empty_label="Any SEN")
-    fsm_eligible = django_filters.BooleanFilter(label="Free school meals", widget=YES_NO_ANY)
-    key_adult = django_filters.ModelChoiceFilter(
-        queryset=lambda request: key_adult_choices(), label="Key adult", empty_label="Any key adult",
-    )
-    new_flags = django_filters.BooleanFilter(
-        method="filter_new_flags", label="New flags only", widget=forms.CheckboxInput,
-    )
-    leavers = django_filters.BooleanFilter(
-        method="filter_leavers", label="Include leavers", widget=forms.CheckboxInput,
-    )
-    ordering = django_filters.OrderingFilter(
-        fields=[
-            ("last_name", "name"),
-            ("category", "category"),
-            ("date_of_birth", "dob"),
-            ("admission_date", "admitted"),
-        ],
-        # Each order once, in words: the empty choice is name A to Z.
-        choices=[("-name", "Name (Z to A)"), ("category", "Category"), ("-dob", "Youngest first"),
-                 ("dob", "Oldest first"), ("-admitted", "Newest admissions first")],
-        label="Sort by", empty_label="Name (A to Z)",
-    )
+    A plain form whose controls are drawn in Python (cwsw/widgets.py): it is made and drawn on every visit to
+    the register. A value that does not make sense (a year group of "abc") is shown as an error next to its
+    control and left out; the others still apply.
+    """
+
+    q = forms.CharField(label="Name or UPN", required=False, max_length=100, widget=FilterText)
+    category = forms.ChoiceField(label="Category", choices=CATEGORY_CHOICES, required=False, widget=FilterSelect)
+    year_group = forms.TypedChoiceField(
+        label="Year group", choices=[("", "Any year"), *((y, years.year_group_label(y)) for y in years.YEAR_GROUPS)],
+        coerce=int, empty_value=None, required=False, widget=FilterSelect)
+    key_stage = forms.ChoiceField(label="Key stage", required=False, widget=FilterSelect,
+                                  choices=[("", "Any key stage"), *((k, k) for k in years.KEY_STAGES)])
+    ordering = forms.ChoiceField(label="Sort by", choices=[(value, words) for value, (words, _) in ORDERS.items()],
+                                 required=False, widget=FilterSelect)
+    sen_status = forms.ChoiceField(label="SEN", choices=[("", "Any SEN"), *SEN_CHOICES], required=False,
+                                   widget=FilterSelect)
+    fsm_eligible = forms.NullBooleanField(label="Free school meals", required=False, widget=FilterYesNo)
+    key_adult = forms.TypedChoiceField(label="Key adult", coerce=int, empty_value=None, required=False,
+                                       widget=FilterSelect)
+    new_flags = forms.BooleanField(label="New flags only", required=False, widget=FilterCheckbox)
+    leavers = forms.BooleanField(label="Include leavers", required=False, widget=FilterCheckbox)
+
     # Filters on what only casework roles may see: not offered to a key adult (a filter on SEN
-    # would tell them who has SEN as surely as a column).
+    # would tell them who has SEN as surely as a column), nor applied.
     CASEWORK_ONLY = ("sen_status", "fsm_eligible", "key_adult", "new_flags")
 
-    class Meta:
-        model = Pupil
-        fields: list[str] = []
-
-    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
-        data = data.copy() if data is not None else {}
-        data.setdefault("category", IN_COHORT)
-        super().__init__(data, *args, **kwargs)
-        request = kwargs.get("request")
-        if request is None or not roles.can_see_social_care(request.user):
+    def __init__(self, data: Any, *, user: Any) -> None:
+        data = data.copy()
+        if not data.get("category"):
+            data["category"] = IN_COHORT
+        super().__init__(data)
+        if not roles.can_see_social_care(user):
             for name in self.CASEWORK_ONLY:
-                self.filters.pop(name, None)  # the form is built from the filters left
-        if "key_adult" in self.form.fields:
-            self.form.fields["key_adult"].label_from_instance = lambda user: user.get_full_name() or user.username
-        for field in self.form.fields.values():  # Bootstrap's classes (templates/_filter_field.html)
-            widget = field.widget
-            css = ("form-check-input" if isinstance(widget, forms.CheckboxInput)
-                   else "form-select" if isinstance(widget, forms.Select) else "form-control")
-            widget.attrs.setdefault("class", css)
+                del self.fields[name]
+        else:
+            self.fields["key_adult"].choices = [("", "Any key adult"), *(
+                (pk, f"{first} {last}".strip() or username)
+                for pk, first, last, username in key_adult_choices().values_list(
+                    "pk", "first_name", "last_name", "username"))]
+
+    @property
+    def chosen(self) -> dict[str, Any]:
+        """The filters that made sense, by name (every one, if the form is valid)."""
+        self.is_valid()
+        return self.cleaned_data
+
+    def pupils(self, pupils: QuerySet) -> QuerySet:
+        """These pupils, filtered and sorted as asked (the pupil's id breaks ties, so pages never overlap)."""
+        data, today = self.chosen, timezone.localdate()
+        if search := data.get("q"):
+            pupils = pupils.search(search)
+        category = data.get("category") or IN_COHORT
+        if category == IN_COHORT:
+            pupils = pupils.in_category_on(today)
+        elif category == NOT_IN_COHORT:
+            pupils = pupils.in_no_category_on(today)
+        elif category != EVERYONE:
+            pupils = pupils.in_category_on(today, category)
+        if (year := data.get("year_group")) is not None:
+            pupils = pupils.in_year_groups(year, year, today)
+        if stage := data.get("key_stage"):
+            pupils = pupils.in_year_groups(*years.KEY_STAGES[stage], today)
+        if sen := data.get("sen_status"):
+            pupils = pupils.filter(sen_status=sen)
+        if (fsm := data.get("fsm_eligible")) is not None:
+            pupils = pupils.filter(fsm_eligible=fsm)
+        if (adult := data.get("key_adult")) is not None:
+            pupils = pupils.filter(key_adult_id=adult)
+        if data.get("new_flags"):
+            pupils = pupils.with_new_flag().filter(has_new_flag=True)
+        if not data.get("leavers"):
+            pupils = pupils.on_roll(today)
+        order = data.get("ordering") or ""
+        if order == "category":  # by today's
+            pupils = pupils.with_category(today)
+        return pupils.order_by(*ORDERS[order][1], "pk")
 
     def count_from(self, category_counts: dict[str, int]) -> int | None:
         """How many pupils the filter holds, read off the register's counts of each category on roll when the
-        filter asks for nothing but a category (None otherwise, or when the form is not valid)."""
-        if not self.form.is_valid():
-            return None
-        data = self.form.cleaned_data
-        if any(value not in (None, "", False) for name, value in data.items() if name not in ("category", "ordering")):
+        filter asks for nothing but a category (None otherwise, or when a filter did not make sense)."""
+        data = self.chosen
+        if self.errors or any(value not in (None, "", False) for name, value in data.items()
+                              if name not in ("category", "ordering")):
             return None
         category = data.get("category") or IN_COHORT
         if category == IN_COHORT:
             return sum(category_counts.values())
         return category_counts.get(category)
 
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        if any(o.lstrip("-") == "category" for o in self.form.cleaned_data.get("ordering") or []):  # by today's
-            queryset = queryset.with_category(timezone.localdate())
-        return super().filter_queryset(queryset)
-
-    @property
-    def qs(self) -> QuerySet:
-        queryset = super().qs
-        if not self.form.cleaned_data.get("leavers"):
-            queryset = queryset.on_roll()
-        if not self.form.cleaned_data.get("ordering"):
-            queryset = queryset.order_by("last_name", "first_name", "pk")
-        else:
-            queryset = queryset.order_by(*queryset.query.order_by, "pk")
-        return queryset
-
-    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.search(value)
-
-    def filter_category(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        today = timezone.localdate()
-        if value == IN_COHORT:
-            return queryset.in_category_on(today)
-        if value == NOT_IN_COHORT:
-            return queryset.in_no_category_on(today)
-        if value == EVERYONE:
-            return queryset
-        return queryset.in_category_on(today, value)
-
-    def filter_year_group(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.in_year_groups(int(value), int(value), timezone.localdate())
-
-    def filter_key_stage(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        low, high = years.KEY_STAGES[value]
-        return queryset.in_year_groups(low, high, timezone.localdate())
-
-    def filter_new_flags(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
-        return queryset.with_new_flag().filter(has_new_flag=True) if value else queryset
-
-    def filter_leavers(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
-        return queryset  # applied in qs, because the default (on roll) applies when unset
-
 
 # --- The access log (the headteacher's page) ----------------------------------------
 
-DATE = forms.DateInput(attrs={"type": "date"})
-
-
 class AccessLogForm(forms.Form):
+    """The access log's filters; `entries()` applies them (none at all while one does not make sense)."""
+
+    user = forms.TypedChoiceField(label="User", coerce=int, empty_value=None, required=False, widget=FilterSelect)
+    q = forms.CharField(label="Pupil name or UPN", required=False, max_length=100, widget=FilterText)
+    code = forms.ChoiceField(label="What was done", required=False, widget=FilterSelect)
+    action = forms.ChoiceField(label="Kind of action", choices=[("", "Any kind"), *AccessLog.ACTIONS],
+                               required=False, widget=FilterSelect)
+    since = forms.DateField(label="From", required=False, widget=FilterDate)
+    until = forms.DateField(label="To", required=False, widget=FilterDate)
+    # Set by the link from a pupil's page; kept when the pupil's record is gone.
+    pupil = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+    # Set by the link from a request's group of rows: everything one request did.
+    request = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, data: Any) -> None:
+        super().__init__(data)
+        people = get_user_model().objects.order_by("last_name", "first_name", "username")
+        self.fields["user"].choices = [("", "Anyone"), *(
+            (pk, f"{first} {last}".strip() or username)
+            for pk, first, last, username in people.values_list("pk", "first_name", "last_name", "username"))]
+        # Drawn when the form is made: every app has registered its codes by then.
+        self.fields["code"].choices = [("", "Anything"), *((a.code, a.words) for a in audit.actions())]
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         since, until = cleaned.get("since"), cleaned.get("until")
@@ -157,29 +160,13 @@ class AccessLogForm(forms.Form):
             self.add_error("until", "The 'to' date is before the 'from' date.")
         return cleaned
 
-
-class AccessLogFilter(django_filters.FilterSet):
-    user = django_filters.ModelChoiceFilter(
-        queryset=get_user_model().objects.order_by("last_name", "first_name", "username"),
-        label="User", empty_label="Anyone",
-    )
-    since = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", label="From", widget=DATE)
-    until = django_filters.DateFilter(field_name="at", lookup_expr="date__lte", label="To", widget=DATE)
-    action = django_filters.ChoiceFilter(choices=AccessLog.ACTIONS, label="Kind of action", empty_label="Any kind")
-    # Drawn when the form is made: every app has registered its codes by then.
-    code = django_filters.ChoiceFilter(choices=lambda: [(a.code, a.words) for a in audit.actions()],
-                                       label="What was done", empty_label="Anything")
-    q = django_filters.CharFilter(method="filter_pupil_search", label="Pupil name or UPN")
-    # Set by the link from a pupil's page; kept when the pupil's record is gone.
-    pupil = django_filters.NumberFilter(field_name="pupil_id", widget=forms.HiddenInput, min_value=1,
-                                        max_value=2**63 - 1)
-    # Set by the link from a request's group of rows: everything one request did.
-    request = django_filters.UUIDFilter(field_name="request_id", widget=forms.HiddenInput)
-
-    class Meta:
-        model = AccessLog
-        fields: list[str] = []
-        form = AccessLogForm
-
-    def filter_pupil_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(pupil_id__in=Pupil.objects.search(value).values("pk"))
+    def entries(self, entries: QuerySet) -> QuerySet:
+        if not self.is_valid():
+            return entries.none()
+        data = self.cleaned_data
+        exact = {"user_id": data["user"], "code": data["code"], "action": data["action"], "pupil_id": data["pupil"],
+                 "request_id": data["request"], "at__date__gte": data["since"], "at__date__lte": data["until"]}
+        entries = entries.filter(**{lookup: value for lookup, value in exact.items() if value not in (None, "")})
+        if data["q"]:
+            entries = entries.filter(pupil_id__in=Pupil.objects.search(data["q"]).values("pk"))
+        return entries

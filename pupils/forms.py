@@ -31,11 +31,11 @@ PUPIL_FIELDS = [
 
 
 def key_adult_choices() -> Any:
-    """Staff who can be a key adult: anyone active with a role in school."""
-    return (
-        get_user_model().objects.filter(is_active=True, groups__name__in=roles.ALL_ROLES)
-        .exclude(groups__name=roles.GOVERNOR).distinct().order_by("first_name", "last_name")
-    )
+    """Staff who can be a key adult: anyone active with a role in school (a governor's is not; a staff governor's
+    staff role is)."""
+    in_school = [role for role in roles.ALL_ROLES if role != roles.GOVERNOR]
+    return (get_user_model().objects.filter(is_active=True, groups__name__in=in_school).distinct()
+            .order_by("first_name", "last_name", "pk"))
 
 
 class PupilForm(CrispyFormMixin, forms.ModelForm):

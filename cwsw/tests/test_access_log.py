@@ -107,7 +107,7 @@ def test_it_logs_the_pupils_the_log_page_itself_names(login, head, history):
 def test_it_refuses_dates_the_wrong_way_round_next_to_the_field(login, head, history):
     response, rows = entries(login(head), since="2026-10-20", until="2026-09-30")
     assert rows == []
-    assert response.context["filter"].form.errors["until"] == ["The 'to' date is before the 'from' date."]
+    assert response.context["form"].errors["until"] == ["The 'to' date is before the 'from' date."]
     assert "The &#x27;to&#x27; date is before the &#x27;from&#x27; date." in response.content.decode()
 
 

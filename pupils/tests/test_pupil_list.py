@@ -153,13 +153,13 @@ def test_it_runs_the_same_number_of_queries_for_10_and_500_pupils(login, dt_user
 
 
 def test_it_offers_each_order_once_in_words(login, dt_user):
-    choices = [label for _, label in login(dt_user).get(URL).context["filter"].form.fields["ordering"].choices]
+    choices = [label for _, label in login(dt_user).get(URL).context["form"].fields["ordering"].choices]
     assert choices == ["Name (A to Z)", "Name (Z to A)", "Category", "Youngest first", "Oldest first",
                        "Newest admissions first"]
 
 
 def test_it_lists_key_adults_by_name_not_username(login, dt_user, staff):
-    field = login(dt_user).get(URL).context["filter"].form.fields["key_adult"]
+    field = login(dt_user).get(URL).context["form"].fields["key_adult"]
     assert "Staff Persona" in [label for _, label in field.choices]
     assert "staff" not in [label for _, label in field.choices]
 
@@ -186,7 +186,7 @@ def test_it_shows_a_key_adult_name_year_category_and_key_strategies_only(login, 
     assert "Social worker" in body  # the category, in plain words
     for hidden in (pupil.upn, "17 May 2014", "EHC plan", "Child protection", "FSM", "SEN", ">new<"):
         assert hidden not in body, hidden
-    assert set(response.context["filter"].form.fields) == {"q", "category", "year_group", "key_stage",
+    assert set(response.context["form"].fields) == {"q", "category", "year_group", "key_stage",
                                                             "ordering", "leavers"}
     # A filter a key adult is not offered is not applied either: it cannot be used to find who has SEN.
     assert [p.pk for p in login(staff).get(URL, {"sen_status": "N"}).context["page"]] == [pupil.pk]

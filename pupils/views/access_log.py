@@ -20,7 +20,7 @@ from cwsw import roles
 from cwsw.decorators import role_required
 from cwsw.models import AccessLog
 
-from ..filters import AccessLogFilter
+from ..filters import AccessLogForm
 from ..models import Pupil
 
 
@@ -52,8 +52,8 @@ def grouped(entries: list[AccessLog]) -> list[RequestRows]:
 @role_required(roles.can_read_access_log)
 def access_log(request: HttpRequest) -> HttpResponse:
     """Who viewed, changed, exported or downloaded pupils' data, and when; filtered, newest first."""
-    log = AccessLogFilter(request.GET, queryset=AccessLog.objects.select_related("user"))
-    entries = log.qs if log.is_valid() else AccessLog.objects.none()
+    form = AccessLogForm(request.GET)
+    entries = form.entries(AccessLog.objects.select_related("user"))
     page = Paginator(entries, settings.ACCESS_LOG_PAGE_SIZE).get_page(request.GET.get("page"))
     # Looked up apart, not joined: a filter on the pupil would make the join drop the
     # entries of pupils whose records are deleted.
@@ -62,8 +62,8 @@ def access_log(request: HttpRequest) -> HttpResponse:
         entry.pupil_record = pupils.get(entry.pupil_id)
     query = request.GET.copy()
     query.pop("page", None)
-    pupil_id = log.form.cleaned_data.get("pupil") if log.is_valid() else None
-    context = {"filter": log, "page": page, "groups": grouped(list(page)), "query": query.urlencode(),
+    pupil_id = form.cleaned_data.get("pupil") if form.is_valid() else None
+    context = {"form": form, "page": page, "groups": grouped(list(page)), "query": query.urlencode(),
                "pupil_id": pupil_id}
     return render(request, "pupils/access_log.html", context)
 

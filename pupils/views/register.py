@@ -19,32 +19,33 @@ from cwsw.models import AccessLog
 
 from .. import cohort, mis
 from ..access import of_visible_pupils
-from ..filters import RegisterFilter
+from ..filters import RegisterForm
 from ..forms import ImportForm
 from ..models import CategorySpell, Pupil
 
 
-def _register_queryset(request: HttpRequest) -> RegisterFilter:
-    return RegisterFilter(request.GET, queryset=Pupil.objects.visible_to(request.user), request=request)
+def _register_form(request: HttpRequest) -> RegisterForm:
+    return RegisterForm(request.GET, user=request.user)
 
 
 def _as_shown(pupils: Any) -> Any:
     """The register's columns: today's category and plan, the new-flag mark and the key adult."""
     today = timezone.localdate()
-    return pupils.with_category(today).with_plan(today).with_new_flag().select_related("key_adult")
+    return pupils.with_category(today).with_new_flag().select_related("key_adult")
 
 
 @role_required(roles.can_see_register)
 def pupil_list(request: HttpRequest) -> HttpResponse:
-    register = _register_queryset(request)
+    form = _register_form(request)
     counts = None
     if not request.htmx:  # the page's header: how many on roll in each category, from the spells' own index
         today = timezone.localdate()
         counts = of_visible_pupils(request.user, CategorySpell.objects.on(today).on_roll(today)).category_counts()
     # The page is chosen by ids alone; each pupil's category, plan and new-flag mark are then read for the
     # 25 shown, not for every pupil the filter holds before it is sorted.
-    paginator = Paginator(register.qs.values_list("pk", flat=True), settings.REGISTER_PAGE_SIZE)
-    if counts is not None and (total := register.count_from(counts)) is not None:
+    pupils = form.pupils(Pupil.objects.visible_to(request.user))
+    paginator = Paginator(pupils.values_list("pk", flat=True), settings.REGISTER_PAGE_SIZE)
+    if counts is not None and (total := form.count_from(counts)) is not None:
         paginator.count = total  # a category's pupils on roll: the header has counted them already
     page = paginator.get_page(request.GET.get("page"))
     ids = list(page.object_list)
@@ -54,7 +55,7 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     context = {
-        "filter": register,
+        "form": form,
         "page": page,
         "query": query.urlencode(),
     }
@@ -66,8 +67,8 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(roles.can_import_export)
 def pupil_export(request: HttpRequest) -> HttpResponse:
-    register = _register_queryset(request)
-    rows = mis.register_export(pupils=_as_shown(register.qs), by=request.user, as_of=timezone.localdate())
+    pupils = _register_form(request).pupils(Pupil.objects.visible_to(request.user))
+    rows = mis.register_export(pupils=_as_shown(pupils), by=request.user, as_of=timezone.localdate())
     stamp = timezone.localdate().isoformat()
     response = HttpResponse(
         content_type="text/csv",
