@@ -3,6 +3,7 @@
 from typing import Any
 
 from celery import shared_task
+from django.db.models import Q
 
 from cwsw.failures import TASK_RETRY, queue_after_commit
 
@@ -24,11 +25,13 @@ def derived_rebuild_queue(sender: Any = None, **kwargs: Any) -> None:
 
 def derived_rebuild_restored(sender: Any = None, **kwargs: Any) -> None:
     """cwsw's backup_restored: a backup carries the derived facts as they were, in step with its records; one made
-    before a fact was kept (no "what is due" rows, spells without their copies of the dates on roll) has
-    them worked out in the restore's own transaction."""
+    before a fact was kept (no "what is due" rows, spells without their copies of the dates on roll, a social
+    worker's spell without its plan) has them worked out in the restore's own transaction."""
+    from . import cohort
     from .models import CategorySpell, DueItem, Pupil
 
-    stale = CategorySpell.objects.filter(admission_date__isnull=True).exists() or (
+    spells_stale = Q(admission_date__isnull=True) | Q(category=cohort.CWSW, plan="")
+    stale = CategorySpell.objects.filter(spells_stale).exists() or (
         Pupil.objects.exists() and not DueItem.objects.exists())
     if stale:
         derived_rebuild_all()

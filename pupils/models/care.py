@@ -210,6 +210,8 @@ class CategorySpell(models.Model):
 
     pupil = models.ForeignKey("pupils.Pupil", on_delete=models.CASCADE, related_name="category_spells")
     category = models.CharField(max_length=9, choices=[(c, cohort.CATEGORY_LABELS[c]) for c in cohort.CATEGORIES])
+    # With a social worker now (CWSW): the plan in force, "CP" or "CIN"; empty in every other category.
+    plan = models.CharField(max_length=3, blank=True, default="", choices=list(cohort.PLAN_LABELS.items()))
     start = models.DateField()
     end = models.DateField(null=True, blank=True, help_text="The last day; empty when it has no end.")
     # Empty only in rows from a backup made before the copies were kept, until its restore fills them in.

@@ -22,7 +22,6 @@ from django.db.models import (
     Min,
     OuterRef,
     Q,
-    Subquery,
     Value,
     When,
 )
@@ -154,14 +153,17 @@ class PupilQuerySet(models.QuerySet):
         return self.filter(on_roll_during(day, day))
 
     def with_category(self, as_of: dt.date | None = None) -> PupilQuerySet:
-        """Annotate `category` from the stored category spells (spells.py): one indexed join, for any date.
+        """Annotate `category`, and for a child with a social worker now the `plan` in force ("CP" or "CIN", else
+        ""), from the stored category spells (spells.py): one indexed join, for any date.
 
-        The rule itself is `cohort.category_from_episodes` (`Pupil.cohort_category`); the spells are stored from
-        it whenever a pupil's records change, and the tests hold them to it.
+        The rules themselves are `cohort.category_from_episodes` and `cohort.plan_from_episodes`
+        (`Pupil.cohort_category`); the spells are stored from them whenever a pupil's records change, and the
+        tests hold them to them.
         """
         day = as_of or timezone.localdate()
         spell = FilteredRelation("category_spells", condition=spell_holds_on(day, via="category_spells__"))
-        return self.annotate(category_spell=spell).annotate(category=F("category_spell__category"))
+        return self.annotate(category_spell=spell).annotate(
+            category=F("category_spell__category"), plan=F("category_spell__plan"))
 
     def in_category_on(self, day: dt.date, category: str | None = None) -> PupilQuerySet:
         """Pupils in the cohort on the day (in this category, if given), asked of each pupil's stored spells.
@@ -178,14 +180,6 @@ class PupilQuerySet(models.QuerySet):
     def in_no_category_on(self, day: dt.date) -> PupilQuerySet:
         """Pupils in no category on the day: the rest of the register."""
         return self.filter(~_spell_on(day))
-
-    def with_plan(self, as_of: dt.date | None = None) -> PupilQuerySet:
-        """Annotate `plan`: "CP" or "CIN" for the plan active on the day (CP first when both), else None."""
-        day = as_of or timezone.localdate()
-        plans = CareEpisode.objects.filter(
-            pupil=OuterRef("pk"), kind__in=(cohort.CP, cohort.CIN), start_date__lte=day,
-        ).filter(Q(end_date__isnull=True) | Q(end_date__gte=day)).order_by("-kind").values("kind")[:1]
-        return self.annotate(plan=Subquery(plans))
 
     def category_counts(self) -> dict[str, int]:
         """Count pupils per category in one query (on a `with_category` queryset)."""

@@ -33,7 +33,7 @@ def episodes_of(pupil, rows):
 def test_it_splits_a_cin_plan_into_cwsw_then_six_years_of_cwsw_prev():
     plan = CareEpisode(kind="CIN", start_date=D(2020, 2, 29), end_date=D(2021, 3, 31))
     assert spells_from_episodes([plan]) == [
-        Spell("CWSW", D(2020, 2, 29), D(2021, 3, 31)),
+        Spell("CWSW", D(2020, 2, 29), D(2021, 3, 31), "CIN"),
         Spell("CWSW_PREV", D(2021, 4, 1), D(2027, 3, 31)),
     ]
 
@@ -45,18 +45,22 @@ def test_it_lets_cla_interrupt_and_pla_close_a_history():
         CareEpisode(kind="PLA", start_date=D(2020, 9, 1), end_date=None),
     ]
     assert spells_from_episodes(episodes) == [
-        Spell("CWSW", D(2019, 1, 1), D(2019, 6, 30)),
+        Spell("CWSW", D(2019, 1, 1), D(2019, 6, 30), "CP"),
         Spell("CLA", D(2019, 7, 1), D(2020, 8, 31)),
         Spell("PLA", D(2020, 9, 1), None),
     ]
 
 
-def test_it_merges_back_to_back_plans_into_one_spell():
+def test_it_merges_back_to_back_plans_of_one_kind_and_starts_a_spell_when_the_plan_changes():
     episodes = [
         CareEpisode(kind="CIN", start_date=D(2024, 1, 1), end_date=D(2024, 3, 31)),
-        CareEpisode(kind="CP", start_date=D(2024, 4, 1), end_date=None),
+        CareEpisode(kind="CIN", start_date=D(2024, 4, 1), end_date=D(2024, 9, 30)),
+        CareEpisode(kind="CP", start_date=D(2024, 7, 1), end_date=None),  # a CP plan made during the CIN plan
     ]
-    assert spells_from_episodes(episodes) == [Spell("CWSW", D(2024, 1, 1), None)]
+    assert spells_from_episodes(episodes) == [
+        Spell("CWSW", D(2024, 1, 1), D(2024, 6, 30), "CIN"),
+        Spell("CWSW", D(2024, 7, 1), None, "CP"),  # CP before CIN while both are in force
+    ]
 
 
 @settings(max_examples=300, deadline=None)
@@ -68,12 +72,17 @@ def test_it_gives_every_day_the_category_of_the_python_rule(rows):
     days = {d for s in spells for d in (s.start, s.start - ONE_DAY, s.end or s.start) if d}
     days |= {e.start_date - ONE_DAY for e in episodes} | {D(2012, 1, 1), D(2045, 1, 1)}
     for day in days:
-        stored = next((s.category for s in spells if s.start <= day and (s.end is None or day <= s.end)), None)
-        assert stored == cohort.category_from_episodes(episodes, day), day
-    # Spells never overlap and never repeat a category back to back.
+        spell = next((s for s in spells if s.start <= day and (s.end is None or day <= s.end)), None)
+        category = cohort.category_from_episodes(episodes, day)
+        assert (spell.category if spell else None) == category, day
+        if spell:
+            plan = cohort.plan_from_episodes(episodes, day) if category == cohort.CWSW else None
+            assert spell.plan == (plan or ""), day
+    # Spells never overlap and never repeat a category and plan back to back.
     for before, after in zip(spells, spells[1:], strict=False):
         assert before.end is not None and before.end < after.start
-        assert not (before.category == after.category and before.end + ONE_DAY == after.start)
+        assert not ((before.category, before.plan) == (after.category, after.plan)
+                    and before.end + ONE_DAY == after.start)
 
 
 @pytest.mark.django_db
@@ -84,8 +93,10 @@ def test_the_stored_reads_agree_with_the_rule_and_the_period_rule_in_the_databas
     episodes = episodes_of(pupil, rows)
     CareEpisode.objects.bulk_create(episodes)
     spells_rebuild([pupil.pk])
-    stored = Pupil.objects.with_category(as_of).get(pk=pupil.pk).category
-    assert stored == pupil.category_on(as_of) == cohort.category_from_episodes(episodes, as_of)
+    stored = Pupil.objects.with_category(as_of).get(pk=pupil.pk)
+    assert stored.category == pupil.category_on(as_of) == cohort.category_from_episodes(episodes, as_of)
+    plan = cohort.plan_from_episodes(episodes, as_of) if stored.category == cohort.CWSW else None
+    assert (stored.plan or None) == plan
     first, length = window
     last = first + dt.timedelta(days=length)
     during = Pupil.objects.filter(pk=pupil.pk).cohort_during(first, last)
