@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['due', 'id'],
-                'indexes': [models.Index(fields=['kind', 'shown_from', 'shown_until', 'due'], name='due_items_by_kind'), models.Index(fields=['kind', 'due', 'shown_from', 'shown_until'], name='due_items_by_kind_due')],
+                'indexes': [models.Index(fields=['kind', 'due', 'id', 'shown_from', 'shown_until'], name='due_items_by_kind_due')],
             },
         ),
     ]

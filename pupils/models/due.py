@@ -41,10 +41,10 @@ class DueItem(models.Model):
     class Meta:
         ordering = ["due", "id"]
         indexes = [
-            # "What is due today, by kind": the dashboard's counts and first rows, the digest, each list.
-            models.Index(fields=["kind", "shown_from", "shown_until", "due"], name="due_items_by_kind"),
-            # A kind's most urgent first: its items in due order, read until enough are listed today.
-            models.Index(fields=["kind", "due", "shown_from", "shown_until"], name="due_items_by_kind_due"),
+            # A kind's items in the order they are listed (most urgent first, the id breaking ties), with the
+            # dates they are shown between: the first few of a kind are read in order and filtered on the index
+            # alone (the dashboard's, a list's first page), and a kind's count is a walk of its part of it.
+            models.Index(fields=["kind", "due", "id", "shown_from", "shown_until"], name="due_items_by_kind_due"),
         ]
 
     def __str__(self) -> str:
