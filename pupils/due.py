@@ -25,8 +25,8 @@ from cwsw.terms import SchoolCalendar
 from .access import of_visible_pupils
 from .models import DueItem, Pupil
 
-# The dashboard shows each kind's count and this many of its most urgent items.
-FIRST_SHOWN = 5
+# The dashboard shows each kind's count and this many of its most urgent items (the rest on its list page).
+FIRST_SHOWN = 3
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
 
 from cwsw.models import Term
-from cwsw.terms import TermDates
+from cwsw.terms import SchoolCalendar, TermDates
 from pupils.models import DueItem, Pupil
 
 from .. import compliance
@@ -98,11 +98,11 @@ def peps_due_now(today: dt.date) -> Any:
 
 
 def compliance_grid(*, user: Any, academic_year: int, today: dt.date, show: str = "", search: str = "",
-                    page: str | int | None = 1) -> Grid:
+                    page: str | int | None = 1, calendar: SchoolCalendar | None = None) -> Grid:
     """Every looked-after child on roll in the year (that the user may see), by term, a page at a time;
     optionally only those with a PEP overdue (`show="overdue"`), or overdue or due soon (`"due"`): the same
     rows the dashboard counts. Constant queries: the page's slots, names and overdue PEPs; the counts."""
-    terms = Term.calendar().terms_of(academic_year)
+    terms = (calendar or Term.calendar()).terms_of(academic_year)
     pupils = Pupil.objects.visible_to(user)
     if search:
         pupils = pupils.search(search)
@@ -112,9 +112,10 @@ def compliance_grid(*, user: Any, academic_year: int, today: dt.date, show: str 
         children = children.filter(pk__in=due.filter(due__lt=today).values("pupil"))
     elif show == "due":
         children = children.filter(pk__in=due.values("pupil"))
-    ordered = children.order_by("last_name", "first_name", "pk").values_list("pk", flat=True)
+    ordered = children.order_by("last_name", "first_name", "pk").values_list("pk", "first_name", "last_name")
     this_page = Paginator(ordered, settings.GRID_PAGE_SIZE).get_page(page)
-    ids = list(this_page.object_list)
+    shown = [PupilRef(*row) for row in this_page.object_list]
+    ids = [pupil.pk for pupil in shown]
     cells: dict[int, dict[str, list[PepSlot]]] = defaultdict(lambda: defaultdict(list))
     for slot in as_shown(list(PepSlot.objects.filter(pupil_id__in=ids, academic_year=academic_year)
                            .order_by("due", "pk")), today):
@@ -122,8 +123,7 @@ def compliance_grid(*, user: Any, academic_year: int, today: dt.date, show: str 
     overdue: dict[int, list[PepSlot]] = defaultdict(list)
     for slot in PepSlot.objects.overdue(today).filter(pupil_id__in=ids).order_by("due", "pk"):
         overdue[slot.pupil_id].append(slot)
-    rows = [GridRow(pupil, [cells[pupil.pk][term.name] for term in terms], overdue[pupil.pk])
-            for pupil in named([PupilRef(pk, "", "") for pk in ids])]
+    rows = [GridRow(pupil, [cells[pupil.pk][term.name] for term in terms], overdue[pupil.pk]) for pupil in shown]
     counts = term_counts(children, academic_year, terms, today)
     overdue_children = children.filter(pk__in=due.filter(due__lt=today).values("pupil")).count()
     return Grid(academic_year, terms, rows, counts, overdue_children, this_page)
@@ -150,13 +150,6 @@ def term_counts(pupils: Any, academic_year: int, terms: list[TermDates], today: 
     empty = dict.fromkeys((key for key, _ in GRID_COUNTS), 0)
     counts = [found.get(term.name, empty) for term in terms]
     return [{**c, compliance.MISSING: c[OVERDUE] + c[MISSED]} for c in counts]
-
-
-def named(refs: list[PupilRef]) -> list[PupilRef]:
-    """The same pupils with their names, read only for those about to be shown (one query)."""
-    names = {pk: (first, last) for pk, first, last in
-             Pupil.objects.filter(pk__in=[r.pk for r in refs]).values_list("pk", "first_name", "last_name")}
-    return [PupilRef(r.pk, *names.get(r.pk, ("", ""))) for r in refs]
 
 
 @dataclass(frozen=True)

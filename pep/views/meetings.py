@@ -28,14 +28,15 @@ from .common import locked_refusal, year_param
 @role_required(roles.can_do_casework)
 def grid(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    year = year_param(request, Term.calendar().academic_year_of(today))
+    calendar = Term.calendar()
+    year = year_param(request, calendar.academic_year_of(today))
     show = request.GET.get("show", "")
     if request.GET.get("overdue") == "1":  # the older link
         show = "overdue"
     show = show if show in ("overdue", "due") else ""
     search = request.GET.get("q", "").strip()[:100]
     grid = selectors.compliance_grid(user=request.user, academic_year=year, today=today, show=show, search=search,
-                                     page=request.GET.get("page"))
+                                     page=request.GET.get("page"), calendar=calendar)
     page = grid.page
     page.object_list = grid.rows
     query = request.GET.copy()
