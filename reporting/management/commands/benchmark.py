@@ -223,6 +223,9 @@ class Command(BaseCommand):
         """The whole build of the Report to Governors against WeasyPrint's rendering of the same HTML alone."""
         today = timezone.localdate()
         builds, renders = [], []
+        # Warmed up first, as the pages are: the first build in a process also loads WeasyPrint's fonts and
+        # Python's modules (0.66 s of data against 0.19 s to 0.28 s after, measured at 10,000 pupils).
+        HTML(string=report_html(report_data(academic_year=academic_year_of(today), today=today))).write_pdf()
         for _ in range(runs):
             statements: list[tuple[str, Any, bool]] = []
             with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(_keeping(statements)):
