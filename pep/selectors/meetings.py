@@ -161,9 +161,10 @@ class PupilPeps:
     overdue: list[PepSlot]
 
 
-def pupil_peps(*, pupil: Pupil, academic_year: int, today: dt.date) -> PupilPeps:
+def pupil_peps(*, pupil: Pupil, academic_year: int, today: dt.date,
+               calendar: SchoolCalendar | None = None) -> PupilPeps:
     """One child's stored slots: the year's, by term; the next not yet held; every overdue one (any year)."""
-    terms = Term.calendar().terms_of(academic_year)
+    terms = (calendar or Term.calendar()).terms_of(academic_year)
     slots = as_shown(list(pupil.pep_slots.order_by("due", "pk")), today)
     by_term = [(term, [s for s in slots if s.academic_year == academic_year and s.term == term.name])
                for term in terms]

@@ -22,7 +22,8 @@ GRADES_SHOWN = 12  # the latest term's few subjects; the rest are on the attainm
 def pupil_casework(request: HttpRequest, pk: int) -> HttpResponse:
     pupil = get_pupil_for(request.user, pk)
     today = timezone.localdate()
-    year = Term.calendar().academic_year_of(today)
+    calendar = Term.calendar()
+    year = calendar.academic_year_of(today)
     fy = financial_year_of(today)
     AccessLog.record(user=request.user, code="casework.viewed", pupils=[pupil])
     category, plan = pupil.category_and_plan(today)
@@ -31,7 +32,7 @@ def pupil_casework(request: HttpRequest, pk: int) -> HttpResponse:
         "pupil": pupil,
         "category": category,
         "plan": plan,
-        "peps_owed": selectors.pupil_peps(pupil=pupil, academic_year=year, today=today),
+        "peps_owed": selectors.pupil_peps(pupil=pupil, academic_year=year, today=today, calendar=calendar),
         "year_label": academic_year_label(year),
         "peps": peps,
         "allocations": selectors.pupil_allocations(pupil=pupil),
@@ -53,10 +54,11 @@ def pupil_summary(request: HttpRequest, pk: int) -> HttpResponse:
     """What comes next for one pupil: the partial the pupil page loads."""
     pupil = get_pupil_for(request.user, pk)
     today = timezone.localdate()
+    calendar = Term.calendar()
     context = {
         "pupil": pupil,
-        "peps_owed": selectors.pupil_peps(pupil=pupil, academic_year=Term.calendar().academic_year_of(today),
-                                          today=today),
+        "peps_owed": selectors.pupil_peps(pupil=pupil, academic_year=calendar.academic_year_of(today), today=today,
+                                          calendar=calendar),
         "today": today,
         "pp": selectors.pp_summary(financial_year=financial_year_of(today), pupil=pupil),
         "flags": [row for row in selectors.pupil_exclusions(pupil=pupil, today=today) if row.flags.any],
