@@ -16,6 +16,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 
 from . import audit
+from .clientip import client_address
 
 _shown: ContextVar[set[int] | None] = ContextVar("cwsw_pupils_shown", default=None)
 _logged: ContextVar[set[int] | None] = ContextVar("cwsw_pupils_logged", default=None)
@@ -51,7 +52,7 @@ class AccessLogMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         shown_token, logged_token = _shown.set(set()), _logged.set(set())
-        request_token = audit.request_started()
+        request_token = audit.request_started(client_address(request))
         try:
             response = self.get_response(request)
             shown = _shown.get() - _logged.get()

@@ -15,9 +15,9 @@ from .models import AccessLog, SchoolProfile, TaskFailure, Term
 class AccessLogAdmin(admin.ModelAdmin):
     """Read-only: the access log cannot be added to, changed or deleted by hand."""
 
-    list_display = ["at", "user", "contributor", "action", "pupil_id", "detail"]
-    list_filter = ["action", "at"]
-    search_fields = ["user__username", "contributor", "detail"]
+    list_display = ["at", "user", "contributor", "address", "code", "pupil_id", "page"]
+    list_filter = ["action", "code", "at"]
+    search_fields = ["user__username", "contributor", "address", "code", "detail"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -86,21 +86,23 @@ def page_names() -> dict[str, str]:
 class RequestContext:
     request_id: uuid.UUID
     page: str = ""
+    address: str | None = None
 
 
 _request: ContextVar[RequestContext | None] = ContextVar("cwsw_audit_request", default=None)
 
 
-def request_started() -> object:
-    """Start a request's context (one id for every row it writes); returns the token to end it with."""
-    return _request.set(RequestContext(uuid.uuid4()))
+def request_started(address: str | None = None) -> object:
+    """Start a request's context (one id for every row it writes, and the client's address: cwsw/clientip.py);
+    returns the token to end it with."""
+    return _request.set(RequestContext(uuid.uuid4(), address=address))
 
 
 def request_page(url_name: str) -> None:
     """The page the request resolved to, once it is known."""
     current = _request.get()
     if current is not None:
-        _request.set(RequestContext(current.request_id, url_name))
+        _request.set(RequestContext(current.request_id, url_name, current.address))
 
 
 def request_ended(token: object) -> None:

@@ -190,7 +190,8 @@ class AccessLog(models.Model):
 
     A row says who (`user`, or an outside contributor's address), which pupil, what (`code`, a namespaced
     action such as "pep.completed", and `action`, its broad kind), on which page (`page`, a URL name),
-    in which request (`request_id`, shared by every row one request wrote), about which record
+    in which request (`request_id`, shared by every row one request wrote) from which address (`address`, the
+    client's as cwsw/clientip.py works it out), about which record
     (`object_type`, `object_id`) and with what `data`. The words shown are drawn from the code and the
     page name when the row is read (cwsw/audit.py). `detail` holds the words of rows written before codes.
     """
@@ -213,6 +214,7 @@ class AccessLog(models.Model):
     code = models.CharField(max_length=60, blank=True, db_index=True)
     page = models.CharField(max_length=80, blank=True)
     request_id = models.UUIDField(null=True, blank=True, db_index=True)
+    address = models.GenericIPAddressField(null=True, blank=True)
     object_type = models.CharField(max_length=60, blank=True)
     object_id = models.PositiveBigIntegerField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
@@ -281,6 +283,7 @@ class AccessLog(models.Model):
         shared = {
             "user_id": user_id, "contributor": contributor, "action": act.verb, "code": code,
             "page": request.page if request else "", "request_id": request.request_id if request else None,
+            "address": request.address if request else None,
             "object_type": about._meta.label_lower if about is not None else "",
             "object_id": about.pk if about is not None else None, "data": data or {},
         }

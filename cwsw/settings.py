@@ -230,10 +230,10 @@ if not DEBUG:
 AXES_FAILURE_LIMIT = env.int("LOCKOUT_FAILURES", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOCKOUT_MINUTES", default=30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-# Behind a reverse proxy the client's address is in X-Forwarded-For: say how many proxies.
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0) or None
-if AXES_IPWARE_PROXY_COUNT:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Behind PROXY_COUNT reverse proxies the client's address is read from X-Forwarded-For, the one
+# way lockout, the contributor links and the access log all use (cwsw/clientip.py).
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "cwsw.clientip.client_address"
 # axes.W006 warns that user-agent or cookie lockouts can be dodged; ours is by username
 # and address.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]

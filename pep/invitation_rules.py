@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from django import forms
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from cwsw.throttle import Throttle
+
 from .models import ADVISER, AMBER, CARER, CHILD, GREEN, RATINGS, RED, SOCIAL_WORKER
 
 INVITATION_DAYS = 14
@@ -28,6 +30,7 @@ FIRST_WAIT_SECONDS = 15
 # Links that match no invitation, per address, before every link from that address is refused a while.
 MAX_UNKNOWN_LINKS = 20
 UNKNOWN_LINKS_WINDOW = dt.timedelta(minutes=15)
+UNKNOWN_LINKS = Throttle("contribute-unknown", MAX_UNKNOWN_LINKS, UNKNOWN_LINKS_WINDOW)
 ANSWER_MAX_LENGTH = 4000
 
 

@@ -11,17 +11,16 @@ is in the access log under the contributor's address.
 
 from __future__ import annotations
 
-from axes.helpers import get_client_ip_address
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from cwsw.clientip import client_address
 from cwsw.models import SchoolProfile
 
 from .. import invitation_rules as rules
@@ -44,22 +43,14 @@ def _gone(request: HttpRequest) -> HttpResponse:
     return render(request, "pep/contribute/gone.html", status=404)
 
 
-def _address_key(request: HttpRequest) -> str:
-    return f"contribute-unknown:{get_client_ip_address(request)}"
-
-
 def _find(request: HttpRequest, token: str) -> Invitation | None:
     """The invitation the link is for, if any; an address trying many unknown links is refused a while."""
-    key = _address_key(request)
-    if cache.get(key, 0) >= rules.MAX_UNKNOWN_LINKS:
+    address = client_address(request) or "unknown"
+    if rules.UNKNOWN_LINKS.exceeded(address):
         return None
     invitation = Invitation.objects.by_token_hash(rules.hash_token(token)) if len(token) <= 64 else None
     if invitation is None:
-        cache.add(key, 0, timeout=int(rules.UNKNOWN_LINKS_WINDOW.total_seconds()))
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between the two calls
-            cache.set(key, 1, timeout=int(rules.UNKNOWN_LINKS_WINDOW.total_seconds()))
+        rules.UNKNOWN_LINKS.count(address)
     return invitation
 
 
