@@ -11,6 +11,8 @@ ACTIONS = [
     ("pupil.left", CHANGE, "Recorded leaving"),
     ("pupil.leaving_cancelled", CHANGE, "Cancelled leaving"),
     ("pupil.history_viewed", VIEW, "Viewed the history of changes"),
+    ("pupil.admin_created", CREATE, "Added in the administration pages"),
+    ("pupil.admin_changed", CHANGE, "Changed in the administration pages"),
     ("pupil.erased", DELETE, "Deleted (retention)"),
     ("retention.listed", LIST, "Listed for retention review"),
     ("retention.viewed", VIEW, "Reviewed for deletion"),
