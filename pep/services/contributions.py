@@ -137,9 +137,12 @@ def invitation_check_code(*, invitation: Invitation, code: str) -> str:
     if invitation.last_failed_at:
         ready = invitation.last_failed_at + rules.wait_after(invitation.failed_codes)
         if now < ready:
+            # Refused unread, but still logged: a burst of guesses during the wait shows in the trail.
+            invitation.log("invitation.code_refused", data={"refused": "during the wait"})
             seconds = math.ceil((ready - now).total_seconds())
             return f"Too many wrong codes. Wait {seconds} second{'s' if seconds != 1 else ''}, then try again."
     if not invitation.code_sent_at or now > invitation.code_sent_at + dt.timedelta(minutes=rules.CODE_MINUTES):
+        invitation.log("invitation.code_refused", data={"refused": "no code in date"})
         return "This code has run out. Send yourself a new one."
     if rules.code_matches(invitation.pk, code, invitation.code_hash):
         invitation.verified_at, invitation.code_hash = now, ""  # a code works once
@@ -151,7 +154,7 @@ def invitation_check_code(*, invitation: Invitation, code: str) -> str:
     if invitation.failed_codes >= rules.MAX_FAILED_CODES:
         invitation.locked_at = now
     invitation.save(update_fields=["failed_codes", "last_failed_at", "locked_at"])
-    invitation.log("invitation.code_refused")
+    invitation.log("invitation.code_refused", data={"refused": "wrong"})
     if invitation.locked_at:
         return LINK_GONE
     left = rules.MAX_FAILED_CODES - invitation.failed_codes

@@ -152,6 +152,18 @@ def test_wrong_codes_slow_down_then_lock_the_invitation(pep, dt_user, time_machi
     assert attempt(code).status_code == 404
 
 
+def test_every_code_refused_is_logged_even_during_the_wait(pep, dt_user):
+    _, link = invite(pep, dt_user)
+    client = Client()
+    code = get_code(client, link)
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(10):  # a burst: the third onwards arrive while the invitation makes them wait
+        client.post(link, {"action": "code", "code": wrong})
+    refused = AccessLog.objects.filter(code="invitation.code_refused").order_by("id")
+    assert [row.data["refused"] for row in refused] == ["wrong"] * 2 + ["during the wait"] * 8
+    assert {row.contributor for row in refused} == {"sw@council.invalid"}
+
+
 def test_a_code_runs_out_after_30_minutes_and_works_once(pep, dt_user, time_machine):
     _, link = invite(pep, dt_user)
     client = Client()
