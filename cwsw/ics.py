@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from icalendar import Calendar
@@ -30,6 +31,8 @@ from .terms import (
 )
 
 MAX_BYTES = 1024 * 1024
+# A school calendar's dates fall in these years; anything else is a damaged or hostile file.
+PLAUSIBLE_YEARS = (2000, 2100)
 TERM_WORDS = {AUTUMN: ("autumn", "michaelmas"), SPRING: ("spring", "lent"), SUMMER: ("summer", "trinity")}
 STARTS = ("start", "begin", "open", "first day", "return")
 ENDS = ("end", "finish", "close", "last day", "break up", "breaks up")
@@ -73,6 +76,26 @@ def _day(value: object) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value  # type: ignore[return-value]
 
 
+def _event(component: Any, title: str) -> _Event | None:
+    """One event's first and last day; None for an event with no start."""
+    start = component.get("DTSTART")
+    if start is None:
+        return None
+    first = _day(start.dt)
+    end = component.get("DTEND")
+    if end is None:
+        last = first
+    elif isinstance(end.dt, dt.datetime):
+        # A timed event ending at midnight ends the day before.
+        last = end.dt.date() - dt.timedelta(days=1) if end.dt.time() == dt.time(0) and end.dt.date() > first \
+            else end.dt.date()
+    else:
+        last = end.dt - dt.timedelta(days=1)  # all-day events end the day before DTEND
+    if not isinstance(first, dt.date) or not isinstance(last, dt.date):  # a bare time, or a period
+        raise ValueError("not a date")
+    return _Event(title, first, max(first, last))
+
+
 def _events(data: bytes) -> list[_Event]:
     try:
         calendar = Calendar.from_ical(data)
@@ -80,23 +103,28 @@ def _events(data: bytes) -> list[_Event]:
         raise ValidationError("This is not an iCalendar (.ics) file, or it is damaged.") from error
     if getattr(calendar, "name", "") != "VCALENDAR":
         raise ValidationError("This is not an iCalendar (.ics) file, or it is damaged.")
-    events = []
+    events, unreadable = [], []
     for component in calendar.walk("VEVENT"):
-        start = component.get("DTSTART")
-        if start is None:
-            continue
-        first = _day(start.dt)
-        end = component.get("DTEND")
-        if end is None:
-            last = first
-        elif isinstance(end.dt, dt.datetime):
-            # A timed event ending at midnight ends the day before.
-            last = end.dt.date() - dt.timedelta(days=1) if end.dt.time() == dt.time(0) and end.dt.date() > first \
-                else end.dt.date()
-        else:
-            last = end.dt - dt.timedelta(days=1)  # all-day events end the day before DTEND
         title = " ".join(str(component.get("SUMMARY", "")).split())
-        events.append(_Event(title, first, max(first, last)))
+        try:
+            event = _event(component, title)
+        except (ValueError, OverflowError):  # icalendar's BrokenCalendarProperty is a ValueError
+            unreadable.append(title or "an event with no title")
+            continue
+        if event is None:
+            continue
+        if not (PLAUSIBLE_YEARS[0] <= event.first.year and event.last.year <= PLAUSIBLE_YEARS[1]):
+            unreadable.append(title or "an event with no title")
+            continue
+        events.append(event)
+    if unreadable:
+        names = ", ".join(f"“{name[:60]}”" for name in unreadable[:3])
+        more = f" and {len(unreadable) - 3} more" if len(unreadable) > 3 else ""
+        raise ValidationError(
+            f"Some events have dates that cannot be read or are not plausible ({names}{more}). Dates should "
+            f"look like 20261026 and fall between {PLAUSIBLE_YEARS[0]} and {PLAUSIBLE_YEARS[1]}. "
+            "Correct them in the calendar and export it again."
+        )
     return sorted(events, key=lambda e: (e.first, e.title))
 
 

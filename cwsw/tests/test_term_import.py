@@ -112,3 +112,19 @@ def test_it_prompts_the_dt_while_the_year_runs_on_defaults(login, dt_user, dsl, 
                                  ("summer", D(year + 1, 4, 13), D(year + 1, 7, 21))):
             Term.objects.create(academic_year=year, name=name, start_date=start, end_date=end)
     assert 'data-testid="calendar-prompt"' not in login(dt_user).get(reverse("dashboard")).content.decode()
+
+
+@pytest.mark.parametrize("dtstart", [
+    "DTSTART;VALUE=DATE:2027-10-25",  # dashes where iCalendar has none
+    "DTSTART:garbage",
+    "DTSTART:99991231",  # the last day there is: a day after it overflows
+    "DTSTART;VALUE=DATE:18991231",
+    "DTSTART:T101010",  # a time with no day
+])
+def test_an_event_whose_date_cannot_be_read_is_named_and_nothing_is_saved(login, dt_user, dtstart):
+    hostile = ics(*TERMS_2025).replace(b"DTSTART;VALUE=DATE:20250903", dtstart.encode())
+    response = upload(login(dt_user), hostile)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Some events have dates that cannot be read or are not plausible (“Autumn term starts”)" in page
+    assert not Term.objects.exists()
