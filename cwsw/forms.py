@@ -13,6 +13,23 @@ from .terms import CLOSURE_KINDS, TERM_NAMES, ClosureDates, TermDates, academic_
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
+# Every date entered on a form falls in these years: a date of birth in 1900 is a typing slip already, and a
+# date near the calendar's own ends (0001, 9999) would overflow the rules that count days from it.
+PLAUSIBLE_YEARS = (1900, 2100)
+
+
+def plausible_date(value: Any) -> None:
+    if value is not None and not PLAUSIBLE_YEARS[0] <= value.year <= PLAUSIBLE_YEARS[1]:
+        raise ValidationError(
+            f"Enter a date between {PLAUSIBLE_YEARS[0]} and {PLAUSIBLE_YEARS[1]}; check the year.", code="implausible")
+
+
+def check_dates_plausible(form: forms.BaseForm) -> None:
+    """Refuse an implausible year next to every date field of the form, before any rule counts days from it."""
+    for field in form.fields.values():
+        if isinstance(field, forms.DateField) and plausible_date not in field.validators:
+            field.validators.append(plausible_date)
+
 
 def show_refusal(form: forms.BaseForm, refusal: ValidationError) -> None:
     """Show a service's refusal on the form: next to the field it names, else at the top."""
@@ -31,6 +48,7 @@ class CrispyFormMixin:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        check_dates_plausible(self)
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", self.submit_label))
 
@@ -115,6 +133,10 @@ class ClosureForm(forms.Form):
                              widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
     description = forms.CharField(max_length=100, required=False, label="Description",
                                   widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        check_dates_plausible(self)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

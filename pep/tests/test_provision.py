@@ -40,6 +40,9 @@ def looked_after(**pupil):
     ({"vs_agreed_on": "TOMORROW"}, "vs_agreed_on", "cannot be in the future"),
     ({"start_date": "2020-09-01", "review_due": "2020-10-01"}, "start_date", "The pupil was admitted on 1 Sep 2021"),
     ({"hours_a_week": "0"}, "hours_a_week", "greater than or equal to 0.5"),
+    # The calendar's own ends: a rule counting a year from them would overflow.
+    ({"start_date": "0001-01-01", "vs_agreed_on": "2025-01-01"}, "start_date", "Enter a date between 1900 and 2100"),
+    ({"start_date": "9999-12-31", "review_due": "9999-12-31"}, "review_due", "Enter a date between 1900 and 2100"),
 ])
 def test_bad_input_is_refused_next_to_the_field_and_nothing_is_saved(login, dt_user, changes, field, message):
     today = timezone.localdate()
