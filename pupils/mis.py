@@ -13,6 +13,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from cwsw.models import AccessLog
+from cwsw.terms import academic_year_label
 
 from . import cohort, years
 from .derived import derived_rebuild
@@ -121,6 +123,13 @@ def _read_rows(data: bytes, headers: dict[str, str]) -> tuple[list[str], list[tu
     try:
         header = next(reader, [])
         columns = [headers.get(h.strip().lower(), "") for h in header]
+        repeated = sorted({h.strip() for h, c in zip(header, columns, strict=True)
+                           if c and columns.count(c) > 1}, key=str.lower)
+        if repeated:
+            raise ValidationError(
+                f"The header row names the same column more than once ({', '.join(repeated)}): "
+                "keep one, so it is clear which to read."
+            )
         rows = []
         for values in reader:
             if not any(v.strip() for v in values):
@@ -320,10 +329,13 @@ ATTAINMENT_WORDS = {
 
 def _record_term(row: Row) -> tuple[int, str]:
     year_text = row.get("academic_year", "").strip()
-    try:
-        year = int(year_text.split("/")[0])
-    except ValueError:
-        raise ValidationError(f"Academic year '{year_text}' should look like 2025 or 2025/26.") from None
+    match = re.fullmatch(r"(\d{4})(?:\s*[/-]\s*(\d{2}|\d{4}))?", year_text)
+    if match is None:
+        raise ValidationError(f"Academic year '{year_text}' should look like 2025 or 2025/26.")
+    year = int(match.group(1))
+    if match.group(2) and int(match.group(2)) % 100 != (year + 1) % 100:
+        raise ValidationError(
+            f"Academic year '{year_text}' is not a school year: did you mean {academic_year_label(year)}?")
     if not 2000 <= year <= timezone.localdate().year:
         raise ValidationError(f"Academic year '{year_text}' is out of range.")
     term = TERM_WORDS.get(row.get("term", "").strip().lower())

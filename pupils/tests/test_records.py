@@ -92,3 +92,26 @@ def test_it_imports_nothing_if_a_row_is_bad(login, dt_user):
     assert "cannot be more than possible" in errors[2][1]
     assert "should be below, WTS, EXP or GDS" in errors[3][1]
     assert not AttendanceRecord.objects.exists() and not AttainmentRecord.objects.exists()
+
+
+@pytest.mark.parametrize(("year", "saved"), [
+    ("2025/26", True), ("2025-26", True), ("2025/2026", True), ("2025", True),
+    ("2024/99", False), ("2025/25", False), ("2025/27", False), ("25/26", False), ("2025/26x", False),
+])
+def test_an_academic_year_that_does_not_follow_on_is_refused_not_read_as_its_first_year(login, dt_user, year, saved):
+    pupil = PupilFactory()
+    response = upload(login(dt_user), HEADER + f"{pupil.upn},{year},Autumn,60,54,,,\n")
+    assert AttendanceRecord.objects.filter(pupil=pupil).exists() is saved
+    if saved:
+        assert AttendanceRecord.objects.get(pupil=pupil).academic_year == 2025
+    else:
+        assert f"Academic year '{year}'" in response.context["result"].errors[0][1]
+
+
+def test_a_file_naming_a_column_twice_is_refused(login, dt_user):
+    pupil = PupilFactory()
+    other = PupilFactory()
+    header = "UPN,Academic year,Term,Possible sessions,Attended sessions,upn\n"
+    result = upload(login(dt_user), header + f"{pupil.upn},2025/26,Autumn,60,54,{other.upn}\n").context["result"]
+    assert any("names the same column more than once (UPN, upn)" in message for _, message in result.errors)
+    assert not AttendanceRecord.objects.exists()
