@@ -1,4 +1,8 @@
+import datetime as dt
+
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -8,7 +12,9 @@ from django.views.decorators.http import require_POST
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from . import roles, twofactor
+from .clientip import client_address
 from .decorators import role_required
+from .failures import queue_after_commit
 from .forms import (
     CalendarImportForm,
     ClosureFormSet,
@@ -22,7 +28,14 @@ from .ics import calendar_import_read, years_from_json, years_to_json
 from .middleware import two_factor_exempt
 from .models import SchoolProfile, Term
 from .services import calendar_import_save, calendar_year_save, school_profile_save
+from .tasks import send_password_reset
 from .terms import academic_year_label, academic_year_of, year_in_range
+from .throttle import Throttle
+
+# Forgotten-password e-mails: per client address (one machine asking about many accounts) and per e-mail
+# address (many machines filling one mailbox).
+RESET_BY_ADDRESS = Throttle("password-reset-address", 10, dt.timedelta(hours=1))
+RESET_BY_ACCOUNT = Throttle("password-reset-account", 3, dt.timedelta(hours=1))
 
 
 @role_required(roles.can_manage_school)
@@ -191,3 +204,18 @@ def two_factor_remove(request: HttpRequest) -> HttpResponse:
     request.session.pop(DEVICE_ID_SESSION_KEY, None)
     messages.success(request, "Two-factor login is turned off for your account.")
     return redirect("two_factor")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """The forgotten-password page. It answers the same, at once, whatever address is given: the e-mail is
+    sent by a background task (so the time taken tells nothing), and at most RESET_BY_ADDRESS requests an
+    hour from one client and RESET_BY_ACCOUNT an hour for one address are sent at all."""
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        email = form.cleaned_data["email"].strip().lower()
+        address = client_address(self.request) or "unknown"
+        if not (RESET_BY_ADDRESS.exceeded(address) or RESET_BY_ACCOUNT.exceeded(email)):
+            RESET_BY_ADDRESS.count(address)
+            RESET_BY_ACCOUNT.count(email)
+            queue_after_commit(send_password_reset, email)
+        return redirect(self.get_success_url())

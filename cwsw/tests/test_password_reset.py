@@ -1,10 +1,13 @@
-"""A forgotten password: reset by e-mail that never says whether an account exists; the code still asked after."""
+"""A forgotten password: reset by e-mail that never says whether an account exists (not even by the time the
+page takes: the mail goes through the queue); requests limited per client and per address; the code still
+asked after."""
 
+import datetime as dt
 import re
 
 import pytest
 from django.core import mail
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 
 from cwsw.tests.auth import totp_device
@@ -13,8 +16,10 @@ pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "a-brand-new-long-password-77"
 
 
-def ask(email):
-    return Client().post(reverse("password_reset"), {"email": email}, follow=True)
+def ask(email, address="192.0.2.10"):
+    # The page queues the e-mail once its transaction commits; the test's own transaction never does.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return Client(REMOTE_ADDR=address).post(reverse("password_reset"), {"email": email}, follow=True)
 
 
 def test_it_answers_the_same_whether_or_not_the_address_has_an_account(dt_user):
@@ -49,3 +54,33 @@ def test_it_refuses_a_link_used_twice(dt_user):
 def test_it_sends_no_pupil_data_in_the_email(dt_user):
     ask(dt_user.email)
     assert "pupil" not in mail.outbox[0].body.lower()
+
+
+def test_the_page_only_queues_the_mail_so_its_time_does_not_tell_an_account_exists(dt_user, monkeypatch):
+    from cwsw import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.send_password_reset, "delay", queued.append)
+    ask(dt_user.email)
+    ask("nobody@school.invalid")
+    assert queued == [dt_user.email, "nobody@school.invalid"] and not mail.outbox
+
+
+def test_one_mailbox_gets_at_most_three_resets_an_hour_from_anywhere(dt_user, time_machine):
+    time_machine.move_to(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
+    for n in range(16):
+        response = ask(dt_user.email, address=f"192.0.2.{n + 1}")
+        assert b'data-testid="reset-sent"' in response.content  # the same answer: nothing to tell apart
+    assert len(mail.outbox) == 3
+    time_machine.shift(dt.timedelta(hours=1, seconds=1))
+    ask(dt_user.email)
+    assert len(mail.outbox) == 4
+
+
+def test_one_client_asking_about_many_addresses_is_stopped_after_ten(dt_user):
+    for n in range(10):
+        ask(f"someone{n}@school.invalid")
+    ask(dt_user.email)
+    assert not mail.outbox
+    ask(dt_user.email, address="192.0.2.99")
+    assert [m.to for m in mail.outbox] == [[dt_user.email]]
