@@ -31,6 +31,16 @@ def _locked_pep(pep: PepMeeting) -> PepMeeting:
     return locked(PepMeeting, pep.pk, "pupil")
 
 
+def _open_pep(pep: PepMeeting, to: str) -> PepMeeting:
+    """The PEP re-read under its lock, refused if it is signed off: in words that say so when it was signed
+    off after the user's page read it (another request won the race)."""
+    current = _locked_pep(pep)
+    if current.is_locked and not pep.is_locked:
+        raise ValidationError(f"This PEP was signed off a moment ago, so nothing was saved. Reopen it to {to}.")
+    current.refuse_if_locked(to)
+    return current
+
+
 @transaction.atomic
 def pep_plan(*, pupil: Any, meeting_date: dt.date, is_initial: bool = False, by: Any) -> PepMeeting:
     """Plan a PEP meeting for a pupil looked after on its date; it counts for that date's term."""
@@ -51,8 +61,7 @@ def pep_hold(
 
     The PEP is read again under its lock: one signed off a moment ago is refused, not silently un-signed.
     """
-    pep = _locked_pep(pep)
-    pep.refuse_if_locked()
+    pep = _open_pep(pep, "change it")
     set_values(pep, {
         "meeting_date": meeting_date, "attendees": attendees, "other_attendees": other_attendees,
         "child_views": child_views, "attendance_percent": attendance_percent, "attainment": attainment,
@@ -124,8 +133,7 @@ def pep_rate(*, pep: PepMeeting, rating: str, feedback: str, by: Any) -> PepMeet
 @transaction.atomic
 def target_review(*, target: PepTarget, review: str, notes: str, in_pep: PepMeeting, by: Any) -> PepTarget:
     """Review an earlier target at a later PEP; a carried-forward target is copied into it."""
-    in_pep = _locked_pep(in_pep)
-    in_pep.refuse_if_locked()
+    in_pep = _open_pep(in_pep, "review its targets")
     target = locked(PepTarget, target.pk)
     already_carried = target.review == CARRIED_FORWARD
     target.review, target.review_notes, target.reviewed_in = review, notes, in_pep
@@ -147,8 +155,7 @@ TARGET_FIELDS = ("area", "description", "success_criteria", "owner", "pp_plus_ne
 def target_add(*, pep: PepMeeting, area: str, description: str, success_criteria: str, owner: str,
                pp_plus_needed: Decimal, by: Any) -> PepTarget:
     """Add a SMART target to a PEP not yet signed off."""
-    pep = _locked_pep(pep)
-    pep.refuse_if_locked("add targets")
+    pep = _open_pep(pep, "add targets")
     target = PepTarget(pep=pep, area=area, description=description, success_criteria=success_criteria,
                        owner=owner, pp_plus_needed=pp_plus_needed)
     save_and_log(target, pupil_id=pep.pupil_id, by=by, code="target.added")
@@ -159,8 +166,7 @@ def target_add(*, pep: PepMeeting, area: str, description: str, success_criteria
 def target_change(*, target: PepTarget, area: str, description: str, success_criteria: str, owner: str,
                   pp_plus_needed: Decimal, by: Any) -> PepTarget:
     """Change a target of a PEP not yet signed off."""
-    pep = _locked_pep(target.pep)
-    pep.refuse_if_locked("change its targets")
+    pep = _open_pep(target.pep, "change its targets")
     target = locked(PepTarget, target.pk)
     set_values(target, {"area": area, "description": description, "success_criteria": success_criteria,
                         "owner": owner, "pp_plus_needed": pp_plus_needed})
