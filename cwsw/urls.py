@@ -40,3 +40,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+
+# A request that failed: "busy, try again" when SQLite stayed locked, else the plain 500 page.
+handler500 = "cwsw.errors.server_error"
