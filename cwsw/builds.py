@@ -21,6 +21,23 @@ from .failures import queue_after_commit
 
 # A build that has not moved for this long has lost its worker: it is marked failed and can be asked for again.
 BUILD_STALLED_AFTER = dt.timedelta(minutes=10)
+# Sooner than that, when someone asks for it again: a build quiet this long is checked against the workers,
+# and if none answers a ping it is lost now (a worker killed outright leaves no other trace).
+BUILD_QUIET_AFTER = dt.timedelta(minutes=1)
+PING_SECONDS = 1.0
+
+
+def workers_answering() -> bool | None:
+    """Whether any Celery worker answers a ping within PING_SECONDS; None when the broker cannot be asked
+    (then nothing is known, and nothing is marked)."""
+    from kombu.exceptions import OperationalError
+
+    from .celery import app
+
+    try:
+        return bool(app.control.ping(timeout=PING_SECONDS))
+    except OperationalError:
+        return None
 
 
 def _build_upload_to(instance: BackgroundBuild, filename: str) -> str:
@@ -36,6 +53,15 @@ class BuildQuerySet(models.QuerySet):
         """Mark failed every build that has not moved for 10 minutes, so it can be asked for again."""
         return self.stalled(now).update(status=BackgroundBuild.FAILED, stage="Failed",
                                         error=self.model.stalled_message())
+
+    def mark_lost(self, now: dt.datetime | None = None) -> int:
+        """Mark failed the builds here that have been quiet for a minute, if no worker answers a ping (asked
+        only when there is such a build): someone asking again need not wait the full 10 minutes."""
+        quiet = self.filter(status__in=[BackgroundBuild.QUEUED, BackgroundBuild.BUILDING],
+                            progress_at__lt=(now or timezone.now()) - BUILD_QUIET_AFTER)
+        if not quiet.exists() or workers_answering() is not False:
+            return 0
+        return quiet.update(status=BackgroundBuild.FAILED, stage="Failed", error=self.model.lost_message())
 
 
 class BackgroundBuild(models.Model):
@@ -78,6 +104,11 @@ class BackgroundBuild(models.Model):
     def stalled_message(cls) -> str:
         return ("The build stopped: nothing moved for 10 minutes (its worker may have been stopped). "
                 f"Ask for the {cls.noun} again.")
+
+    @classmethod
+    def lost_message(cls) -> str:
+        return ("The build stopped: no background worker is running to finish it. "
+                f"Ask for the {cls.noun} again; if this happens again, tell the school's IT administrator.")
 
     @classmethod
     def set_progress(cls, pk: int, percent: int, stage: str) -> None:

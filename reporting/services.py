@@ -23,8 +23,10 @@ def report_request(*, academic_year: int, by: Any) -> GovernorReport:
     report, created = GovernorReport.objects.get_or_create(
         academic_year=academic_year, defaults={"requested_by": by},
     )
-    # A build whose worker stopped (nothing moved for 10 minutes) no longer counts as running.
+    # A build whose worker stopped (nothing moved for 10 minutes, or for a minute with no worker answering
+    # a ping) no longer counts as running.
     GovernorReport.objects.filter(pk=report.pk).mark_stalled()
+    GovernorReport.objects.filter(pk=report.pk).mark_lost()
     report = GovernorReport.objects.select_for_update().get(pk=report.pk)
     if not created and report.is_running:
         report.was_queued = False

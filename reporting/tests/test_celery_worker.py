@@ -49,6 +49,7 @@ def start_worker(celery_on_redis, redis_url, tmp_path):
         ))
         return tmp_path / "mail"
 
+    start.processes = processes
     yield start
     for process in processes:
         process.terminate()
@@ -105,3 +106,17 @@ def test_it_retries_a_failing_task_then_records_it(start_worker):
     assert (failure.task, failure.stage, failure.retries) == ("reporting.tasks.send_reminder_digests", "run", 3)
     assert "ConnectionRefusedError" in failure.error
     assert not DigestSent.objects.exists()  # so tomorrow's run, or a re-run, still sends it
+
+
+def test_a_running_worker_answers_the_ping_and_a_killed_one_does_not(start_worker, celery_on_redis):
+    from cwsw.builds import workers_answering
+
+    start_worker()
+    deadline = time.monotonic() + 60
+    while not workers_answering() and time.monotonic() < deadline:
+        pass  # each ping waits a second for an answer: the worker is still starting
+    assert workers_answering() is True
+    process = start_worker.processes[-1]
+    process.kill()  # killed outright, as the out-of-memory killer would
+    process.wait(timeout=20)
+    assert workers_answering() is False

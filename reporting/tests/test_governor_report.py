@@ -215,6 +215,26 @@ def test_it_lets_a_report_whose_build_stalled_be_asked_for_again(head, django_ca
     assert retried.was_queued and queued == [report.pk, report.pk]
 
 
+@pytest.mark.parametrize(("answer", "queued_again"), [(False, True), (True, False), (None, False)])
+def test_a_build_quiet_for_two_minutes_with_no_worker_answering_can_be_asked_for_at_once(
+        head, django_capture_on_commit_callbacks, time_machine, monkeypatch, answer, queued_again):
+    time_machine.move_to(dt.datetime(2026, 7, 15, 12, 0))
+    queued, pings = [], []
+    monkeypatch.setattr("reporting.services.build_governor_report.delay", queued.append)
+    monkeypatch.setattr("cwsw.builds.workers_answering", lambda: pings.append(1) or answer)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = services.report_request(academic_year=2025, by=head)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_request(academic_year=2025, by=head)
+    assert not pings  # nothing quiet yet: no worker is asked
+    time_machine.move_to(dt.datetime(2026, 7, 15, 12, 2))  # killed outright: two minutes without a move
+    with django_capture_on_commit_callbacks(execute=True):
+        again = services.report_request(academic_year=2025, by=head)
+    assert again.was_queued is queued_again and len(queued) == 1 + queued_again
+    if queued_again:
+        assert [r.pk for r in GovernorReport.objects.all()] == [report.pk]
+
+
 def test_it_marks_a_stalled_build_failed_and_says_so(login, head, time_machine):
     GovernorReport.objects.create(academic_year=2025, status="building", requested_by=head)
     time_machine.move_to(dt.datetime(2026, 7, 15, 12, 11))
