@@ -43,9 +43,9 @@ def as_app_role(dt_user):
 @pytest.mark.parametrize("sql", TAMPERING)
 def test_the_app_s_role_cannot_change_empty_or_unguard_the_access_log(as_app_role, sql):
     # The suite's connection lets the triggers allow emptying tables: here only the role's rights refuse.
-    with pytest.raises(DatabaseError, match="permission denied|must be owner"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
+    with (pytest.raises(DatabaseError, match="permission denied|must be owner"), transaction.atomic(),
+          connection.cursor() as cursor):
+        cursor.execute(sql)
     assert AccessLog.objects.get().code == "pupil.viewed"
 
 

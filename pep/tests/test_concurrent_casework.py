@@ -18,8 +18,8 @@ from django.urls import reverse
 from conftest import make_user
 from cwsw import roles
 from cwsw.tests.auth import sign_in
-from pep.models import PepMeeting, PpPlusSpend
-from pep.tests.factories import AllocationFactory, PepFactory, TargetFactory, looked_after_pupil
+from pep.models import PepMeeting, PepTarget, PpPlusSpend
+from pep.tests.factories import AllocationFactory, TargetFactory, looked_after_pupil
 from pupils.models import AttendanceRecord
 from pupils.tests.factories import PupilFactory
 
@@ -98,12 +98,10 @@ def test_a_meeting_record_saved_as_the_pep_is_signed_off_never_unsigns_it(users,
 def test_a_target_added_as_the_pep_is_signed_off_is_in_it_or_refused(users, monkeypatch, time_machine, round_):
     time_machine.move_to(dt.datetime(2025, 11, 20, 12, 0), tick=True)
     pep = TargetFactory().pep
-    from pep.models import PepTarget
-
     slow(monkeypatch, PepTarget)
     dt_client, head_client = sign_in(Client(), users["dt"]), sign_in(Client(), users["head"])
-    target = {"area": "reading", "description": "Read a chapter book by the end of term", "success_criteria": "Finishes one",
-              "owner": "Class teacher", "pp_plus_needed": "0"}
+    target = {"area": "reading", "description": "Read a chapter book by the end of term",
+              "success_criteria": "Finishes one", "owner": "Class teacher", "pp_plus_needed": "0"}
     add, _ = at_once((dt_client, reverse("pep:target_add", args=[pep.pk]), target),
                      (head_client, reverse("pep:pep_complete", args=[pep.pk]), {}))
     pep.refresh_from_db()
