@@ -285,6 +285,8 @@ LOGGING = {
 
 # Counts from 1 to this number are shown to governors as "c".
 SMALL_NUMBER_THRESHOLD = env.int("SMALL_NUMBER_THRESHOLD", default=5)
+# The school's full-time week in hours: what a part-time timetable or alternative provision is a share of.
+SCHOOL_WEEK_HOURS = env.float("SCHOOL_WEEK_HOURS", default=32.5)
 
 # Links in e-mails start with this.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

@@ -103,7 +103,8 @@ def seed_demo_casework(*, seed: int = 2026, as_of: dt.date | None = None) -> dic
                 peps.append(PepMeeting(
                     pupil=pupil, academic_year=counts_for.academic_year, term=counts_for.name, meeting_date=day,
                     status=("complete" if roll < 0.8 else "held") if held else "planned",
-                    attendees=["child", "carer", "social_worker", "dt"],
+                    attendees=["child", "carer", "social_worker", "dt"] if held else [],
+                    next_meeting_date=day + dt.timedelta(days=rng.randint(70, 100)) if held else None,
                     child_views="Enjoys art and football; finds mornings hard." if held else "",
                     attendance_percent=Decimal(rng.randint(80, 100)) if held else None,
                     sdq_total=rng.randint(5, 25) if held else None,

@@ -50,10 +50,10 @@ class PepHoldForm(CrispyFormMixin, forms.ModelForm):
         model = PepMeeting
         fields = [
             "meeting_date", "attendees", "other_attendees", "child_views", "attendance_percent",
-            "attainment", "sdq_total",
+            "attainment", "sdq_total", "next_meeting_date",
         ]
         widgets = {
-            "meeting_date": DATE_WIDGET,
+            "meeting_date": DATE_WIDGET, "next_meeting_date": DATE_WIDGET,
             "child_views": forms.Textarea(attrs={"rows": 3}),
             "attainment": forms.Textarea(attrs={"rows": 3}),
         }

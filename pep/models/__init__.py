@@ -97,12 +97,12 @@ from .ppplus import (
     Withdrawable,
 )
 from .provision import (
-    FULL_TIME_HOURS,
     PROVISION_KINDS,
     PROVISION_REVIEW_SOON_DAYS,
     HistoricalProvision,
     Provision,
     ProvisionQuerySet,
+    school_week_hours,
 )
 
 __all__ = [
@@ -129,7 +129,7 @@ __all__ = [
     "EXPIRED",
     "ExclusionConsultation",
     "ExclusionQuerySet",
-    "FULL_TIME_HOURS",
+    "school_week_hours",
     "GREEN",
     "HELD",
     "HistoricalContribution",

@@ -48,6 +48,10 @@ def sdq_band(total: int | None) -> str:
     return next(label for upper, label in SDQ_BANDS if total <= upper)
 
 
+# A PEP is reviewed each term, so the next meeting agreed falls within this of the one agreeing it.
+NEXT_MEETING_WITHIN = dt.timedelta(days=183)
+
+
 class PepMeeting(models.Model):
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="peps")
     academic_year = models.PositiveSmallIntegerField()
@@ -58,6 +62,9 @@ class PepMeeting(models.Model):
 
     attendees = models.JSONField(default=list, blank=True)
     other_attendees = models.CharField(max_length=200, blank=True)
+    next_meeting_date = models.DateField(
+        "Next PEP meeting", null=True, blank=True,
+        help_text="The date agreed at the meeting for the next PEP (needed to sign it off; it plans that PEP).")
     child_views = models.TextField("the child's views", blank=True)
     attendance_percent = models.DecimalField(
         "attendance this term (%)", max_digits=4, decimal_places=1, null=True, blank=True,
@@ -114,6 +121,10 @@ class PepMeeting(models.Model):
         with the first. `previous` is `self.previous()`, which the caller has usually read already.
         """
         blockers = []
+        if not self.attendees and not self.other_attendees.strip():
+            blockers.append("Record who attended the meeting before completing the PEP.")
+        if self.next_meeting_date is None:
+            blockers.append("Record the date agreed for the next PEP meeting before completing the PEP.")
         if self.vs_rating == RED:
             blockers.append("The Virtual School rated this PEP red. Improve it and get a new rating before "
                             "completing it.")
@@ -144,6 +155,12 @@ class PepMeeting(models.Model):
                 raise ValidationError({"meeting_date": "Enter a meeting date within the next year."})
             if self.status in (HELD, COMPLETE) and self.meeting_date > today:
                 raise ValidationError({"meeting_date": "A PEP cannot be held on a date still to come."})
+        if self.meeting_date and self.next_meeting_date:
+            if self.next_meeting_date <= self.meeting_date:
+                raise ValidationError({"next_meeting_date": "The next meeting must be after this one."})
+            if self.next_meeting_date > self.meeting_date + NEXT_MEETING_WITHIN:
+                raise ValidationError({"next_meeting_date": (
+                    "A PEP is reviewed every term: agree the next meeting within six months of this one.")})
         unknown = set(self.attendees or []) - {a for a, _ in ATTENDEES}
         if unknown:
             raise ValidationError({"attendees": "Choose attendees from the list."})

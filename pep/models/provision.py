@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -17,7 +18,13 @@ from pupils.models import Pupil
 
 from .meetings import PepTarget
 
-FULL_TIME_HOURS = Decimal("25")
+
+def school_week_hours() -> Decimal:
+    """The school's full-time week (SCHOOL_WEEK_HOURS; 32.5, the minimum the DfE expects since September 2024):
+    what a new arrangement's hours are a part of, unless the year group's week differs."""
+    return Decimal(str(settings.SCHOOL_WEEK_HOURS))
+
+
 PROVISION_KINDS = [("alternative", "Alternative provision"), ("part_time", "Part-time timetable")]
 # A review is listed from this many days before it is due, and for as long as it is overdue.
 PROVISION_REVIEW_SOON_DAYS = 14
@@ -54,7 +61,7 @@ class Provision(models.Model):
         help_text="Hours a week in school or at the provider under this arrangement.",
     )
     full_time_hours = models.DecimalField(
-        "full time (hours a week)", max_digits=3, decimal_places=1, default=FULL_TIME_HOURS,
+        "full time (hours a week)", max_digits=3, decimal_places=1, default=school_week_hours,
         validators=[MinValueValidator(Decimal("15")), MaxValueValidator(Decimal("40"))],
         help_text="The school's full-time week for this pupil's year group.",
     )

@@ -55,9 +55,10 @@ def pep_plan(*, pupil: Any, meeting_date: dt.date, is_initial: bool = False, by:
 def pep_hold(
     *, pep: PepMeeting, meeting_date: dt.date, attendees: list[str], other_attendees: str = "",
     child_views: str = "", attendance_percent: Decimal | None = None, attainment: str = "",
-    sdq_total: int | None = None, by: Any,
+    sdq_total: int | None = None, next_meeting_date: dt.date | None = None, by: Any,
 ) -> PepMeeting:
-    """Save the record of a meeting that took place; a planned PEP becomes held.
+    """Save the record of a meeting that took place; a planned PEP becomes held. The next meeting's date,
+    once agreed, plans the next PEP (or moves the one already planned).
 
     The PEP is read again under its lock: one signed off a moment ago is refused, not silently un-signed.
     """
@@ -65,13 +66,35 @@ def pep_hold(
     set_values(pep, {
         "meeting_date": meeting_date, "attendees": attendees, "other_attendees": other_attendees,
         "child_views": child_views, "attendance_percent": attendance_percent, "attainment": attainment,
-        "sdq_total": sdq_total,
+        "sdq_total": sdq_total, "next_meeting_date": next_meeting_date,
     })
     if pep.status == PLANNED:
         pep.status = HELD
-    pep.count_for_term_of_meeting(Term.calendar())
+    calendar = Term.calendar()
+    pep.count_for_term_of_meeting(calendar)
     save_and_log(pep, pupil_id=pep.pupil_id, by=by, code="pep.held")
+    if next_meeting_date is not None:
+        _plan_next(pep, next_meeting_date, calendar=calendar, by=by)
     return pep
+
+
+def _plan_next(pep: PepMeeting, on: dt.date, *, calendar: Any, by: Any) -> None:
+    """Plan the pupil's next PEP for the date agreed, or move the one planned after this meeting to it.
+    Not planned when the child will not be looked after then (the model says so; the agreed date is kept)."""
+    planned = (PepMeeting.objects.select_for_update(of=("self",))
+               .filter(pupil_id=pep.pupil_id, status=PLANNED, meeting_date__gt=pep.meeting_date)
+               .order_by("meeting_date", "id").first())
+    if planned is not None and planned.meeting_date == on:
+        return
+    planned = planned or PepMeeting(pupil=pep.pupil, status=PLANNED)
+    planned.meeting_date = on
+    planned.count_for_term_of_meeting(calendar)
+    try:
+        planned.full_clean()
+    except ValidationError:
+        return
+    planned.save()
+    changed(by, pep.pupil_id, "pep.planned", about=planned, data={"from": "next meeting agreed"})
 
 
 @transaction.atomic

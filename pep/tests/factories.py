@@ -22,6 +22,10 @@ class PepFactory(RebuildsDerived):
     term = "autumn"
     meeting_date = dt.date(2025, 10, 15)
     status = "held"
+    # A meeting that took place has its attendees and the next meeting's date, as signing off needs.
+    attendees = factory.LazyAttribute(lambda pep: [] if pep.status == "planned" else ["child", "carer", "dt"])
+    next_meeting_date = factory.LazyAttribute(
+        lambda pep: None if pep.status == "planned" else pep.meeting_date + dt.timedelta(days=84))
 
 
 class TargetFactory(factory.django.DjangoModelFactory):

@@ -181,3 +181,37 @@ def test_a_pep_that_cannot_be_completed_says_why_instead_of_offering_the_button(
     body = login(dt_user).get(pep.get_absolute_url()).content.decode()
     assert "Complete and sign off" in body and 'data-testid="blockers"' not in body
     assert 'data-confirm="Complete and sign off this PEP? It will be locked' in body
+
+
+def test_signing_off_needs_who_attended_and_the_next_meeting_s_date(login, dt_user):
+    target = TargetFactory(pep__attendees=[], pep__next_meeting_date=None)
+    pep = target.pep
+    page = login(dt_user).get(pep.get_absolute_url()).content.decode()
+    assert "Record who attended the meeting before completing the PEP." in page
+    assert "Record the date agreed for the next PEP meeting before completing the PEP." in page
+    with pytest.raises(ValidationError, match="who attended"):
+        services.pep_complete(pep=pep, by=dt_user)
+    pep.refresh_from_db()
+    assert pep.status == "held"
+
+
+def test_the_next_meeting_s_date_plans_the_next_pep_or_moves_the_one_planned(login, dt_user):
+    pep = PepFactory(status="planned", meeting_date=dt.date(2025, 10, 15))
+    client = login(dt_user)
+    client.post(reverse("pep:pep_hold", args=[pep.pk]), {**HOLD, "next_meeting_date": "2026-01-21"})
+    planned = PepMeeting.objects.get(pupil=pep.pupil, status="planned")
+    assert (planned.meeting_date, planned.term) == (dt.date(2026, 1, 21), "spring")
+    client.post(reverse("pep:pep_hold", args=[pep.pk]), {**HOLD, "next_meeting_date": "2026-02-04"})
+    assert list(PepMeeting.objects.filter(pupil=pep.pupil, status="planned").values_list("meeting_date", flat=True)) \
+        == [dt.date(2026, 2, 4)]
+
+
+@pytest.mark.parametrize(("next_date", "message"), [
+    ("2025-10-15", "The next meeting must be after this one."),
+    ("2026-06-01", "agree the next meeting within six months"),
+])
+def test_a_next_meeting_date_out_of_order_is_refused_next_to_the_field(login, dt_user, next_date, message):
+    pep = PepFactory(status="planned")
+    response = login(dt_user).post(reverse("pep:pep_hold", args=[pep.pk]), {**HOLD, "next_meeting_date": next_date})
+    assert any(message in error for error in response.context["form"].errors["next_meeting_date"])
+    assert not PepMeeting.objects.filter(status="planned").exclude(pk=pep.pk).exists()

@@ -140,3 +140,13 @@ def test_the_list_puts_overdue_reviews_first_in_the_same_queries_however_many(lo
     assert "Review overdue" in page and "No Virtual School agreement recorded" in page
     add(10)
     assert queries()[0] == few
+
+
+@pytest.mark.django_db
+def test_a_new_arrangement_is_a_share_of_the_school_s_week_32_5_hours_unless_set(login, dt_user, settings):
+    pupil = looked_after()
+    form = login(dt_user).get(reverse("pep:provision_add", args=[pupil.pk])).context["form"]
+    assert form["full_time_hours"].value() == Decimal("32.5")
+    settings.SCHOOL_WEEK_HOURS = 31
+    form = login(dt_user).get(reverse("pep:provision_add", args=[pupil.pk])).context["form"]
+    assert form["full_time_hours"].value() == Decimal("31")
