@@ -24,6 +24,20 @@ def plausible_date(value: Any) -> None:
             f"Enter a date between {PLAUSIBLE_YEARS[0]} and {PLAUSIBLE_YEARS[1]}; check the year.", code="implausible")
 
 
+EMPTY_CHOICE = "Choose…"
+
+
+def plain_empty_choices(form: forms.BaseForm) -> None:
+    """Say "Choose…" where Django's drop-downs offer "---------" for no choice yet."""
+    for field in form.fields.values():
+        if isinstance(field, forms.ModelChoiceField) and field.empty_label == "---------":
+            field.empty_label = EMPTY_CHOICE
+        elif isinstance(field, forms.ChoiceField) and not isinstance(field.widget, forms.CheckboxSelectMultiple):
+            choices = list(field.choices)
+            if choices and choices[0] == ("", "---------"):
+                field.choices = [("", EMPTY_CHOICE), *choices[1:]]
+
+
 def check_dates_plausible(form: forms.BaseForm) -> None:
     """Refuse an implausible year next to every date field of the form, before any rule counts days from it."""
     for field in form.fields.values():
@@ -49,6 +63,7 @@ class CrispyFormMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         check_dates_plausible(self)
+        plain_empty_choices(self)
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", self.submit_label))
 

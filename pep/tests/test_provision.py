@@ -150,3 +150,9 @@ def test_a_new_arrangement_is_a_share_of_the_school_s_week_32_5_hours_unless_set
     settings.SCHOOL_WEEK_HOURS = 31
     form = login(dt_user).get(reverse("pep:provision_add", args=[pupil.pk])).context["form"]
     assert form["full_time_hours"].value() == Decimal("31")
+
+
+@pytest.mark.django_db
+def test_an_empty_choice_says_choose_not_dashes(login, dt_user):
+    page = login(dt_user).get(reverse("pep:provision_add", args=[looked_after().pk])).content.decode()
+    assert '<option value="" selected>Choose…</option>' in page and "---------" not in page

@@ -47,6 +47,17 @@ def test_it_saves_nothing_when_the_plan_is_invalid(login, dsl):
     assert not Pupil.objects.exists()
 
 
+def test_with_a_pupil_chosen_only_the_plan_is_checked_and_summarised_at_the_top(login, dsl):
+    pupil = PupilFactory()
+    response = login(dsl).post(URL, {**PLAN, "kind": "", "pupil": pupil.pk})
+    page = response.content.decode()
+    assert response.status_code == 200 and not CareEpisode.objects.exists()
+    assert page.count("This field is required.") == 2  # the plan type: in the summary and by the field
+    summary = page[page.index('data-testid="error-summary"'):page.index("</ul>", page.index('data-testid="error-summary"'))]
+    assert "There is a problem" in summary and 'href="#id_kind_0"' in summary
+    assert 'id="id_kind_0"' in page  # the link leads to the first of the plan's choices
+
+
 def test_it_asks_for_a_pupil(login, dsl):
     response = login(dsl).post(URL, PLAN)
     assert "This field is required." in response.context["new_form"].errors["upn"]

@@ -175,7 +175,9 @@ def episode_end(request: HttpRequest, pk: int) -> HttpResponse:
 def pupil_flag(request: HttpRequest) -> HttpResponse:
     data = request.POST or None
     wants_new = request.method == "POST" and not request.POST.get("pupil")
-    new_form = NewPupilForm(data, prefix="new")
+    # Only the section used is checked: with a pupil chosen, the new-pupil section is left alone, not
+    # shown back with "required" against each of its empty fields.
+    new_form = NewPupilForm(data if wants_new else None, prefix="new")
     new_pupil = new_form.instance if wants_new and new_form.is_valid() else None
     form = FlagForm(
         data, user=request.user, new_pupil=new_pupil, new_pupil_entered=wants_new,

@@ -40,3 +40,7 @@ function markScrollingTables() {
 document.addEventListener("DOMContentLoaded", markScrollingTables);
 window.addEventListener("resize", markScrollingTables);
 document.addEventListener("htmx:afterSwap", markScrollingTables);
+// A form that failed comes back with its error summary focused, so a screen reader reads the problems first.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelector("[data-error-summary]")?.focus();
+});
