@@ -38,6 +38,14 @@ def plain_empty_choices(form: forms.BaseForm) -> None:
                 field.choices = [("", EMPTY_CHOICE), *choices[1:]]
 
 
+def plain_number_messages(form: forms.BaseForm) -> None:
+    """Say a number's limits plainly ("Enter 40 or less.") instead of Django's "Ensure this value is..."."""
+    for field in form.fields.values():
+        if isinstance(field, (forms.IntegerField, forms.DecimalField, forms.FloatField)):
+            field.error_messages = {**field.error_messages, "max_value": "Enter %(limit_value)s or less.",
+                                    "min_value": "Enter %(limit_value)s or more."}
+
+
 def check_dates_plausible(form: forms.BaseForm) -> None:
     """Refuse an implausible year next to every date field of the form, before any rule counts days from it."""
     for field in form.fields.values():
@@ -64,6 +72,7 @@ class CrispyFormMixin:
         super().__init__(*args, **kwargs)
         check_dates_plausible(self)
         plain_empty_choices(self)
+        plain_number_messages(self)
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", self.submit_label))
 

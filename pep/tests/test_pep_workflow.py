@@ -45,8 +45,8 @@ def test_it_makes_a_pep_held_when_the_meeting_is_recorded(login, dt_user):
 
 @pytest.mark.parametrize("field, value, message", [
     ("meeting_date", "2025-12-25", "cannot be held on a date still to come"),
-    ("sdq_total", "41", "less than or equal to 40"),
-    ("attendance_percent", "100.5", "less than or equal to 100"),
+    ("sdq_total", "41", "Enter 40 or less."),
+    ("attendance_percent", "100.5", "Enter 100 or less."),
     ("attendees", ["child", "king"], "Select a valid choice"),
 ])
 def test_it_refuses_a_bad_meeting_record(login, dt_user, field, value, message):

@@ -66,7 +66,7 @@ def test_it_records_an_allocation_with_the_rate_offered(login, dt_user):
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("amount", "-5", "greater than or equal to 0.01"),
+    ("amount", "-5", "Enter 0.01 or more."),
     ("amount", "12.345", "no more than 2 decimal places"),
     ("amount", "abc", "Enter a number"),
     ("received_on", "2026-01-01", "cannot be in the future"),

@@ -39,7 +39,7 @@ def looked_after(**pupil):
     ({"review_due": "START-1"}, "review_due", "The review cannot be before the arrangement starts."),
     ({"vs_agreed_on": "TOMORROW"}, "vs_agreed_on", "cannot be in the future"),
     ({"start_date": "2020-09-01", "review_due": "2020-10-01"}, "start_date", "The pupil was admitted on 1 Sep 2021"),
-    ({"hours_a_week": "0"}, "hours_a_week", "greater than or equal to 0.5"),
+    ({"hours_a_week": "0"}, "hours_a_week", "Enter 0.5 or more."),
     # The calendar's own ends: a rule counting a year from them would overflow.
     ({"start_date": "0001-01-01", "vs_agreed_on": "2025-01-01"}, "start_date", "Enter a date between 1900 and 2100"),
     ({"start_date": "9999-12-31", "review_due": "9999-12-31"}, "review_due", "Enter a date between 1900 and 2100"),

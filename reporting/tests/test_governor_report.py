@@ -176,9 +176,9 @@ def test_it_polls_the_progress_partial_while_running(login, dt_user, head):
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("attendance_percent", "101", "less than or equal to 100"),
-    ("pupils_on_roll", "0", "greater than or equal to 1"),
-    ("suspension_days", "-1", "greater than or equal to 0"),
+    ("attendance_percent", "101", "Enter 100 or less."),
+    ("pupils_on_roll", "0", "Enter 1 or more."),
+    ("suspension_days", "-1", "Enter 0 or more."),
 ])
 def test_it_validates_whole_school_figures(login, dt_user, field, value, message):
     data = {"term": "autumn", "pupils_on_roll": "900", "attendance_percent": "94", "persistent_absence_percent": "17",
