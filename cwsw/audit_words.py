@@ -12,6 +12,7 @@ ACTIONS = [
 PAGES = {
     "login": "Log in",
     "logout": "Log out",
+    "session_keepalive": "Stay signed in",
     "floor": "Floor (benchmark)",
     "table_floor": "Table floor (benchmark)",
     "two_factor_verify": "Two-factor code",

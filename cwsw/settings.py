@@ -211,6 +211,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
 SESSION_REFRESH_SECONDS = 60
+# A warning offering to stay signed in shows this long before a session would end (at most half of it).
+SESSION_WARNING_SECONDS = env.int("SESSION_WARNING_SECONDS", default=300)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -15,6 +15,7 @@ school_patterns = [
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("login/code/", views.two_factor_verify, name="two_factor_verify"),
+    path("session/keepalive/", views.session_keepalive, name="session_keepalive"),
     path("logout/", two_factor_exempt(auth_views.LogoutView.as_view()), name="logout"),
     path("account/two-factor/", views.two_factor, name="two_factor"),
     path("account/two-factor/enrol/", views.two_factor_enrol, name="two_factor_enrol"),

@@ -2,6 +2,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -25,7 +26,7 @@ from .forms import (
     closures_inside_terms,
 )
 from .ics import calendar_import_read, years_from_json, years_to_json
-from .middleware import two_factor_exempt
+from .middleware import REFRESHED_KEY, two_factor_exempt
 from .models import SchoolProfile, Term
 from .services import calendar_import_save, calendar_year_save, school_profile_save
 from .tasks import send_password_reset
@@ -219,3 +220,16 @@ class PasswordResetView(auth_views.PasswordResetView):
             RESET_BY_ACCOUNT.count(email)
             queue_after_commit(send_password_reset, email)
         return redirect(self.get_success_url())
+
+
+@login_not_required
+@two_factor_exempt
+@require_POST
+def session_keepalive(request: HttpRequest) -> HttpResponse:
+    """"Stay signed in" (the warning before a session ends): 204 when there was a session to keep, which the
+    response then saves with a new end; 401 when it has already ended."""
+    session = request.session
+    if not session.session_key or session.is_empty():
+        return HttpResponse(status=401)
+    session[REFRESHED_KEY] = int(timezone.now().timestamp())  # marks it modified: SessionMiddleware saves it
+    return HttpResponse(status=204)

@@ -21,6 +21,7 @@ ACTIONS = [
     ("invitation.code_accepted", VIEW, "Gave the right code"),
     ("invitation.code_refused", VIEW, "Gave a wrong code"),
     ("contribution.sent", CREATE, "Sent their part of a PEP"),
+    ("contribution.copied", DOWNLOAD, "Downloaded a copy of the part they sent"),
     ("contribution.accepted", CHANGE, "Accepted a contribution into a PEP"),
     ("contribution.set_aside", CHANGE, "Set a contribution aside"),
     ("quality.sent", CHANGE, "Sent a quality check of a PEP"),
@@ -77,4 +78,5 @@ PAGES = {
     "pep:exclusion_edit": "A suspension or exclusion",
     "contribute:invitation": "An invitation link",
     "contribute:thanks": "An invitation link: thanks",
+    "contribute:copy": "An invitation link: a copy of the part sent",
 }

@@ -8,5 +8,6 @@ app_name = "contribute"
 
 urlpatterns = [
     path("thanks/", contributor_views.thanks, name="thanks"),
+    path("thanks/copy/", contributor_views.copy, name="copy"),
     path("<str:token>/", contributor_views.invitation, name="invitation"),
 ]

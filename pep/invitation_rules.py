@@ -142,6 +142,18 @@ class PartForm(forms.Form):
             raise forms.ValidationError("Answer at least one question before sending.")
         return cleaned
 
+    def draft(self) -> dict[str, str]:
+        """What has been typed so far, unchecked but for its keys, length and face choices: kept as a draft."""
+        faces = {value for value, _ in FACES}
+        draft = {}
+        for question in self.questions:
+            value = str(self.data.get(self.add_prefix(question.key), ""))[:ANSWER_MAX_LENGTH]
+            if question.kind == SCALE and value not in faces:
+                value = ""
+            if value.strip():
+                draft[question.key] = value
+        return draft
+
     def answers(self) -> list[list[str]]:
         """The questions and answers, in order, as words: what the PEP keeps."""
         faces = dict(FACES)

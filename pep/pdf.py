@@ -5,7 +5,7 @@ from weasyprint import HTML
 
 from cwsw.models import SchoolProfile
 
-from .models import ACCEPTED, PepMeeting
+from .models import ACCEPTED, CHILD, Contribution, PepMeeting
 
 
 def render_pep(pep: PepMeeting) -> bytes:
@@ -17,5 +17,15 @@ def render_pep(pep: PepMeeting) -> bytes:
         "contributions": pep.contributions.filter(status=ACCEPTED).select_related("invitation"),
         "quality_review": pep.quality_reviews.select_related("invitation").first(),
         "school": SchoolProfile.load(),
+    })
+    return HTML(string=html).write_pdf()
+
+
+def render_contribution_copy(contribution: Contribution) -> bytes:
+    """The contributor's own copy of the part they sent: the child's first name only, as their page showed."""
+    pep = contribution.pep
+    html = render_to_string("pep/contribute/copy_pdf.html", {
+        "contribution": contribution, "first_name": pep.pupil.first_name, "meeting_date": pep.meeting_date,
+        "is_child": contribution.invitation.role == CHILD, "school": SchoolProfile.load(),
     })
     return HTML(string=html).write_pdf()

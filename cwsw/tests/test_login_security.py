@@ -92,3 +92,21 @@ def test_it_does_not_let_a_stranger_elsewhere_lock_the_head_out(head):
     assert attempt("head", "guessing-again", address="203.0.113.9")[1].status_code == 429
     _, response = attempt("head", PASSWORD, address="198.51.100.20")  # the school's own address
     assert response.status_code == 302
+
+
+def test_stay_signed_in_keeps_a_session_that_has_not_ended(governor, time_machine):
+    time_machine.move_to(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
+    client, _ = attempt("governor", PASSWORD)
+    time_machine.move_to(dt.datetime(2026, 3, 2, 9, 28, tzinfo=dt.UTC))  # the warning shows 5 minutes before
+    assert client.post(reverse("session_keepalive")).status_code == 204
+    time_machine.move_to(dt.datetime(2026, 3, 2, 9, 50, tzinfo=dt.UTC))  # 50 minutes after signing in
+    assert client.get(reverse("dashboard")).status_code == 200
+    time_machine.move_to(dt.datetime(2026, 3, 2, 10, 21, tzinfo=dt.UTC))  # then 31 idle minutes: ended
+    assert client.post(reverse("session_keepalive")).status_code == 401
+
+
+def test_signed_in_pages_carry_the_warning_and_anonymous_pages_do_not(governor):
+    client, _ = attempt("governor", PASSWORD)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert 'data-testid="session-warning"' in page and f'data-idle-seconds="{settings.SESSION_COOKIE_AGE}"' in page
+    assert 'data-testid="session-warning"' not in Client().get(reverse("login")).content.decode()

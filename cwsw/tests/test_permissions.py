@@ -125,7 +125,9 @@ EXPECTED = {
 }
 # The pages an invitation link opens need no login: every identity gets them. Before the code they
 # show nothing of the child (so a member of staff, or a stranger, sees the code page).
-PUBLIC = {"contribute:invitation": 200, "contribute:thanks": 200}
+# A copy of a part sent is only for the browser that just sent it (404 to any other); keeping a session
+# alive is a POST (405 to a GET), for whoever has a session.
+PUBLIC = {"contribute:invitation": 200, "contribute:thanks": 200, "contribute:copy": 404, "session_keepalive": 405}
 # Not the app's own pages: Django's and the IT administrator's.
 # The forgotten-password pages are for someone not logged in (tested in test_password_reset.py).
 OUTSIDE = {"login", "logout", "admin", "password_reset", "password_reset_done", "password_reset_confirm",

@@ -73,6 +73,10 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField()
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
+    # What the contributor has typed so far (question key -> answer), kept as they write and after their
+    # session ends, shown again when they come back through the link; emptied once they send their part.
+    draft = models.JSONField(default=dict, blank=True, editable=False)
+    draft_saved_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = InvitationQuerySet.as_manager()
 

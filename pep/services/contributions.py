@@ -169,14 +169,31 @@ def _refuse_unless_verified(invitation: Invitation, purpose: str) -> Invitation:
 
 
 @transaction.atomic
+def contribution_draft_save(*, invitation: Invitation, draft: dict[str, str]) -> dt.datetime:
+    """Keep what the contributor has typed so far, to show again when they come back through the link.
+
+    The link must have passed its code once. Answers sent after the session ended (Send pressed 30 idle
+    minutes on) are kept this way too: nothing is shown in return, and what is kept is shown only after
+    a new code. Returns when it was saved.
+    """
+    invitation = _locked_invitation(invitation)
+    if invitation.state() != OPEN or invitation.purpose != CONTRIBUTION or invitation.verified_at is None:
+        raise ValidationError(LINK_GONE)
+    invitation.draft, invitation.draft_saved_at = draft, timezone.now()
+    invitation.save(update_fields=["draft", "draft_saved_at"])
+    return invitation.draft_saved_at
+
+
+@transaction.atomic
 def contribution_submit(*, invitation: Invitation, answers: list[list[str]]) -> Contribution:
-    """Keep a contributor's part as a draft for the DT; the link is then used up."""
+    """Keep a contributor's part for the DT to accept; the link is then used up (and the draft emptied)."""
     invitation = _refuse_unless_verified(invitation, CONTRIBUTION)
     now = timezone.now()
     contribution = Contribution.objects.create(invitation=invitation, pep=invitation.pep, answers=answers,
                                                submitted_at=now)
     invitation.answered_at = now
-    invitation.save(update_fields=["answered_at"])
+    invitation.draft, invitation.draft_saved_at = {}, None
+    invitation.save(update_fields=["answered_at", "draft", "draft_saved_at"])
     derived_rebuild([invitation.pep.pupil_id])  # a part now waits for the DT
     invitation.log("contribution.sent", about=contribution)
     return contribution

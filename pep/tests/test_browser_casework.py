@@ -49,6 +49,7 @@ def test_it_lets_the_dt_log_a_pep_complete_it_and_spend_pp_plus(page):
     page.get_by_label("Social worker").check()
     page.fill("#id_child_views", "Wants to join the art club")
     page.fill("#id_sdq_total", "12")
+    page.fill("#id_next_meeting_date", (today + dt.timedelta(days=70)).isoformat())
     page.get_by_role("button", name="Save the meeting record").click()
     expect(page.get_by_test_id("pep-status")).to_have_text("Held")
 

@@ -39,7 +39,8 @@ def test_the_social_worker_adds_their_part_from_a_phone_and_it_reaches_the_signe
                                pupil__date_of_birth=today.replace(year=today.year - 13),
                                pupil__admission_date=today - dt.timedelta(days=500)).pupil
     pep = PepMeeting.objects.create(pupil=pupil, academic_year=2026, term="autumn", meeting_date=today,
-                                    status="held", attendees=["child", "dt"])
+                                    status="held", attendees=["child", "dt"],
+                                    next_meeting_date=today + dt.timedelta(days=70))
     PepTarget.objects.create(pep=pep, area="reading", description="Read aloud three times a week",
                              success_criteria="Reading age up six months", owner="Class teacher")
 
@@ -79,6 +80,12 @@ def test_the_social_worker_adds_their_part_from_a_phone_and_it_reaches_the_signe
     phone.get_by_role("button", name="Send to the school").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Thank you")
     check_phone_page(phone)
+    # A copy of what they sent, for their own records.
+    with phone.expect_download() as download:
+        phone.get_by_test_id("download-copy").click()
+    copy = " ".join(" ".join(p.extract_text() for p in PdfReader(download.value.path()).pages).split())
+    assert "My part of Kipper's PEP" in copy and "contact with gran every other Saturday" in copy
+    assert "Examplethorpe" not in copy
     # The link is used up.
     phone.goto(link)
     expect(phone.get_by_role("heading", level=1)).to_have_text("This link no longer works")
@@ -103,3 +110,73 @@ def test_the_social_worker_adds_their_part_from_a_phone_and_it_reaches_the_signe
     assert "Contributions from outside the school" in text
     assert "From Sam Worker (social worker)" in text
     assert "contact with gran every other Saturday" in text
+
+
+def test_a_contributor_who_writes_past_the_session_finds_their_draft_and_sends_it(browser, live_server, settings):
+    """They type (kept as they go), leave it past the session's end, press Send: nothing is lost. Back
+    through the link with a new code the draft is there; they send it and download a copy."""
+    dt_user = make_user("dt", roles.DESIGNATED_TEACHER)
+    today = timezone.localdate()
+    pupil = CareEpisodeFactory(kind="CLA", start_date=today - dt.timedelta(days=400), pupil__first_name="Kipper",
+                               pupil__date_of_birth=today.replace(year=today.year - 13),
+                               pupil__admission_date=today - dt.timedelta(days=500)).pupil
+    pep = PepMeeting.objects.create(pupil=pupil, academic_year=2026, term="autumn", meeting_date=today)
+    from pep import services
+
+    mail.outbox.clear()
+    services.invitation_send(pep=pep, role="carer", name="Demo Carer", email="carer@home.invalid",
+                             purpose="contribution", by=dt_user)
+    link = LINK.search(last_mail("carer@home.invalid")).group(1)
+
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE)
+    phone = context.new_page()
+    phone.set_default_timeout(10_000)
+    phone.goto(link)
+    phone.get_by_role("button", name="Send me a code").click()
+    phone.get_by_label("The 6-digit code").fill(CODE.search(last_mail("carer@home.invalid")).group(1))
+    phone.get_by_role("button", name="Continue").click()
+    first = phone.locator("textarea").first
+    first.fill("Sleeping better since the new bedtime routine.")
+    # Kept as they type: two seconds after they stop.
+    expect(phone.locator("[data-autosave-status]")).to_contain_text("Saved as a draft at")
+    first.fill("Sleeping better since the new bedtime routine. Still anxious on Mondays.")
+
+    # The session ends while they think (its row is gone, as after 30 idle minutes), then they press Send.
+    from django.contrib.sessions.models import Session
+
+    Session.objects.all().delete()
+    phone.get_by_role("button", name="Send to the school").click()
+    expect(phone.get_by_text("your answers were not sent yet. They are kept")).to_be_visible()
+    # A new code, and the draft is there, as last typed.
+    phone.get_by_role("button", name="Send me a new code").click()
+    phone.get_by_label("The 6-digit code").fill(CODE.search(last_mail("carer@home.invalid")).group(1))
+    phone.get_by_role("button", name="Continue").click()
+    expect(phone.get_by_test_id("draft-restored")).to_be_visible()
+    expect(phone.locator("textarea").first).to_have_value(
+        "Sleeping better since the new bedtime routine. Still anxious on Mondays.")
+    check_phone_page(phone)
+    phone.get_by_role("button", name="Send to the school").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Thank you")
+    with phone.expect_download() as download:
+        phone.get_by_test_id("download-copy").click()
+    copy = " ".join(" ".join(p.extract_text() for p in PdfReader(download.value.path()).pages).split())
+    assert "Still anxious on Mondays." in copy
+    context.close()
+
+
+def test_the_warning_before_the_session_ends_keeps_it_when_asked(page, live_server, settings):
+    settings.SESSION_COOKIE_AGE = 75  # the warning shows at 75 - 60 (the save's slack) - 10 = 5 seconds
+    settings.SESSION_WARNING_SECONDS = 10
+    make_user("dt", roles.DESIGNATED_TEACHER)
+    browser_login(page, "dt")
+    page.goto("/pupils/")
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible(timeout=15_000)
+    expect(dialog.get_by_role("heading")).to_have_text("You will be signed out soon")
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Stay signed in").click()
+    expect(dialog).to_be_hidden()
+    # Shown again when the kept session nears its end; this time left to run out.
+    expect(dialog).to_be_visible(timeout=15_000)
+    expect(dialog.get_by_role("heading")).to_have_text("You have been signed out", timeout=15_000)
+    expect(page.get_by_role("link", name="Sign in again")).to_be_visible()

@@ -1,6 +1,7 @@
 """The multi-agency PEP: invitations, codes, the contributor's part, the DT's decision, quality assurance."""
 
 import datetime as dt
+import io
 import re
 
 import pytest
@@ -34,7 +35,8 @@ def _today(time_machine):
 @pytest.fixture
 def pep():
     pupil = looked_after_pupil(first_name="Demo-Kit", last_name="Testperson-Zed", date_of_birth=dt.date(2012, 3, 4))
-    return PepFactory(pupil=pupil, status="planned", meeting_date=dt.date(2025, 12, 1))
+    return PepFactory(pupil=pupil, status="planned", meeting_date=dt.date(2025, 12, 1), attendees=["child", "dt"],
+                      next_meeting_date=dt.date(2026, 2, 2))
 
 
 def invite(pep, by, role="social_worker", email="sw@council.invalid", purpose="contribution"):
@@ -285,6 +287,68 @@ def test_the_social_worker_s_part_arrives_as_a_draft_the_dt_accepts(pep, dt_user
     assert (contribution.status, contribution.decided_by) == ("accepted", dt_user)
     page = dt_client.get(pep.get_absolute_url()).content.decode()
     assert "Accepted into the PEP" in page and "From Sam Worker (social worker)" in page
+
+
+# --- Drafts that survive, and a copy of what was sent ---------------------------------------------
+
+
+def test_what_is_typed_is_kept_as_a_draft_and_shown_again_after_a_new_code(pep, dt_user):
+    invitation, link = invite(pep, dt_user)
+    client = verified(link)
+    saved = client.post(link, {"action": "draft", "care_plan": "Half written", "nonsense": "x"},
+                        HTTP_X_AUTOSAVE="1")
+    assert saved.status_code == 200 and saved.content.decode().startswith("Saved as a draft at ")
+    invitation.refresh_from_db()
+    assert invitation.draft == {"care_plan": "Half written"} and invitation.draft_saved_at
+    assert not Contribution.objects.exists()
+    # Next time, on another device: a new code, and the draft is in the form.
+    page = verified(link).get(link).content.decode()
+    assert "Your draft, saved" in page and "Half written</textarea>" in page
+
+
+def test_without_javascript_save_and_finish_later_keeps_the_draft(pep, dt_user):
+    invitation, link = invite(pep, dt_user)
+    client = verified(link)
+    response = client.post(link, {"action": "draft", "asks": "Please keep the key adult."}, follow=True)
+    assert "Saved as a draft at" in response.content.decode()
+    invitation.refresh_from_db()
+    assert invitation.draft == {"asks": "Please keep the key adult."}
+
+
+def test_answers_sent_after_the_session_ended_are_kept_not_lost(pep, dt_user):
+    invitation, link = invite(pep, dt_user)
+    verified(link)  # the code was given once, in a session that has since ended
+    stale = Client()
+    response = stale.post(link, {"action": "send-part", "care_plan": "Written slowly over an hour"}, follow=True)
+    page = response.content.decode()
+    assert "your answers were not sent yet. They are kept" in page and "Send me a new code" in page
+    assert "Written slowly" not in page  # nothing is shown back before a new code
+    invitation.refresh_from_db()
+    assert invitation.draft == {"care_plan": "Written slowly over an hour"}
+    assert not Contribution.objects.exists()
+
+
+def test_a_link_never_verified_keeps_nothing_sent_to_it(pep, dt_user):
+    invitation, link = invite(pep, dt_user)
+    Client().post(link, {"action": "send-part", "care_plan": "From someone without the code"})
+    invitation.refresh_from_db()
+    assert invitation.draft == {}
+
+
+def test_sending_empties_the_draft_and_offers_a_copy_to_this_browser_only(pep, dt_user):
+    invitation, link = invite(pep, dt_user)
+    client = verified(link)
+    client.post(link, {"action": "draft", "care_plan": "Draft words"})
+    response = client.post(link, {"action": "send-part", "care_plan": "Final words for the school"}, follow=True)
+    assert 'data-testid="download-copy"' in response.content.decode()
+    invitation.refresh_from_db()
+    assert invitation.draft == {} and invitation.draft_saved_at is None
+    copy = client.get(reverse("contribute:copy"))
+    assert copy["Content-Type"] == "application/pdf"
+    text = " ".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(copy.content)).pages).split())
+    assert "Final words for the school" in text and "Demo-Kit" in text and "Testperson-Zed" not in text
+    assert AccessLog.objects.filter(code="contribution.copied", contributor=invitation.email).exists()
+    assert Client().get(reverse("contribute:copy")).status_code == 404
 
 
 def test_a_contribution_set_aside_stays_on_record_but_not_in_the_pdf(pep, dt_user):

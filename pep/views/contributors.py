@@ -25,9 +25,12 @@ from cwsw.models import SchoolProfile
 
 from .. import invitation_rules as rules
 from .. import services
-from ..models import ACCEPTED, CHILD, CONTRIBUTION, OPEN, Invitation
+from ..models import ACCEPTED, CHILD, CONTRIBUTION, OPEN, Contribution, Invitation
+from ..pdf import render_contribution_copy
 
 SESSION_KEY = "contributor_invitations"
+# The part this browser has just sent, so the thanks page can offer a copy of it.
+SENT_KEY = "contributor_sent"
 
 
 class CodeForm(forms.Form):
@@ -73,6 +76,9 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         _log_visit(found, "nothing: the link no longer works")
         return _gone(request)
     if not _verified(request, found):
+        if request.method == "POST" and request.POST.get("action") not in ("send", "code"):
+            _keep_answers_sent_after_the_session(request, found)
+            return redirect(request.path)
         return _code_step(request, found)
     # Keep the session alive while they write (it ends after 30 idle minutes, as staff sessions do).
     request.session["contributor_seen"] = int(timezone.now().timestamp())
@@ -122,20 +128,60 @@ def _about(invitation: Invitation) -> dict:
     }
 
 
+def _questions(invitation: Invitation) -> list[rules.Question]:
+    return rules.questions_for(invitation.role, invitation.pep.pupil.year_group(invitation.pep.meeting_date))
+
+
+def _keep_answers_sent_after_the_session(request: HttpRequest, invitation: Invitation) -> None:
+    """Their part, sent after the session ended (they wrote for over 30 minutes): kept as the draft, unread,
+    for when they have given a new code; they are told so on the code page."""
+    if invitation.purpose != CONTRIBUTION or invitation.verified_at is None:
+        return
+    draft = rules.PartForm(request.POST, questions=_questions(invitation)).draft()
+    if not draft:
+        return
+    try:
+        services.contribution_draft_save(invitation=invitation, draft=draft)
+    except ValidationError:
+        return
+    messages.info(request, "For your security you were signed out, so your answers were not sent yet. They are "
+                           "kept: ask for a new code below, and they will be there for you to send.")
+
+
 def _part_step(request: HttpRequest, invitation: Invitation) -> HttpResponse:
-    pupil = invitation.pep.pupil
-    questions = rules.questions_for(invitation.role, pupil.year_group(invitation.pep.meeting_date))
+    questions = _questions(invitation)
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    if action == "draft":
+        return _save_draft(request, invitation, rules.PartForm(request.POST, questions=questions))
     # An empty POST is still a POST: it must say what is missing, not show the blank form again.
-    form = rules.PartForm(request.POST if request.method == "POST" else None, questions=questions)
+    form = rules.PartForm(request.POST if request.method == "POST" else None, questions=questions,
+                          initial=invitation.draft)
     if request.method == "POST" and form.is_valid():
         try:
-            services.contribution_submit(invitation=invitation, answers=form.answers())
+            contribution = services.contribution_submit(invitation=invitation, answers=form.answers())
         except ValidationError:
             return _gone(request)
+        request.session[SENT_KEY] = contribution.pk
         return redirect("contribute:thanks")
     _log_visit(invitation, "their part" if request.method == "GET" else "their part, with corrections asked")
-    context = {**_about(invitation), "form": form, "is_child": invitation.role == CHILD}
+    context = {**_about(invitation), "form": form, "is_child": invitation.role == CHILD,
+               "draft_saved_at": invitation.draft_saved_at}
     return render(request, "pep/contribute/part.html", context)
+
+
+def _save_draft(request: HttpRequest, invitation: Invitation, form: rules.PartForm) -> HttpResponse:
+    """Keep what they have typed: sent by the page as they write (answered with the time, for the page to
+    show), or by the "Save and finish later" button without JavaScript (answered with the page again)."""
+    try:
+        saved_at = services.contribution_draft_save(invitation=invitation, draft=form.draft())
+    except ValidationError:
+        return _gone(request)
+    said = f"Saved as a draft at {timezone.localtime(saved_at):%H:%M}."
+    if request.headers.get("X-Autosave"):
+        return HttpResponse(said, content_type="text/plain")
+    messages.success(request, f"{said} You can close this page and come back through the link in your e-mail "
+                              "to finish it (you will be sent a new code).")
+    return redirect(request.path)
 
 
 def _quality_step(request: HttpRequest, invitation: Invitation) -> HttpResponse:
@@ -161,4 +207,18 @@ def _quality_step(request: HttpRequest, invitation: Invitation) -> HttpResponse:
 @login_not_required
 @never_cache
 def thanks(request: HttpRequest) -> HttpResponse:
-    return render(request, "pep/contribute/thanks.html")
+    return render(request, "pep/contribute/thanks.html", {"can_copy": SENT_KEY in request.session})
+
+
+@login_not_required
+@never_cache
+def copy(request: HttpRequest) -> HttpResponse:
+    """A PDF of the part this browser just sent, for the contributor's own records (while the session lasts)."""
+    contribution = (Contribution.objects.select_related("invitation", "pep__pupil")
+                    .filter(pk=request.session.get(SENT_KEY)).first())
+    if contribution is None:
+        return _gone(request)
+    contribution.invitation.log("contribution.copied", about=contribution)
+    pdf = render_contribution_copy(contribution)
+    return HttpResponse(pdf, content_type="application/pdf", headers={
+        "Content-Disposition": 'attachment; filename="my-part-of-the-pep.pdf"'})

@@ -53,7 +53,8 @@ def test_with_a_pupil_chosen_only_the_plan_is_checked_and_summarised_at_the_top(
     page = response.content.decode()
     assert response.status_code == 200 and not CareEpisode.objects.exists()
     assert page.count("This field is required.") == 2  # the plan type: in the summary and by the field
-    summary = page[page.index('data-testid="error-summary"'):page.index("</ul>", page.index('data-testid="error-summary"'))]
+    start = page.index('data-testid="error-summary"')
+    summary = page[start:page.index("</ul>", start)]
     assert "There is a problem" in summary and 'href="#id_kind_0"' in summary
     assert 'id="id_kind_0"' in page  # the link leads to the first of the plan's choices
 

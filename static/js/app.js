@@ -44,3 +44,111 @@ document.addEventListener("htmx:afterSwap", markScrollingTables);
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelector("[data-error-summary]")?.focus();
 });
+// A contributor's part is kept as a draft as they write: two seconds after they stop typing, the form is
+// sent with action=draft; the line under the form says when it was saved. Each save keeps the session.
+function autosave(form) {
+  const status = form.querySelector("[data-autosave-status]");
+  let timer = null;
+  let sending = false;
+  async function save() {
+    if (sending) { timer = setTimeout(save, 1000); return; }
+    sending = true;
+    const body = new FormData(form);
+    body.set("action", "draft");
+    try {
+      // Not form.action: the form has buttons named "action", which that property would return.
+      const response = await fetch(form.getAttribute("action") || window.location.href, {
+        method: "POST", body, headers: { "X-Autosave": "1" }, credentials: "same-origin",
+      });
+      const plain = (response.headers.get("Content-Type") || "").startsWith("text/plain");
+      if (response.ok && plain) {
+        status.textContent = await response.text();
+        document.dispatchEvent(new Event("cwsw:session-kept"));
+      } else if (response.ok) {
+        status.textContent = "Kept as a draft. You will be asked for a new code when you send it.";
+      } else {
+        status.textContent = "Not saved just now. Keep this page open; it will try again as you type.";
+      }
+    } catch (error) {
+      status.textContent = "Not saved just now (no connection). Keep this page open; it will try again as you type.";
+    } finally {
+      sending = false;
+    }
+  }
+  form.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(save, 2000);
+  });
+}
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("form[data-autosave]").forEach(autosave);
+});
+// Before a session ends for want of a request, a dialog offers to stay signed in (the GOV.UK timeout
+// warning). The session ends idle seconds after it was last saved, which is at most slack seconds before
+// the page loaded; the dialog shows warn seconds before that, counts down, and says when it has ended.
+function sessionWarning(dialog) {
+  const idle = Number(dialog.dataset.idleSeconds);
+  const warn = Number(dialog.dataset.warnSeconds);
+  const slack = Number(dialog.dataset.slackSeconds);
+  const left = dialog.querySelector("[data-session-left]");
+  const leftWords = dialog.querySelector("[data-session-left-words]");
+  const stay = dialog.querySelector("form[data-session-stay]");
+  let showTimer = null;
+  let tick = null;
+  function words(seconds) {
+    if (seconds >= 60) {
+      const minutes = Math.ceil(seconds / 60);
+      return `${minutes} minute${minutes === 1 ? "" : "s"}`;
+    }
+    return `${seconds} second${seconds === 1 ? "" : "s"}`;
+  }
+  function ended() {
+    clearInterval(tick);
+    dialog.querySelector("[data-session-title]").textContent = "You have been signed out";
+    dialog.querySelector("[data-session-open]").hidden = true;
+    dialog.querySelector("[data-session-ended]").hidden = false;
+    stay.hidden = true;
+    const signIn = dialog.querySelector("[data-session-signin]");
+    if (signIn) signIn.hidden = false;
+  }
+  function show(endsAt) {
+    let spoken = "";
+    const update = () => {
+      const seconds = Math.max(0, Math.round((endsAt - Date.now()) / 1000));
+      left.textContent = words(seconds);
+      // Screen readers hear the time left each minute (and the last half-minute), not every second.
+      const said = seconds > 30 ? words(Math.ceil(seconds / 60) * 60) : (seconds > 0 ? "less than 30 seconds" : "");
+      if (said !== spoken) { leftWords.textContent = said; spoken = said; }
+      if (seconds === 0) ended();
+    };
+    update();
+    tick = setInterval(update, 1000);
+    if (!dialog.open) dialog.showModal();
+  }
+  function start() {
+    clearTimeout(showTimer);
+    clearInterval(tick);
+    const endsAt = Date.now() + (idle - slack) * 1000;
+    showTimer = setTimeout(() => show(endsAt), Math.max(0, idle - slack - warn) * 1000);
+  }
+  stay.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const response = await fetch(stay.getAttribute("action"), { method: "POST", body: new FormData(stay), credentials: "same-origin" });
+      if (response.status === 204) {
+        dialog.close();
+        start();
+        return;
+      }
+    } catch (error) { /* no connection: say it has ended only when it has */ return; }
+    ended();
+  });
+  // Escape closes the warning as "Stay signed in" does.
+  dialog.addEventListener("cancel", (event) => { event.preventDefault(); stay.requestSubmit(); });
+  document.addEventListener("cwsw:session-kept", start);
+  start();
+}
+document.addEventListener("DOMContentLoaded", () => {
+  const dialog = document.getElementById("session-warning");
+  if (dialog) sessionWarning(dialog);
+});
