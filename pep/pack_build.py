@@ -13,10 +13,10 @@ from typing import Any
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
-from weasyprint import HTML
 
 from cwsw.builds import build_run
 from cwsw.models import SchoolProfile
+from cwsw.pdf import pdf_from_html
 from pupils import cohort
 from pupils.models import Pupil
 
@@ -76,6 +76,6 @@ def pack_build(*, pack_id: int, on_failure_final: bool = True, today: dt.date | 
         data = pack_data(pupil=pack.pupil, with_safeguarding=pack.with_safeguarding,
                          today=today or timezone.localdate(), progress=progress)
         progress(75, "Drawing the PDF")
-        return f"transfer-pack-{pack.pupil_id}-{pack.pk}.pdf", HTML(string=pack_html(data)).write_pdf()
+        return f"transfer-pack-{pack.pupil_id}-{pack.pk}.pdf", pdf_from_html(pack_html(data))
 
     return build_run(TransferPack, pack_id, make=make, on_failure_final=on_failure_final, related=("pupil",))

@@ -1,9 +1,9 @@
 """PEP as a PDF, to share with the Virtual School."""
 
 from django.template.loader import render_to_string
-from weasyprint import HTML
 
 from cwsw.models import SchoolProfile
+from cwsw.pdf import pdf_from_html
 
 from .models import ACCEPTED, CHILD, Contribution, PepMeeting
 
@@ -18,7 +18,7 @@ def render_pep(pep: PepMeeting) -> bytes:
         "quality_review": pep.quality_reviews.select_related("invitation").first(),
         "school": SchoolProfile.load(),
     })
-    return HTML(string=html).write_pdf()
+    return pdf_from_html(html)
 
 
 def render_contribution_copy(contribution: Contribution) -> bytes:
@@ -28,4 +28,4 @@ def render_contribution_copy(contribution: Contribution) -> bytes:
         "contribution": contribution, "first_name": pep.pupil.first_name, "meeting_date": pep.meeting_date,
         "is_child": contribution.invitation.role == CHILD, "school": SchoolProfile.load(),
     })
-    return HTML(string=html).write_pdf()
+    return pdf_from_html(html)

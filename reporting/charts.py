@@ -6,7 +6,10 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
-WIDTH, BAR_HEIGHT, GAP, LABEL_WIDTH, VALUE_WIDTH = 460, 18, 8, 150, 60
+# In CSS pixels, as WeasyPrint and the browser draw them (a pixel is 0.75 pt): the chart fills the A4 page's
+# width, so its 12 px labels print at 9 pt.
+WIDTH, BAR_HEIGHT, GAP, LABEL_WIDTH, VALUE_WIDTH = 640, 22, 8, 220, 90
+FONT_SIZE = 12
 
 
 def bar_chart(bars: list[tuple[str, Any, Any]], *, title: str, max_value: float | None = None) -> SafeString:
@@ -22,12 +25,13 @@ def bar_chart(bars: list[tuple[str, Any, Any]], *, title: str, max_value: float 
     height = len(bars) * (BAR_HEIGHT + GAP)
     return render_to_string("reporting/_bar_chart.svg", {
         "title": title, "rows": rows, "width": WIDTH, "height": height, "bar_height": BAR_HEIGHT,
-        "label_width": LABEL_WIDTH, "value_x": WIDTH - VALUE_WIDTH + 6, "text_dy": BAR_HEIGHT - 5,
+        "label_width": LABEL_WIDTH, "value_x": WIDTH - VALUE_WIDTH + 6, "text_dy": BAR_HEIGHT - 6,
+        "font_size": FONT_SIZE,
     })
 
 
 STACK_COLOURS = ("#146c43", "#ffc107", "#b02a37")  # on time, late, missed: green, amber, red
-LEGEND_HEIGHT = 22
+LEGEND_HEIGHT = 26
 
 
 def stacked_bar_chart(rows: list[tuple[str, list[Any]]], *, series: list[str], title: str,
@@ -52,10 +56,10 @@ def stacked_bar_chart(rows: list[tuple[str, list[Any]]], *, series: list[str], t
         note = "small numbers hidden" if hidden else ("none due" if not total else f"{total} due")
         note_x = (WIDTH - VALUE_WIDTH + 6) if segments else LABEL_WIDTH + 4
         drawn.append({"label": label, "y": y, "segments": segments, "note": note, "note_x": note_x})
-    legend = [{"label": name, "colour": colour, "x": LABEL_WIDTH + i * 95}
+    legend = [{"label": name, "colour": colour, "x": LABEL_WIDTH + i * 130}
               for i, (name, colour) in enumerate(zip(series, colours, strict=False))]
     return render_to_string("reporting/_stacked_chart.svg", {
         "title": title, "rows": drawn, "legend": legend, "width": WIDTH,
         "height": LEGEND_HEIGHT + len(rows) * (BAR_HEIGHT + GAP), "bar_height": BAR_HEIGHT,
-        "text_dy": BAR_HEIGHT - 5,
+        "text_dy": BAR_HEIGHT - 6, "font_size": FONT_SIZE,
     })

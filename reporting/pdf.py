@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.template.loader import render_to_string
-from weasyprint import HTML
+
+from cwsw.pdf import pdf_from_html
 
 
 def report_html(data: dict[str, Any]) -> str:
@@ -15,4 +16,4 @@ def report_html(data: dict[str, Any]) -> str:
 
 def render_report(data: dict[str, Any]) -> bytes:
     """Render the report's figures to PDF bytes."""
-    return HTML(string=report_html(data)).write_pdf()
+    return pdf_from_html(report_html(data))
