@@ -3,6 +3,7 @@
 from .contributions import (
     OutsideParts,
     outside_parts,
+    social_worker_on_record,
 )
 from .exclusions import (
     ExclusionRow,
@@ -55,6 +56,7 @@ __all__ = [
     "exclusion_rows",
     "exclusions_in_year",
     "outside_parts",
+    "social_worker_on_record",
     "peps_due_now",
     "pp_summary",
     "provisions_overview",

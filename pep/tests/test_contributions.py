@@ -609,3 +609,17 @@ def test_when_the_mail_server_refuses_nothing_is_saved_and_the_person_is_told(pe
     page = client.post(link, {"action": "send"}, follow=True).content.decode()
     assert "could not be sent just now" in page
     assert Invitation.objects.get().codes_sent == 0
+
+
+def test_the_invite_form_offers_the_social_worker_on_the_care_episode(pep, dt_user, login):
+    pep.pupil.episodes.update(social_worker_name="Demo Worker Q", social_worker_contact="dwq@council.invalid")
+    client = login(dt_user)
+    url = reverse("pep:pep_invite", args=[pep.pk])
+    page = client.get(url).content.decode()
+    assert "Invite the social worker on record, Demo Worker Q" in page
+    form = client.get(url + "?who=social_worker").context["form"]
+    assert (form["role"].value(), form["name"].value(), form["email"].value()) == (
+        "social_worker", "Demo Worker Q", "dwq@council.invalid")
+    # A contact that is a telephone number is not offered as the address.
+    pep.pupil.episodes.update(social_worker_contact="01632 960123")
+    assert client.get(url + "?who=social_worker").context["form"]["email"].value() in ("", None)

@@ -16,17 +16,18 @@ from cwsw import roles
 from cwsw.decorators import role_required
 from cwsw.pages import form_page
 
-from .. import services
+from .. import selectors, services
 from ..access import get_contribution_for, get_invitation_for, get_pep_for
 from ..forms import DecisionForm, InvitationForm, QualityRequestForm
 from ..invitation_rules import INVITATION_DAYS
-from ..models import CONTRIBUTION, HELD, QUALITY, PepMeeting
+from ..models import CONTRIBUTION, HELD, QUALITY, SOCIAL_WORKER, PepMeeting
 from .common import locked_refusal
 
 
-def _invite(request: HttpRequest, pep: PepMeeting, form: forms.Form, title: str, purpose: str) -> HttpResponse:
+def _invite(request: HttpRequest, pep: PepMeeting, form: forms.Form, title: str, purpose: str,
+            offer: dict[str, str] | None = None) -> HttpResponse:
     return form_page(
-        request, form=form, template="pep/form.html", context={"title": title, "pupil": pep.pupil},
+        request, form=form, template="pep/form.html", context={"title": title, "pupil": pep.pupil, "offer": offer},
         act=lambda values: services.invitation_send(pep=pep, purpose=purpose, by=request.user, **values),
         done=lambda invitation: (f"The invitation is on its way to {invitation.email}. Its link works for "
                                  f"{INVITATION_DAYS} days, or until the PEP is signed off."),
@@ -39,7 +40,16 @@ def pep_invite(request: HttpRequest, pk: int) -> HttpResponse:
     pep = get_pep_for(request.user, pk)
     if refused := locked_refusal(request, pep, "invite anyone to it"):
         return refused
-    return _invite(request, pep, InvitationForm(request.POST or None), f"Invite a contributor: {pep}", CONTRIBUTION)
+    worker = selectors.social_worker_on_record(pep)
+    initial, offer = {}, None
+    if worker is not None:
+        if request.GET.get("who") == "social_worker":
+            initial = {"role": SOCIAL_WORKER, **worker}
+        else:
+            offer = {"words": f"Invite the social worker on record, {worker['name']}",
+                     "url": f"{request.path}?who=social_worker"}
+    form = InvitationForm(request.POST or None, initial=initial)
+    return _invite(request, pep, form, f"Invite a contributor: {pep}", CONTRIBUTION, offer=offer)
 
 
 @role_required(roles.can_do_casework)
