@@ -31,6 +31,7 @@ urlpatterns = [
     path("transfer-packs/<int:pk>/", views.transfer_pack, name="transfer_pack"),
     path("transfer-packs/<int:pk>/download/", views.transfer_pack_download, name="transfer_pack_download"),
     path("pp-plus/", views.pp_school, name="pp_school"),
+    path("pp-plus/export/", views.pp_export, name="pp_export"),
     path("pp-plus/rates/add/", views.rate_add, name="rate_add"),
     path("pp-plus/allocations/<int:pk>/spend/", views.spend_add, name="spend_add"),
     path("pp-plus/allocations/<int:pk>/correct/", views.allocation_edit, name="allocation_edit"),

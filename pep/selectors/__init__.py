@@ -27,7 +27,9 @@ from .meetings import (
     term_counts,
 )
 from .ppplus import (
+    PUPIL_ORDERS,
     PpSummary,
+    pp_pupils,
     pp_summary,
     pupil_allocations,
 )
@@ -58,6 +60,8 @@ __all__ = [
     "outside_parts",
     "social_worker_on_record",
     "peps_due_now",
+    "PUPIL_ORDERS",
+    "pp_pupils",
     "pp_summary",
     "provisions_overview",
     "pupil_allocations",

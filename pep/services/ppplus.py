@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from cwsw.models import AccessLog
+
 from ..models import PepTarget, PpPlusAllocation, PpPlusRate, PpPlusSpend
 from .common import changed, lock_pupil, locked, save_and_log, set_values
 
@@ -129,3 +131,9 @@ def spend_withdraw(*, spend: PpPlusSpend, reason: str, by: Any) -> PpPlusSpend:
     spend.save()
     changed(by, spend.allocation.pupil_id, "ppplus.spend_withdrawn", about=spend)
     return spend
+
+
+def pp_export_log(*, pupil_ids: list[int], financial_year: int, by: Any) -> None:
+    """Log each pupil in an export of a year's PP+ figures."""
+    AccessLog.record(user=by, code="ppplus.exported", pupils=pupil_ids or [None],
+                     data={"financial_year": financial_year, "rows": len(pupil_ids)})

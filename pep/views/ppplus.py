@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -14,8 +17,9 @@ from django.utils import timezone
 from cwsw import roles
 from cwsw.decorators import role_required
 from cwsw.pages import form_page
-from cwsw.terms import financial_year_label, financial_year_of
+from cwsw.terms import financial_year_bounds, financial_year_label, financial_year_of
 from pupils.access import get_pupil_for
+from pupils.mis import safe_cell
 
 from .. import selectors, services
 from ..access import get_allocation_for, get_spend_for
@@ -38,7 +42,15 @@ def pp_school(request: HttpRequest) -> HttpResponse:
     fy = year_param(request, financial_year_of(today))
     rates = list(PpPlusRate.objects.all())  # a row a year: the year's own rate is read from them
     rate = next((r.amount for r in rates if r.financial_year == fy), None)
+    sort = request.GET.get("sort", "name")
+    sort = sort if sort in selectors.PUPIL_ORDERS else "name"
+    page = Paginator(selectors.pp_pupils(financial_year=fy, sort=sort),
+                     settings.REGISTER_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
+        "pupils": page, "sort": sort, "orders": [(k, words) for k, (_, words) in selectors.PUPIL_ORDERS.items()],
+        "query": query.urlencode(), "year_ended": today > financial_year_bounds(fy)[1], "year": fy,
         "pp": selectors.pp_summary(financial_year=fy),
         "fy_label": financial_year_label(fy),
         "previous_year": fy - 1,
@@ -49,6 +61,22 @@ def pp_school(request: HttpRequest) -> HttpResponse:
         "add_rate_for": fy if rate is None and fy in dict(financial_year_choices()) else None,
     }
     return render(request, "pep/pp_school.html", context)
+
+
+@role_required(roles.can_do_casework)
+def pp_export(request: HttpRequest) -> HttpResponse:
+    """The year's per-pupil figures as CSV, in the order the page shows them; each pupil logged as exported."""
+    fy = year_param(request, financial_year_of(timezone.localdate()))
+    rows = list(selectors.pp_pupils(financial_year=fy, sort=request.GET.get("sort", "name")))
+    services.pp_export_log(pupil_ids=[row.pk for row in rows], financial_year=fy, by=request.user)
+    response = HttpResponse(content_type="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="pp-plus-{financial_year_label(fy)}.csv"'})
+    writer = csv.writer(response)
+    writer.writerow(["UPN", "Pupil", "Category", "Allocated", "Spent", "Unspent"])
+    for row in rows:
+        writer.writerow([row.upn, safe_cell(f"{row.last_name}, {row.first_name}"), row.category or "",
+                         f"{row.allocated:.2f}", f"{row.spent:.2f}", f"{row.balance:.2f}"])
+    return response
 
 
 def _form_page(request: HttpRequest, *, form: forms.Form, title: str, pupil: Any, act: Callable[[dict], Any],
