@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import random
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -49,87 +51,49 @@ TARGETS = {
 }
 
 
+# The demo school has a past: this many academic (and financial) years before this one, so last year's
+# Report to Governors, the one governors read in the autumn, reads like a real one.
+PAST_YEARS = 2
+
+
+def _in_care_on(pupil: Pupil, day: dt.date) -> bool:
+    return any(e.start_date <= day and (e.end_date is None or e.end_date >= day) for e in pupil.episodes.all())
+
+
+def _on_roll_on(pupil: Pupil, day: dt.date) -> bool:
+    return pupil.admission_date <= day and (pupil.leaving_date is None or pupil.leaving_date > day)
+
+
 @transaction.atomic
 def seed_demo_casework(*, seed: int = 2026, as_of: dt.date | None = None) -> dict[str, int]:
-    """Add casework to the demo school's cohort; returns how many of each record it made."""
+    """Add casework to the demo school's cohort for this year and the PAST_YEARS before it; returns how many
+    of each record it made."""
     rng = random.Random(seed)
     today = as_of or timezone.localdate()
-    year = academic_year_of(today)
-    fy = financial_year_of(today)
-    rate = PpPlusRate.rate_for(fy) or Decimal("2630.00")
+    this_year = academic_year_of(today)
+    this_fy = financial_year_of(today)
     dt_user = get_user_model().objects.filter(username="dt").first()
     calendar = Term.calendar()
-    terms = [t for t in Term.terms_for(year) if t.end < today] + [
-        t for t in Term.terms_for(year) if t.start <= today <= t.end
-    ]
     cohort_pupils = (
         Pupil.objects.on_roll(today).with_category(today).filter(category__isnull=False)
         .prefetch_related(Prefetch("episodes", queryset=CareEpisode.objects.filter(kind=cohort.CLA)))
     )
     peps, allocations, attendance, attainment, exclusions = [], [], [], [], []
     pupils = list(cohort_pupils)
-    for pupil in pupils:
-        for term in terms:
-            possible = rng.randint(100, 130) if term.end < today else rng.randint(30, 60)
-            attendance.append(AttendanceRecord(
-                pupil=pupil, academic_year=year, term=term.name, possible_sessions=possible,
-                # Sessions missed in proportion to the term so far (up to a fifth of a whole term).
-                attended_sessions=possible - rng.choice([0, 2, 4, 6, 10, 16, 24]) * possible // 120,
-            ))
-            grades = [c for c, _ in ATTAINMENT_CHOICES]
-            judged = AttainmentRecord(
-                pupil=pupil, academic_year=year, term=term.name,
-                reading=rng.choice(grades), writing=rng.choice(grades), maths=rng.choice(grades),
-            )
-            if pupil.year_group(today) < years.SECONDARY_FROM_YEAR:  # secondary pupils have GCSE grades instead
-                attainment.append(judged)
-        if pupil.category == cohort.CLA:
-            allocations.append(PpPlusAllocation(
-                pupil=pupil, financial_year=fy, amount=rate / 2, source="virtual_school",
-                received_on=dt.date(fy, 5, 1), note="First half, released by the Virtual School",
-            ))
-            for term in terms:
-                roll = rng.random()
-                if roll < 0.08 and term.end < today:
-                    continue  # missing
-                held = term.end < today or roll < 0.5
-                late = roll > 0.92
-                day = term.end + dt.timedelta(days=3) if late else term.start + dt.timedelta(days=rng.randint(10, 40))
-                day = min(day, today) if held else today + dt.timedelta(days=rng.randint(3, 20))
-                if not any(e.start_date <= day and (e.end_date is None or e.end_date >= day)
-                           for e in pupil.episodes.all()):
-                    continue  # not yet in care on that day: no PEP
-                counts_for = calendar.term_for_meeting(day) or term
-                peps.append(PepMeeting(
-                    pupil=pupil, academic_year=counts_for.academic_year, term=counts_for.name, meeting_date=day,
-                    status=("complete" if roll < 0.8 else "held") if held else "planned",
-                    attendees=["child", "carer", "social_worker", "dt"] if held else [],
-                    next_meeting_date=day + dt.timedelta(days=rng.randint(70, 100)) if held else None,
-                    child_views="Enjoys art and football; finds mornings hard." if held else "",
-                    attendance_percent=Decimal(rng.randint(80, 100)) if held else None,
-                    sdq_total=rng.randint(5, 25) if held else None,
-                    vs_rating=rng.choice(["green", "green", "amber", ""]) if held else "",
-                    completed_by=dt_user if held and roll < 0.8 else None,
-                    completed_at=timezone.now() if held and roll < 0.8 else None,
-                ))
-        elif pupil.category == cohort.PLA:
-            allocations.append(PpPlusAllocation(
-                pupil=pupil, financial_year=fy, amount=rate, source="direct", received_on=dt.date(fy, 6, 1),
-            ))
-        if rng.random() < 0.04 and terms:
-            incident = terms[0].start + dt.timedelta(days=rng.randint(5, 40))
-            if incident.weekday() >= 5:
-                incident += dt.timedelta(days=7 - incident.weekday())
-            incident = min(incident, today - dt.timedelta(days=1))
-            exclusions.append(ExclusionConsultation(
-                pupil=pupil, incident_date=incident, incident="Demo incident: refused to follow instructions",
-                proposed_action="suspension", consulted_on=incident, vs_adviser="Demo Adviser",
-                vs_advice="Consider a reduced timetable first", decision="suspension", decision_date=incident,
-                pla_parent_consent=True,  # consulted with the parents' consent where the child was adopted
-                first_day=calendar.next_school_day(incident + dt.timedelta(days=1)),
-                days=Decimal(rng.choice(["0.5", "1", "2", "6"])),
-                social_worker_notified_on=incident if rng.random() < 0.7 else None,
-            ))
+    for year in range(this_year - PAST_YEARS, this_year + 1):
+        terms = [t for t in Term.terms_for(year) if t.start <= today]
+        for pupil in pupils:
+            _seed_pupil_year(rng, pupil, year, terms, today, calendar, dt_user, peps, attendance, attainment,
+                             exclusions)
+    for fy in range(this_fy - PAST_YEARS, this_fy + 1):
+        rate = PpPlusRate.rate_for(fy) or Decimal("2630.00")
+        for pupil in pupils:
+            allocations += [a for a in _allocations(pupil, fy, rate, today) if _valid(a)]
+    # Contacts are logged about this term's concerns.
+    latest_term = (this_year, terms[-1].name) if terms else None
+    crossing = _suspension_across_the_year_end(rng, pupils, this_year - 1, calendar)
+    if crossing is not None:
+        exclusions.append(crossing)
     bulk_create_with_history(attendance, AttendanceRecord, batch_size=2000)
     concerns_sync({r.pupil_id for r in attendance})  # the contacts below follow the concerns
     # A contact logged for about half the pupils whose attendance this term is 90% or lower.
@@ -140,7 +104,7 @@ def seed_demo_casework(*, seed: int = 2026, as_of: dt.date | None = None) -> dic
                           contacted=other.choice(["carer", "social_worker", "virtual_school"]),
                           agreed="Demo: a morning check-in with the key adult, reviewed in two weeks.")
         for r in attendance
-        if terms and r.term == terms[-1].name and r.persistently_absent and other.random() < 0.5 and dsl
+        if (r.academic_year, r.term) == latest_term and r.persistently_absent and other.random() < 0.5 and dsl
     ]
     bulk_create_with_history(contacts, AttendanceContact, batch_size=1000)
     bulk_create_with_history(attainment, AttainmentRecord, batch_size=2000)
@@ -161,13 +125,16 @@ def seed_demo_casework(*, seed: int = 2026, as_of: dt.date | None = None) -> dic
     categories = [c for c, _ in SPEND_CATEGORIES]
     for allocation in allocations:
         left = allocation.amount
-        for _ in range(rng.randint(0, 3)):
+        # A year that has ended was mostly spent; this year's is being spent.
+        for _ in range(rng.randint(2, 4) if allocation.financial_year < this_fy else rng.randint(0, 3)):
             amount = Decimal(rng.choice([120, 250, 400, 600]))
             if amount > left:
                 break
             left -= amount
             spends.append(PpPlusSpend(
-                allocation=allocation, spent_on=min(today, dt.date(fy, 9, 20) + dt.timedelta(days=rng.randint(0, 60))),
+                allocation=allocation,
+                spent_on=min(today, max(allocation.received_on, dt.date(allocation.financial_year, 9, 20))
+                             + dt.timedelta(days=rng.randint(0, 60))),
                 amount=amount, category=rng.choice(categories), description="Demo purchase",
                 impact="Reported at the next PEP",
             ))
@@ -176,6 +143,119 @@ def seed_demo_casework(*, seed: int = 2026, as_of: dt.date | None = None) -> dic
     return {"provisions": provisions,
             "peps": len(peps), "targets": len(targets), "allocations": len(allocations), "spends": len(spends),
             "exclusions": len(exclusions), "attendance": len(attendance)}
+
+
+def _seed_pupil_year(rng: random.Random, pupil: Pupil, year: int, terms: list, today: dt.date, calendar: Any,
+                     dt_user: Any, peps: list, attendance: list, attainment: list, exclusions: list) -> None:
+    """One cohort pupil's year: attendance and attainment each term on roll, a PEP a term while looked after
+    (most on time and signed off; a few late, missed or, this term, planned), now and then a suspension."""
+    past = year < academic_year_of(today)
+    grades = [c for c, _ in ATTAINMENT_CHOICES]
+    for term in terms:
+        if not _on_roll_on(pupil, term.start):
+            continue
+        ended = term.end < today
+        possible = rng.randint(100, 130) if ended else rng.randint(30, 60)
+        attendance.append(AttendanceRecord(
+            pupil=pupil, academic_year=year, term=term.name, possible_sessions=possible,
+            # Sessions missed in proportion to the term so far (up to a fifth of a whole term).
+            attended_sessions=possible - rng.choice([0, 2, 4, 6, 10, 16, 24]) * possible // 120,
+        ))
+        if pupil.year_group(term.start) < years.SECONDARY_FROM_YEAR:  # secondary pupils have GCSE grades
+            attainment.append(AttainmentRecord(
+                pupil=pupil, academic_year=year, term=term.name,
+                reading=rng.choice(grades), writing=rng.choice(grades), maths=rng.choice(grades)))
+        if pupil.category != cohort.CLA:
+            continue
+        roll = rng.random()
+        if roll < 0.08 and ended:
+            continue  # missed
+        held = ended or roll < 0.5
+        late = roll > 0.92
+        day = term.end + dt.timedelta(days=3) if late else term.start + dt.timedelta(days=rng.randint(10, 40))
+        day = min(day, today) if held else today + dt.timedelta(days=rng.randint(3, 20))
+        if not _in_care_on(pupil, day):
+            continue  # not yet in care on that day: no PEP
+        counts_for = calendar.term_for_meeting(day) or term
+        signed = held and (roll < 0.8 or (past and roll < 0.97))
+        peps.append(PepMeeting(
+            pupil=pupil, academic_year=counts_for.academic_year, term=counts_for.name, meeting_date=day,
+            status=("complete" if signed else "held") if held else "planned",
+            attendees=["child", "carer", "social_worker", "dt"] if held else [],
+            next_meeting_date=day + dt.timedelta(days=rng.randint(70, 100)) if held else None,
+            child_views="Enjoys art and football; finds mornings hard." if held else "",
+            attendance_percent=Decimal(rng.randint(80, 100)) if held else None,
+            sdq_total=rng.randint(5, 25) if held else None,
+            vs_rating=rng.choice(["green", "green", "amber", ""]) if held else "",
+            completed_by=dt_user if signed else None,
+            completed_at=timezone.now() if signed else None,
+        ))
+    if rng.random() < 0.04 and terms and _on_roll_on(pupil, terms[0].start):
+        incident = terms[0].start + dt.timedelta(days=rng.randint(5, 40))
+        if incident.weekday() >= 5:
+            incident += dt.timedelta(days=7 - incident.weekday())
+        incident = min(incident, today - dt.timedelta(days=1))
+        exclusions.append(_suspension(pupil, incident, Decimal(rng.choice(["0.5", "1", "2", "6"])), calendar,
+                                      notified=rng.random() < 0.7))
+
+
+def _suspension(pupil: Pupil, incident: dt.date, days: Decimal, calendar: Any, *, notified: bool = True
+                ) -> ExclusionConsultation:
+    return ExclusionConsultation(
+        pupil=pupil, incident_date=incident, incident="Demo incident: refused to follow instructions",
+        proposed_action="suspension", consulted_on=incident, vs_adviser="Demo Adviser",
+        vs_advice="Consider a reduced timetable first", decision="suspension", decision_date=incident,
+        pla_parent_consent=True,  # consulted with the parents' consent where the child was adopted
+        first_day=calendar.next_school_day(incident + dt.timedelta(days=1)), days=days,
+        social_worker_notified_on=incident if notified else None,
+    )
+
+
+def _suspension_across_the_year_end(rng: random.Random, pupils: list[Pupil], year: int,
+                                    calendar: Any) -> ExclusionConsultation | None:
+    """One five-day suspension starting two school days before the summer holiday, served into September."""
+    summer = next((t for t in Term.terms_for(year) if t.name == "summer"), None)
+    if summer is None:
+        return None
+    last = summer.end
+    while not calendar.is_school_day(last):  # the term's last school day, before the summer holiday
+        last -= dt.timedelta(days=1)
+    incident = last - dt.timedelta(days=2)
+    while not calendar.is_school_day(incident):
+        incident -= dt.timedelta(days=1)
+    on_roll = [p for p in pupils if _on_roll_on(p, incident) and _on_roll_on(p, summer.end + dt.timedelta(days=60))]
+    if not on_roll:
+        return None
+    return _suspension(rng.choice(on_roll), incident, Decimal("5"), calendar)
+
+
+def _valid(record: Any) -> bool:
+    """Whether the record passes its own rules (a year the child was not yet in care gets no PP+)."""
+    try:
+        record.clean()
+    except ValidationError:
+        return False
+    return True
+
+
+def _allocations(pupil: Pupil, fy: int, rate: Decimal, today: dt.date) -> list[PpPlusAllocation]:
+    """A financial year's PP+: a looked-after child's in two halves from the Virtual School (the second in
+    the autumn), an adopted child's in one sum to the school; only for a year the child was in it."""
+    start = dt.date(fy, 4, 1)
+    if start > today or not _on_roll_on(pupil, start.replace(month=5)):
+        return []
+    if pupil.category == cohort.CLA:
+        if not _in_care_on(pupil, dt.date(fy, 5, 1)):
+            return []
+        halves = [dt.date(fy, 5, 1), dt.date(fy, 11, 1)]
+        return [PpPlusAllocation(pupil=pupil, financial_year=fy, amount=rate / 2, source="virtual_school",
+                                 received_on=day, note=f"{'First' if i == 0 else 'Second'} half, released by the "
+                                                       "Virtual School")
+                for i, day in enumerate(halves) if day <= today]
+    if pupil.category == cohort.PLA:
+        return [PpPlusAllocation(pupil=pupil, financial_year=fy, amount=rate, source="direct",
+                                 received_on=dt.date(fy, 6, 1))] if dt.date(fy, 6, 1) <= today else []
+    return []
 
 
 DEMO_SUBJECTS = ("english_language", "maths", "combined_science", "history")

@@ -1,9 +1,11 @@
+import datetime as dt
 from typing import Any
 
 from django import forms
 from django.utils import timezone
 
 from cwsw.forms import DATE_WIDGET, CrispyFormMixin
+from cwsw.models import Term
 from cwsw.terms import academic_year_label, academic_year_of
 
 from .models import ReportNarrative, SchoolFigures, TrainingRecord
@@ -14,8 +16,19 @@ def report_year_choices() -> list[tuple[int, str]]:
     return [(y, academic_year_label(y)) for y in range(this, this - 4, -1)]
 
 
+def last_complete_year(today: dt.date) -> int:
+    """The latest academic year whose last school day has passed: the one governors are reported to on."""
+    this = academic_year_of(today)
+    days = Term.calendar(this, this).school_days_of(this)
+    return this if days and days[-1] < today else this - 1
+
+
 class ReportRequestForm(forms.Form):
     academic_year = forms.TypedChoiceField(coerce=int, choices=report_year_choices, label="Academic year")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"academic_year": last_complete_year(timezone.localdate())})
+        super().__init__(*args, **kwargs)
 
 
 class NarrativeForm(CrispyFormMixin, forms.ModelForm):

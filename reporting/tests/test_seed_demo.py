@@ -54,3 +54,32 @@ def test_it_refuses_to_seed_twice_but_can_be_asked_to_skip(seeded):
         call_command("seed_demo", pupils=10, stdout=io.StringIO())
     call_command("seed_demo", "--if-empty", stdout=io.StringIO())
     assert Pupil.objects.count() == 400
+
+
+def test_the_demo_school_has_a_past_so_last_year_s_report_reads_like_a_real_one(seeded):
+    import datetime as dt
+
+    from reporting.figures import report_data
+
+    last_year = report_data(academic_year=2024, today=dt.date(2026, 2, 10))  # 2024/25, ended last July
+    assert PepMeeting.objects.filter(academic_year=2024, status="complete").count() > 20
+    assert PpPlusAllocation.objects.filter(financial_year=2024).exists()
+    assert PpPlusSpend.objects.filter(allocation__financial_year=2024).exists()
+    assert AttendanceRecord.objects.filter(academic_year=2023).exists()  # two years back too
+    assert ExclusionConsultation.objects.filter(first_day__year=2025, first_day__month=7, days=5).exists()
+    assert last_year["pp"]["allocated"] and last_year["pp"]["allocated"] > 0
+    assert last_year["pp"]["spent"] and last_year["pp"]["spent"] > 0
+
+
+def test_the_report_page_offers_last_complete_year_first(login, dt_user, time_machine):
+    from django.urls import reverse
+
+    time_machine.move_to("2026-10-05 12:00")  # autumn: the report governors want is 2025/26's
+    form = login(dt_user).get(reverse("reporting:governor_report_list")).context["form"]
+    assert form["academic_year"].value() == 2025
+    time_machine.move_to("2026-07-28 12:00")  # the summer term has ended: 2025/26 is complete
+    assert login(dt_user).get(reverse("reporting:governor_report_list")).context["form"]["academic_year"].value() \
+        == 2025
+    time_machine.move_to("2026-06-01 12:00")
+    assert login(dt_user).get(reverse("reporting:governor_report_list")).context["form"]["academic_year"].value() \
+        == 2024
