@@ -81,8 +81,9 @@ class FormReader(HTMLParser):
 def post_forms(html: str) -> list[dict]:
     reader = FormReader()
     reader.feed(html)
-    # The logout button is on every page; it is not data entry.
-    return [f for f in reader.forms if f["method"] == "post" and not f["action"].endswith("/logout/")]
+    # The logout button and the "Stay signed in" of the session warning are on every page; neither is data entry.
+    return [f for f in reader.forms if f["method"] == "post"
+            and not f["action"].endswith(("/logout/", "/session/keepalive/"))]
 
 
 def fill(draw, form: dict) -> dict:

@@ -133,6 +133,7 @@ def spend_withdraw(*, spend: PpPlusSpend, reason: str, by: Any) -> PpPlusSpend:
     return spend
 
 
+@transaction.atomic
 def pp_export_log(*, pupil_ids: list[int], financial_year: int, by: Any) -> None:
     """Log each pupil in an export of a year's PP+ figures."""
     AccessLog.record(user=by, code="ppplus.exported", pupils=pupil_ids or [None],

@@ -87,4 +87,6 @@ def test_it_lets_the_dt_log_a_pep_complete_it_and_spend_pp_plus(page):
     expect(page.locator("#error_1_id_amount, .invalid-feedback").first).to_contain_text(
         "This would overspend the allocation: £400.00 of £1,000.00 remains")
     assert PpPlusSpend.objects.count() == 1
-    assert PepMeeting.objects.get().status == "complete"
+    # Signed off; the next meeting's date agreed at it planned the next PEP.
+    assert list(PepMeeting.objects.order_by("meeting_date").values_list("status", "meeting_date")) == [
+        ("complete", today), ("planned", today + dt.timedelta(days=70))]

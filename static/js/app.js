@@ -24,12 +24,18 @@ document.addEventListener("keydown", (event) => {
 // A table wider than the screen scrolls inside its box: the box then takes keyboard focus (so it can be
 // scrolled with the arrow keys) and is named after its table's heading, as a region.
 function markScrollingTables() {
+  const used = new Map();
   for (const box of document.querySelectorAll(".table-responsive")) {
     if (box.scrollWidth > box.clientWidth + 1) {
       box.tabIndex = 0;
       box.setAttribute("role", "region");
+      // Its own name (data-region-label), else its section's heading; two regions never share a name.
       const heading = box.closest("section, .card-body, main")?.querySelector("h1, h2, h3");
-      box.setAttribute("aria-label", (heading ? heading.textContent.trim() + ": " : "") + "table, scrolls sideways");
+      let name = box.dataset.regionLabel || (heading ? heading.textContent.trim() : "");
+      const seen = (used.get(name) || 0) + 1;
+      used.set(name, seen);
+      if (seen > 1) name += ` (${seen})`;
+      box.setAttribute("aria-label", (name ? name + ": " : "") + "table, scrolls sideways");
     } else if (box.getAttribute("role") === "region") {
       box.removeAttribute("tabindex");
       box.removeAttribute("role");
