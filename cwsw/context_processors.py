@@ -12,7 +12,7 @@ NAV_SECTIONS = (
     ("retention", ("pupils:retention", "pupils:erase")),
     ("register", ("pupils:", "pep:pupil")),
     ("peps", ("pep:grid", "pep:pep_", "pep:target")),
-    ("pp_plus", ("pep:pp_school", "pep:rate", "pep:allocation", "pep:spend")),
+    ("pp_plus", ("pep:pp_", "pep:rate", "pep:allocation", "pep:spend")),
     ("suspensions", ("pep:exclusion",)),
     ("reports", ("reporting:governor_report", "reporting:narrative", "reporting:school_figures",
                  "reporting:training")),

@@ -69,6 +69,7 @@ PAGES = {
     "pep:transfer_pack": "A transfer pack",
     "pep:transfer_pack_download": "A transfer pack (download)",
     "pep:pp_school": "PP+",
+    "pep:pp_pupils": "PP+ per pupil",
     "pep:pp_export": "PP+ per pupil (CSV)",
     "pep:rate_add": "Add a PP+ rate",
     "pep:spend_add": "Record a PP+ spend",

@@ -96,6 +96,7 @@ EXPECTED = {
     "pep:spend_edit":     dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
     "pep:spend_withdraw":     dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
     "pep:pp_school":        dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
+    "pep:pp_pupils":        dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
     "pep:pp_export":        dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
     "pep:rate_add":         dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
     "pep:exclusions":       dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),

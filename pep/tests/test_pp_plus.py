@@ -167,7 +167,7 @@ def test_each_pupil_s_allocated_spent_and_balance_with_a_spend_button(login, dt_
     full = allocate("Demo-Alder", "2630.00", spends=["600.00", "30.00"], withdrawn_spend="500.00")
     allocate("Demo-Birch", "1000.00", spends=["1000.00"])
     allocate("Demo-Other-Year", "900.00", year=2024)
-    page = login(dt_user).get(reverse("pep:pp_school"), {"year": 2025})
+    page = login(dt_user).get(reverse("pep:pp_pupils"), {"year": 2025})
     rows = {p.last_name: (p.allocated, p.spent, p.balance, p.open_allocation) for p in page.context["pupils"]}
     assert rows == {"Demo-Alder": (Decimal("2630.00"), Decimal("630.00"), Decimal("2000.00"), full.pk),
                     "Demo-Birch": (Decimal("1000.00"), Decimal("1000.00"), Decimal("0.00"), None)}
@@ -179,7 +179,7 @@ def test_the_list_sorts_by_balance_and_exports_what_it_shows(login, dt_user):
     allocate("Demo-Alder", "2630.00", spends=["2600.00"])
     allocate("Demo-Birch", "2630.00")
     client = login(dt_user)
-    page = client.get(reverse("pep:pp_school"), {"year": 2025, "sort": "balance"})
+    page = client.get(reverse("pep:pp_pupils"), {"year": 2025, "sort": "balance"})
     assert [p.last_name for p in page.context["pupils"]] == ["Demo-Birch", "Demo-Alder"]
     export = client.get(reverse("pep:pp_export"), {"year": 2025, "sort": "balance"})
     lines = export.content.decode().splitlines()
@@ -194,7 +194,7 @@ def test_the_list_sorts_by_balance_and_exports_what_it_shows(login, dt_user):
 def test_after_the_year_ends_the_balance_is_unspent_at_31_march(login, dt_user, time_machine):
     allocate("Demo-Alder", "2630.00", spends=["600.00"])
     time_machine.move_to(dt.datetime(2026, 4, 2, 12, 0))
-    body = login(dt_user).get(reverse("pep:pp_school"), {"year": 2025}).content.decode()
+    body = login(dt_user).get(reverse("pep:pp_pupils"), {"year": 2025}).content.decode()
     assert "Unspent at 31 March" in body and ">Record a spend<" not in body
 
 
@@ -203,8 +203,8 @@ def test_the_per_pupil_list_costs_the_same_queries_however_many_pupils(login, dt
     client = login(dt_user)
     allocate("Demo-First", "2630.00", spends=["10.00"])
     with django_assert_max_num_queries(9):
-        client.get(reverse("pep:pp_school"), {"year": 2025})
+        client.get(reverse("pep:pp_pupils"), {"year": 2025})
     for n in range(12):
         allocate(f"Demo-Many-{n}", "2630.00", spends=["10.00", "20.00"])
     with django_assert_max_num_queries(9):  # as many as for one pupil
-        client.get(reverse("pep:pp_school"), {"year": 2025})
+        client.get(reverse("pep:pp_pupils"), {"year": 2025})

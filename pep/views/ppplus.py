@@ -42,15 +42,8 @@ def pp_school(request: HttpRequest) -> HttpResponse:
     fy = year_param(request, financial_year_of(today))
     rates = list(PpPlusRate.objects.all())  # a row a year: the year's own rate is read from them
     rate = next((r.amount for r in rates if r.financial_year == fy), None)
-    sort = request.GET.get("sort", "name")
-    sort = sort if sort in selectors.PUPIL_ORDERS else "name"
-    page = Paginator(selectors.pp_pupils(financial_year=fy, sort=sort),
-                     settings.REGISTER_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
-        "pupils": page, "sort": sort, "orders": [(k, words) for k, (_, words) in selectors.PUPIL_ORDERS.items()],
-        "query": query.urlencode(), "year_ended": today > financial_year_bounds(fy)[1], "year": fy,
+        "year": fy,
         "pp": selectors.pp_summary(financial_year=fy),
         "fy_label": financial_year_label(fy),
         "previous_year": fy - 1,
@@ -61,6 +54,24 @@ def pp_school(request: HttpRequest) -> HttpResponse:
         "add_rate_for": fy if rate is None and fy in dict(financial_year_choices()) else None,
     }
     return render(request, "pep/pp_school.html", context)
+
+
+@role_required(roles.can_do_casework)
+def pp_pupils(request: HttpRequest) -> HttpResponse:
+    """Each pupil's PP+ in a financial year: allocated, spent, balance; sortable, paginated, with a spend button."""
+    today = timezone.localdate()
+    fy = year_param(request, financial_year_of(today))
+    sort = request.GET.get("sort", "name")
+    sort = sort if sort in selectors.PUPIL_ORDERS else "name"
+    page = Paginator(selectors.pp_pupils(financial_year=fy, sort=sort),
+                     settings.REGISTER_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "pep/pp_pupils.html", {
+        "pupils": page, "sort": sort, "orders": [(k, words) for k, (_, words) in selectors.PUPIL_ORDERS.items()],
+        "query": query.urlencode(), "year_ended": today > financial_year_bounds(fy)[1], "year": fy,
+        "fy_label": financial_year_label(fy), "previous_year": fy - 1, "next_year": fy + 1,
+    })
 
 
 @role_required(roles.can_do_casework)

@@ -45,6 +45,7 @@ PAGES = [
     # The PEP a DT opens most: held, with targets (the demo's held PEP has no previous PEP to review).
     ("dt", "PEP page, held", "pep:pep_detail", "held_pep", "", 2),
     ("dt", "PP+ school summary", "pep:pp_school", None, "", 2),
+    ("dt", "PP+ per pupil", "pep:pp_pupils", None, "", 3),
     ("dt", "dashboard (DT)", "dashboard", None, "", 2.5),
     ("head", "dashboard (head)", "dashboard", None, "", 2.5),
     ("dsl", "dashboard (DSL)", "dashboard", None, "", 2.5),
