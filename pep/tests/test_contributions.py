@@ -623,3 +623,16 @@ def test_the_invite_form_offers_the_social_worker_on_the_care_episode(pep, dt_us
     # A contact that is a telephone number is not offered as the address.
     pep.pupil.episodes.update(social_worker_contact="01632 960123")
     assert client.get(url + "?who=social_worker").context["form"]["email"].value() in ("", None)
+
+
+def test_a_save_as_they_type_after_the_session_ended_is_kept_and_says_so_once(pep, dt_user):
+    invitation, link = invite(pep, dt_user)
+    verified(link)
+    stale = Client()
+    for text in ("Still writing", "Still writing, more"):
+        saved = stale.post(link, {"action": "draft", "care_plan": text}, HTTP_X_AUTOSAVE="1")
+        assert saved.status_code == 200 and saved["X-Session-Ended"] == "1"
+        assert saved.content.decode().startswith("Kept as a draft. Your session has ended")
+    invitation.refresh_from_db()
+    assert invitation.draft == {"care_plan": "Still writing, more"}
+    assert "your answers were not sent yet" not in stale.get(link).content.decode()  # no pile of messages

@@ -29,6 +29,8 @@ from ..models import ACCEPTED, CHILD, CONTRIBUTION, OPEN, Contribution, Invitati
 from ..pdf import render_contribution_copy
 
 SESSION_KEY = "contributor_invitations"
+SESSION_ENDED_KEPT = ("Kept as a draft. Your session has ended: when you send it, you will be asked for a new "
+                      "code, and what you wrote will be there.")
 # The part this browser has just sent, so the thanks page can offer a copy of it.
 SENT_KEY = "contributor_sent"
 
@@ -77,7 +79,15 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         return _gone(request)
     if not _verified(request, found):
         if request.method == "POST" and request.POST.get("action") not in ("send", "code"):
-            _keep_answers_sent_after_the_session(request, found)
+            kept = _keep_answers_sent_after_the_session(request, found)
+            if request.headers.get("X-Autosave"):  # the page saving as they type: told in its status line
+                said = (SESSION_ENDED_KEPT if kept else "Not saved: your session has ended. Open the link in your "
+                        "e-mail again to carry on.")
+                return HttpResponse(said, content_type="text/plain", headers={"X-Session-Ended": "1"})
+            if kept:
+                messages.info(request, "For your security you were signed out, so your answers were not sent yet. "
+                                       "They are kept: ask for a new code below, and they will be there for you to "
+                                       "send.")
             return redirect(request.path)
         return _code_step(request, found)
     # Keep the session alive while they write (it ends after 30 idle minutes, as staff sessions do).
@@ -132,20 +142,19 @@ def _questions(invitation: Invitation) -> list[rules.Question]:
     return rules.questions_for(invitation.role, invitation.pep.pupil.year_group(invitation.pep.meeting_date))
 
 
-def _keep_answers_sent_after_the_session(request: HttpRequest, invitation: Invitation) -> None:
+def _keep_answers_sent_after_the_session(request: HttpRequest, invitation: Invitation) -> bool:
     """Their part, sent after the session ended (they wrote for over 30 minutes): kept as the draft, unread,
-    for when they have given a new code; they are told so on the code page."""
+    for when they have given a new code. Whether it was kept."""
     if invitation.purpose != CONTRIBUTION or invitation.verified_at is None:
-        return
+        return False
     draft = rules.PartForm(request.POST, questions=_questions(invitation)).draft()
     if not draft:
-        return
+        return False
     try:
         services.contribution_draft_save(invitation=invitation, draft=draft)
     except ValidationError:
-        return
-    messages.info(request, "For your security you were signed out, so your answers were not sent yet. They are "
-                           "kept: ask for a new code below, and they will be there for you to send.")
+        return False
+    return True
 
 
 def _part_step(request: HttpRequest, invitation: Invitation) -> HttpResponse:

@@ -69,9 +69,8 @@ function autosave(form) {
       const plain = (response.headers.get("Content-Type") || "").startsWith("text/plain");
       if (response.ok && plain) {
         status.textContent = await response.text();
-        document.dispatchEvent(new Event("cwsw:session-kept"));
-      } else if (response.ok) {
-        status.textContent = "Kept as a draft. You will be asked for a new code when you send it.";
+        // A save keeps the session going, unless the answer says it had already ended.
+        if (!response.headers.get("X-Session-Ended")) document.dispatchEvent(new Event("cwsw:session-kept"));
       } else {
         status.textContent = "Not saved just now. Keep this page open; it will try again as you type.";
       }
