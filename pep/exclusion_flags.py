@@ -47,6 +47,22 @@ class ExclusionFlags:
         """Waiting for the Virtual School consultation (for those who consult) or for notifications."""
         return bool(self.notifications_due or (consults and self.consult_first))
 
+    def to_do(self) -> list[tuple[str, str]]:
+        """What the record calls for, in words, each with how urgent ("danger" or "warning"): the page's badges
+        and the export's column both read this."""
+        items = [
+            (self.consult_first, "Consult the Virtual School first", "danger"),
+            (bool(self.notifications_due), f"Tell the {' and the '.join(self.notifications_due)}", "danger"),
+            (self.reinstatement_review, "Governors must consider reinstatement", "danger"),
+            (self.alternative_provision, "Full-time alternative provision from day 6", "warning"),
+            (self.different_intervention, "Second suspension this term: different intervention needed", "warning"),
+            (self.agree_provision_with_virtual_school,
+             "Looked after: agree provision with the Virtual School from the first day", "warning"),
+            (self.sen_warning, "Has SEN support or an EHC plan: check the suspension is lawful and reasonable",
+             "warning"),
+        ]
+        return [(words, level) for shown, words, level in items if shown]
+
     @property
     def any(self) -> bool:
         return bool(self.consult_first or self.reinstatement_review or self.alternative_provision

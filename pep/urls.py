@@ -40,5 +40,6 @@ urlpatterns = [
     path("pp-plus/spends/<int:pk>/correct/", views.spend_edit, name="spend_edit"),
     path("pp-plus/spends/<int:pk>/withdraw/", views.spend_withdraw, name="spend_withdraw"),
     path("exclusions/", views.exclusions, name="exclusions"),
+    path("exclusions/export/", views.exclusions_export, name="exclusions_export"),
     path("exclusions/<int:pk>/", views.exclusion_edit, name="exclusion_edit"),
 ]

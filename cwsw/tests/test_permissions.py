@@ -100,6 +100,7 @@ EXPECTED = {
     "pep:pp_export":        dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
     "pep:rate_add":         dict(head=200, dt_user=200, dsl=403, governor=403, staff=403, norole=403),
     "pep:exclusions":       dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
+    "pep:exclusions_export": dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pep:exclusion_add":    dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pep:exclusion_edit":   dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pep:provisions":       dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),

@@ -18,7 +18,7 @@ from .contributions import (
     invitation_withdraw,
     quality_submit,
 )
-from .exclusions import exclusion_save
+from .exclusions import exclusion_save, exclusions_export_log
 from .meetings import (
     pep_complete,
     pep_hold,
@@ -52,6 +52,7 @@ __all__ = [
     "contribution_draft_save",
     "contribution_submit",
     "exclusion_save",
+    "exclusions_export_log",
     "invitation_check_code",
     "invitation_send",
     "invitation_send_code",

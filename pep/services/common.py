@@ -44,3 +44,8 @@ def changed(by: Any, pupil_id: int, code: str, *, about: Any = None, data: dict 
 
 def log(by: Any, pupil_id: int, code: str, *, about: Any = None, data: dict | None = None) -> None:
     AccessLog.record(user=by, code=code, pupils=[pupil_id], about=about, data=data)
+
+
+def log_export(by: Any, code: str, pupil_ids: list[int], *, data: dict | None = None) -> None:
+    """One row per pupil in an export (one naming no pupil when the export is empty)."""
+    AccessLog.record(user=by, code=code, pupils=pupil_ids or [None], data=data)

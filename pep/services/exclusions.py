@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from ..models import ExclusionConsultation
-from .common import lock_pupil, locked, save_and_log, set_values
+from .common import lock_pupil, locked, log_export, save_and_log, set_values
 
 
 def _values(**values: Any) -> dict[str, Any]:
@@ -44,3 +44,9 @@ def exclusion_save(
     code = "suspension.recorded" if exclusion is None else "suspension.changed"
     save_and_log(record, pupil_id=pupil.pk, by=by, code=code, data={"decision": decision})
     return record
+
+
+@transaction.atomic
+def exclusions_export_log(*, pupil_ids: list[int], academic_year: int, by: Any) -> None:
+    """Log each pupil in an export of a year's suspensions and exclusions."""
+    log_export(by, "suspension.exported", pupil_ids, data={"academic_year": academic_year, "pupils": len(pupil_ids)})

@@ -15,10 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from cwsw.models import AccessLog
-
 from ..models import PepTarget, PpPlusAllocation, PpPlusRate, PpPlusSpend
-from .common import changed, lock_pupil, locked, save_and_log, set_values
+from .common import changed, lock_pupil, locked, log_export, save_and_log, set_values
 
 
 @transaction.atomic
@@ -136,5 +134,4 @@ def spend_withdraw(*, spend: PpPlusSpend, reason: str, by: Any) -> PpPlusSpend:
 @transaction.atomic
 def pp_export_log(*, pupil_ids: list[int], financial_year: int, by: Any) -> None:
     """Log each pupil in an export of a year's PP+ figures."""
-    AccessLog.record(user=by, code="ppplus.exported", pupils=pupil_ids or [None],
-                     data={"financial_year": financial_year, "rows": len(pupil_ids)})
+    log_export(by, "ppplus.exported", pupil_ids, data={"financial_year": financial_year, "rows": len(pupil_ids)})

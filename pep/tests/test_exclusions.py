@@ -241,3 +241,26 @@ def test_the_database_finds_the_records_awaiting_action_that_the_flags_name():
                     .values_list("pk", flat=True))
         assert found == expected
         assert 10 < len(expected) < len(made)
+
+
+def test_the_year_s_list_exports_what_it_shows_with_what_each_record_calls_for(login, dsl):
+    import csv
+    import io
+
+    from cwsw.models import AccessLog
+
+    cla = looked_after_pupil(last_name="Demo-Looked-After")
+    record(cla, consulted_on=D(2025, 10, 6), social_worker_notified_on=D(2025, 10, 7))
+    other = PupilFactory(last_name="Demo-Other")
+    record(other, incident_date=D(2025, 11, 3), decision_date=D(2025, 11, 4), first_day=D(2025, 11, 5))
+    client = login(dsl)
+    page = client.get(reverse("pep:exclusions"), {"year": 2025}).content.decode()
+    assert f'{reverse("pep:exclusions_export")}?year=2025' in page
+    response = client.get(reverse("pep:exclusions_export"), {"year": 2025})
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][:4] == ["UPN", "Pupil", "Category", "Incident"]
+    assert [row[1].split(",")[0] for row in rows[1:]] == ["Demo-Other", "Demo-Looked-After"]  # newest first
+    looked_after = rows[2]
+    assert looked_after[2] == "CLA" and looked_after[8] == "2" and looked_after[9] == "2025-10-06"
+    assert "Tell the Virtual School Head" in looked_after[12]
+    assert AccessLog.objects.filter(code="suspension.exported").count() == 2

@@ -14,6 +14,7 @@ from .exclusions import (
     exclusion_add,
     exclusion_edit,
     exclusions,
+    exclusions_export,
 )
 from .meetings import (
     grid,
@@ -59,6 +60,7 @@ __all__ = [
     "exclusion_add",
     "exclusion_edit",
     "exclusions",
+    "exclusions_export",
     "grid",
     "invitation_withdraw",
     "pep_add",
