@@ -26,6 +26,7 @@ urlpatterns = [
     path("pupils/<int:pk>/exclusions/add/", views.exclusion_add, name="exclusion_add"),
     path("pupils/<int:pk>/provision/add/", views.provision_add, name="provision_add"),
     path("provision/", views.provisions, name="provisions"),
+    path("provision/export/", views.provisions_export, name="provisions_export"),
     path("provision/<int:pk>/", views.provision_edit, name="provision_edit"),
     path("pupils/<int:pk>/transfer-packs/", views.transfer_packs, name="transfer_packs"),
     path("transfer-packs/<int:pk>/", views.transfer_pack, name="transfer_pack"),

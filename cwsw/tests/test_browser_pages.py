@@ -78,7 +78,8 @@ def url(name: str, records: dict, role: str) -> str:
 
 
 # Pages that are not HTML for a person to read: files, and htmx partials checked inside their pages.
-NOT_PAGES = {"pupils:export", "pupils:access_log_export", "reporting:due_export", "pep:pep_pdf", "pep:pp_export", "pep:exclusions_export",
+NOT_PAGES = {"pupils:export", "pupils:access_log_export", "reporting:due_export", "pep:pep_pdf", "pep:pp_export",
+             "pep:exclusions_export", "pep:provisions_export",
              "reporting:governor_report_download",
              "pupils:search", "pupils:find",
              "pep:pupil_summary", "pep:transfer_pack_download"}

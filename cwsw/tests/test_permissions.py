@@ -104,6 +104,7 @@ EXPECTED = {
     "pep:exclusion_add":    dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pep:exclusion_edit":   dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pep:provisions":       dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
+    "pep:provisions_export": dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pep:provision_add":    dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pep:provision_edit":   dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "reporting:governor_report_list": dict(head=200, dt_user=200, dsl=403, governor=200, staff=403, norole=403),

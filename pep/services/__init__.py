@@ -40,7 +40,7 @@ from .ppplus import (
     spend_record,
     spend_withdraw,
 )
-from .provision import provision_save
+from .provision import provision_save, provisions_export_log
 
 __all__ = [
     "LINK_GONE",
@@ -64,6 +64,7 @@ __all__ = [
     "pep_rate",
     "pep_reopen",
     "provision_save",
+    "provisions_export_log",
     "quality_submit",
     "rate_add",
     "spend_correct",

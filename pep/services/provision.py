@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from ..models import PepTarget, Provision
-from .common import lock_pupil, locked, save_and_log, set_values
+from .common import lock_pupil, locked, log_export, save_and_log, set_values
 
 
 @transaction.atomic
@@ -29,3 +29,9 @@ def provision_save(
     save_and_log(record, pupil_id=pupil.pk, by=by,
                  code="provision.recorded" if provision is None else "provision.changed")
     return record
+
+
+@transaction.atomic
+def provisions_export_log(*, pupil_ids: list[int], by: Any) -> None:
+    """Log each pupil in an export of the alternative provision list."""
+    log_export(by, "provision.exported", pupil_ids, data={"pupils": len(pupil_ids)})

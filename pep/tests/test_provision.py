@@ -156,3 +156,30 @@ def test_a_new_arrangement_is_a_share_of_the_school_s_week_32_5_hours_unless_set
 def test_an_empty_choice_says_choose_not_dashes(login, dt_user):
     page = login(dt_user).get(reverse("pep:provision_add", args=[looked_after().pk])).content.decode()
     assert '<option value="" selected>Choose…</option>' in page and "---------" not in page
+
+
+@pytest.mark.django_db
+def test_the_list_exports_what_it_shows_today_s_arrangements_then_those_ended(login, dt_user):
+    import csv
+    import io
+
+    from cwsw.models import AccessLog
+
+    today = timezone.localdate()
+    current = looked_after(last_name="Demo-Current")
+    services.provision_save(pupil=current, kind="part_time", start_date=today - dt.timedelta(days=20),
+                            hours_a_week=Decimal("12.5"), full_time_hours=Decimal("32.5"), reason="Phased return",
+                            review_due=today - dt.timedelta(days=2), by=dt_user)
+    ended = looked_after(last_name="Demo-Ended")
+    services.provision_save(pupil=ended, kind="alternative", provider="Demo Farm School",
+                            start_date=today - dt.timedelta(days=90), end_date=today - dt.timedelta(days=10),
+                            hours_a_week=Decimal("10"), full_time_hours=Decimal("32.5"), reason="Vocational",
+                            review_due=today - dt.timedelta(days=30), vs_agreed_on=today - dt.timedelta(days=92),
+                            by=dt_user)
+    response = login(dt_user).get(reverse("pep:provisions_export"))
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert [row[1].split(",")[0] for row in rows[1:]] == ["Demo-Current", "Demo-Ended"]
+    assert rows[1][2:4] == ["CLA", "Part-time timetable"] and rows[1][7:11] == [
+        "12.5", "32.5", (today - dt.timedelta(days=2)).isoformat(), "yes"]
+    assert rows[2][4] == "Demo Farm School" and rows[2][10] == "no"
+    assert AccessLog.objects.filter(code="provision.exported").count() == 2

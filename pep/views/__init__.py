@@ -50,6 +50,7 @@ from .provision import (
     provision_add,
     provision_edit,
     provisions,
+    provisions_export,
 )
 
 __all__ = [
@@ -78,6 +79,7 @@ __all__ = [
     "provision_add",
     "provision_edit",
     "provisions",
+    "provisions_export",
     "pupil_casework",
     "pupil_summary",
     "rate_add",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -14,6 +15,7 @@ from cwsw.decorators import role_required
 from cwsw.navigation import next_or
 from cwsw.pages import form_page
 from pupils.access import get_pupil_for
+from pupils.mis import safe_cell
 
 from .. import selectors, services
 from ..access import get_provision_for
@@ -29,6 +31,32 @@ def provisions(request: HttpRequest) -> HttpResponse:
     return render(request, "pep/provisions.html", {
         "current": current, "ended": ended, "today": today, "soon_days": PROVISION_REVIEW_SOON_DAYS,
     })
+
+
+EXPORT_HEADER = ["UPN", "Pupil", "Category", "Kind", "Provider", "Start", "End", "Hours a week", "Full time",
+                 "Next review", "Review overdue", "Virtual School agreed", "Reason"]
+
+
+@role_required(roles.can_record_provision)
+def provisions_export(request: HttpRequest) -> HttpResponse:
+    """What the page lists (today's arrangements, then those ended in the last year) as CSV; each pupil logged."""
+    today = timezone.localdate()
+    current, ended = selectors.provisions_overview(user=request.user, today=today)
+    ended = selectors.with_categories(ended, today)
+    services.provisions_export_log(pupil_ids=sorted({p.pupil_id for p in current + ended}), by=request.user)
+    response = HttpResponse(content_type="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="provision-{today.isoformat()}.csv"'})
+    writer = csv.writer(response)
+    writer.writerow(EXPORT_HEADER)
+    for p in current + ended:
+        writer.writerow([
+            p.pupil.upn, safe_cell(f"{p.pupil.last_name}, {p.pupil.first_name}"), p.category or "",
+            p.get_kind_display(), safe_cell(p.provider), p.start_date.isoformat(),
+            p.end_date.isoformat() if p.end_date else "", f"{p.hours_a_week:f}", f"{p.full_time_hours:f}",
+            p.review_due.isoformat(), "yes" if p.review_overdue(today) else "no",
+            p.vs_agreed_on.isoformat() if p.vs_agreed_on else "", safe_cell(p.reason),
+        ])
+    return response
 
 
 def _provision_page(request: HttpRequest, *, pupil: Any, provision: Provision | None, form: ProvisionForm,
