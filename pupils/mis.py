@@ -124,7 +124,7 @@ def _read_rows(data: bytes, headers: dict[str, str]) -> tuple[list[str], list[tu
         header = next(reader, [])
         columns = [headers.get(h.strip().lower(), "") for h in header]
         repeated = sorted({h.strip() for h, c in zip(header, columns, strict=True)
-                           if c and columns.count(c) > 1}, key=str.lower)
+                           if c and columns.count(c) > 1}, key=lambda h: (h.lower(), h))
         if repeated:
             raise ValidationError(
                 f"The header row names the same column more than once ({', '.join(repeated)}): "
