@@ -11,18 +11,24 @@ from pupils.tests.factories import PupilFactory
 pytestmark = pytest.mark.django_db
 
 
-def fail_to_log(monkeypatch, error):
-    def locked(*args, **kwargs):
-        raise error
+@pytest.fixture
+def failing_client(login, dt_user, monkeypatch):
+    """A DT's client, answered with the error page, whose next access-log write raises the error given."""
+    def make(error):
+        def locked(*args, **kwargs):
+            raise error
 
-    monkeypatch.setattr(AccessLog, "_insert_rows", locked)
+        client = login(dt_user)
+        client.raise_request_exception = False
+        monkeypatch.setattr(AccessLog, "_insert_rows", locked)
+        return client
+
+    return make
 
 
-def test_a_page_that_cannot_write_its_access_log_row_says_the_register_is_busy(login, dt_user, monkeypatch):
+def test_a_page_that_cannot_write_its_access_log_row_says_the_register_is_busy(failing_client):
     pupil = PupilFactory()
-    client = login(dt_user)
-    client.raise_request_exception = False
-    fail_to_log(monkeypatch, OperationalError("database is locked"))
+    client = failing_client(OperationalError("database is locked"))
     response = client.get(reverse("pupils:detail", args=[pupil.pk]))
     assert response.status_code == 503 and response["Retry-After"] == "60"
     page = response.content.decode()
@@ -30,11 +36,9 @@ def test_a_page_that_cannot_write_its_access_log_row_says_the_register_is_busy(l
     assert pupil.last_name not in page
 
 
-def test_a_form_sent_while_busy_is_said_not_to_be_saved(login, dt_user, monkeypatch):
+def test_a_form_sent_while_busy_is_said_not_to_be_saved(failing_client):
     pupil = PupilFactory()
-    client = login(dt_user)
-    client.raise_request_exception = False
-    fail_to_log(monkeypatch, OperationalError("database is locked"))
+    client = failing_client(OperationalError("database is locked"))
     response = client.post(reverse("pupils:record_save", args=[pupil.pk, "attendance"]), {
         "attendance-academic_year": 2025, "attendance-term": "autumn", "attendance-possible_sessions": 60,
         "attendance-attended_sessions": 55})
@@ -42,10 +46,8 @@ def test_a_form_sent_while_busy_is_said_not_to_be_saved(login, dt_user, monkeypa
     assert "what you sent was not saved" in response.content.decode()
 
 
-def test_another_database_error_is_still_a_plain_500(login, dt_user, monkeypatch):
+def test_another_database_error_is_still_a_plain_500(failing_client):
     pupil = PupilFactory()
-    client = login(dt_user)
-    client.raise_request_exception = False
-    fail_to_log(monkeypatch, OperationalError("disk I/O error"))
+    client = failing_client(OperationalError("disk I/O error"))
     response = client.get(reverse("pupils:detail", args=[pupil.pk]))
     assert response.status_code == 500 and "busy" not in response.content.decode()
