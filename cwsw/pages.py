@@ -30,3 +30,8 @@ def form_page(
             messages.success(request, done(record) if callable(done) else done)
             return redirect(to(record))
     return render(request, template, {"form": form, **(context or {})})
+
+
+def csv_download(filename: str) -> HttpResponse:
+    """An empty CSV response the browser saves as `filename`; write rows to it with csv.writer."""
+    return HttpResponse(content_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from cwsw import roles
 from cwsw.decorators import role_required
+from cwsw.pages import csv_download
 from cwsw.terms import academic_year_label, academic_year_of, year_in_range
 from pupils import due
 from pupils.mis import safe_cell
@@ -166,8 +167,7 @@ def due_export(request: HttpRequest, kind: str) -> HttpResponse:
     rows = list(rows)
     today = timezone.localdate()
     services.due_export_log(rows=rows, kind=found.key, by=request.user)
-    response = HttpResponse(content_type="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="due-{found.key}-{today.isoformat()}.csv"'})
+    response = csv_download(f"due-{found.key}-{today.isoformat()}.csv")
     writer = csv.writer(response)
     writer.writerow(["Pupil", "What", "Due", "Late"])
     for row in rows:

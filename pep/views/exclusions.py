@@ -15,7 +15,7 @@ from django.utils import timezone
 from cwsw import roles
 from cwsw.decorators import role_required
 from cwsw.navigation import next_or
-from cwsw.pages import form_page
+from cwsw.pages import csv_download, form_page
 from cwsw.terms import academic_year_label, academic_year_of
 from pupils.access import get_pupil_for
 from pupils.mis import safe_cell
@@ -57,8 +57,7 @@ def exclusions_export(request: HttpRequest) -> HttpResponse:
     rows.sort(key=lambda row: (row.exclusion.incident_date, row.exclusion.pk), reverse=True)
     services.exclusions_export_log(pupil_ids=sorted({row.exclusion.pupil_id for row in rows}),
                                    academic_year=year, by=request.user)
-    response = HttpResponse(content_type="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="suspensions-{academic_year_label(year).replace("/", "-")}.csv"'})
+    response = csv_download(f"suspensions-{academic_year_label(year).replace('/', '-')}.csv")
     writer = csv.writer(response)
     writer.writerow(EXPORT_HEADER)
     for row in rows:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from cwsw import roles
 from cwsw.decorators import role_required
-from cwsw.pages import form_page
+from cwsw.pages import csv_download, form_page
 from cwsw.terms import financial_year_bounds, financial_year_label, financial_year_of
 from pupils.access import get_pupil_for
 from pupils.mis import safe_cell
@@ -80,8 +80,7 @@ def pp_export(request: HttpRequest) -> HttpResponse:
     fy = year_param(request, financial_year_of(timezone.localdate()))
     rows = list(selectors.pp_pupils(financial_year=fy, sort=request.GET.get("sort", "name")))
     services.pp_export_log(pupil_ids=[row.pk for row in rows], financial_year=fy, by=request.user)
-    response = HttpResponse(content_type="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="pp-plus-{financial_year_label(fy)}.csv"'})
+    response = csv_download(f"pp-plus-{financial_year_label(fy)}.csv")
     writer = csv.writer(response)
     writer.writerow(["UPN", "Pupil", "Category", "Allocated", "Spent", "Unspent"])
     for row in rows:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from cwsw import roles
 from cwsw.decorators import role_required
 from cwsw.navigation import next_or
-from cwsw.pages import form_page
+from cwsw.pages import csv_download, form_page
 from pupils.access import get_pupil_for
 from pupils.mis import safe_cell
 
@@ -44,8 +44,7 @@ def provisions_export(request: HttpRequest) -> HttpResponse:
     current, ended = selectors.provisions_overview(user=request.user, today=today)
     ended = selectors.with_categories(ended, today)
     services.provisions_export_log(pupil_ids=sorted({p.pupil_id for p in current + ended}), by=request.user)
-    response = HttpResponse(content_type="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="provision-{today.isoformat()}.csv"'})
+    response = csv_download(f"provision-{today.isoformat()}.csv")
     writer = csv.writer(response)
     writer.writerow(EXPORT_HEADER)
     for p in current + ended:

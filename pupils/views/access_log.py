@@ -19,6 +19,7 @@ from django.utils import timezone
 from cwsw import roles
 from cwsw.decorators import role_required
 from cwsw.models import AccessLog
+from cwsw.pages import csv_download
 
 from ..filters import AccessLogForm
 from ..models import Pupil
@@ -90,8 +91,7 @@ def access_log_export(request: HttpRequest) -> HttpResponse:
         raise Http404
     AccessLog.record(user=request.user, code="accesslog.exported", pupils=[pupil_id],
                      data={"entries": len(entries)})
-    response = HttpResponse(content_type="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="access-log-pupil-{pupil_id}.csv"'})
+    response = csv_download(f"access-log-pupil-{pupil_id}.csv")
     writer = csv.writer(response)
     writer.writerow(EXPORT_HEADER)
     writer.writerows(_export_row(entry) for entry in entries)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from cwsw import roles
 from cwsw.decorators import role_required
 from cwsw.models import AccessLog
+from cwsw.pages import csv_download
 
 from .. import cohort, mis
 from ..access import of_visible_pupils
@@ -70,10 +71,7 @@ def pupil_export(request: HttpRequest) -> HttpResponse:
     pupils = _register_form(request).pupils(Pupil.objects.visible_to(request.user))
     rows = mis.register_export(pupils=_as_shown(pupils), by=request.user, as_of=timezone.localdate())
     stamp = timezone.localdate().isoformat()
-    response = HttpResponse(
-        content_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="cwsw-register-{stamp}.csv"'},
-    )
+    response = csv_download(f"cwsw-register-{stamp}.csv")
     csv.writer(response).writerows(rows)
     return response
 
