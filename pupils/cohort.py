@@ -3,7 +3,9 @@
 A pupil's category on a day D is derived from their care episodes, in order of
 precedence: CLA (a CLA episode active on D), PLA (a PLA episode started on or
 before D), CWSW (a CIN or CP episode active on D), CWSW_PREV (a CLA, CIN or CP
-episode ended in the six years before D), else None. The database version of the
+episode ended in the six years before D), KINSHIP (a kinship arrangement, KIN, active
+on D), else None. A pupil with an active kinship arrangement carries the kinship
+marker whatever their category (`in_kinship_care`). The database version of the
 same rules is `PupilQuerySet.with_category`; tests check the two agree.
 """
 
@@ -13,15 +15,17 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Protocol
 
-CLA, PLA, CIN, CP = "CLA", "PLA", "CIN", "CP"
-CWSW, CWSW_PREV = "CWSW", "CWSW_PREV"
+CLA, PLA, CIN, CP, KIN = "CLA", "PLA", "CIN", "CP", "KIN"
+CWSW, CWSW_PREV, KINSHIP = "CWSW", "CWSW_PREV", "KINSHIP"
 
-CATEGORIES = (CLA, PLA, CWSW, CWSW_PREV)
+# In order of precedence: a pupil is in the first that applies.
+CATEGORIES = (CLA, PLA, CWSW, CWSW_PREV, KINSHIP)
 CATEGORY_LABELS = {
     CLA: "Looked after (CLA)",
     PLA: "Previously looked after (PLA)",
     CWSW: "Has a social worker (CWSW)",
     CWSW_PREV: "Had a social worker (last 6 years)",
+    KINSHIP: "In kinship care",
 }
 # The same, short enough for a badge; and a current plan named, so CP and CIN can be told apart.
 CATEGORY_SHORT = {
@@ -29,7 +33,9 @@ CATEGORY_SHORT = {
     PLA: "Previously looked after",
     CWSW: "Social worker",
     CWSW_PREV: "Had a social worker",
+    KINSHIP: "Kinship care",
 }
+KINSHIP_MARKER = "Kinship care"
 PLAN_LABELS = {CP: "Child protection plan", CIN: "Child in need plan"}
 NOT_IN_COHORT_LABEL = "Not in the cohort"
 
@@ -105,7 +111,14 @@ def category_from_episodes(episodes: Iterable[Episode], as_of: dt.date) -> str |
         for e in episodes
     ):
         return CWSW_PREV
+    if in_kinship_care(episodes, as_of):
+        return KINSHIP
     return None
+
+
+def in_kinship_care(episodes: Iterable[Episode], as_of: dt.date) -> bool:
+    """A kinship arrangement (KIN) is active on as_of: the "kinship care" marker, whatever the category."""
+    return any(e.kind == KIN and is_active(e, as_of) for e in episodes)
 
 
 def plan_from_episodes(episodes: Iterable[Episode], as_of: dt.date) -> str | None:
@@ -136,6 +149,8 @@ def category_during(episodes: Iterable[Episode], first: dt.date, last: dt.date) 
         for e in episodes
     ):
         return CWSW_PREV
+    if any(e.kind == KIN and overlaps(e) for e in episodes):
+        return KINSHIP
     return None
 
 

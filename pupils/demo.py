@@ -107,8 +107,13 @@ def _history(rng: random.Random, kind_roll: float, today: dt.date, dob: dt.date,
         if left_care - dt.timedelta(days=400) > dob:
             episodes.append(cla(left_care - dt.timedelta(days=400), left_care - dt.timedelta(days=1)))
         return episodes
-    if kind_roll < 0.18:  # a Child in Need or Child Protection plan now
-        return [plan(rng.choice([cohort.CIN, cohort.CP]), days_ago(10, 700), None)]
+    def kinship(start: dt.date, arrangement: str) -> dict:
+        return {"kind": cohort.KIN, "start_date": start, "end_date": None, "kinship_arrangement": arrangement,
+                "responsible_authority": AUTHORITIES[0]}
+
+    if kind_roll < 0.18:  # a Child in Need or Child Protection plan now; a few living with relatives too
+        now = plan(rng.choice([cohort.CIN, cohort.CP]), days_ago(10, 700), None)
+        return [now, kinship(now["start_date"], "known")] if kind_roll < 0.12 else [now]
     if kind_roll < 0.29:  # had a social worker within six years
         end = days_ago(30, 6 * 365)
         return [plan(rng.choice([cohort.CIN, cohort.CP]), end - dt.timedelta(days=rng.randint(60, 500)), end)]
@@ -119,6 +124,9 @@ def _history(rng: random.Random, kind_roll: float, today: dt.date, dob: dt.date,
         end = cohort.add_years(today, -6) - dt.timedelta(days=rng.randint(1, 400))
         if end - dt.timedelta(days=200) > dob:
             return [plan(cohort.CP, end - dt.timedelta(days=200), end)]
+        return []
+    if kind_roll < 0.33:  # in kinship care, never looked after: with a relative under an order or by agreement
+        return [kinship(days_ago(100, 2500), rng.choice(["sgo", "cao", "known"]))]
     return []
 
 
@@ -219,8 +227,9 @@ def seed_demo_school(*, pupils: int, seed: int = 2026, as_of: dt.date | None = N
                 [CareEpisode(**f) for f in history], today) is not None
             if history[0]["kind"] in (cohort.CIN, cohort.CP) and history[0]["end_date"] is None:
                 pupil.key_adult = users["staff"] if rng.random() < 0.3 else None
-                if rng.random() < 0.3:
-                    episodes[-1].flagged_by, episodes[-1].flagged_at = users["dsl"], now
+                if rng.random() < 0.3:  # the DSL flagged the plan (the first of this pupil's episodes)
+                    flagged = episodes[-len(history)]
+                    flagged.flagged_by, flagged.flagged_at = users["dsl"], now
             if history[0]["kind"] == cohort.CLA and rng.random() < 0.5:
                 pupil.key_adult = users["staff"]
                 pupil.key_strategies = "Meet and greet at the gate. Time-out card. Seat near the door."

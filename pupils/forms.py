@@ -129,7 +129,7 @@ class CareEpisodeForm(CrispyFormMixin, forms.ModelForm):
     class Meta:
         model = CareEpisode
         fields = [
-            "kind", "start_date", "end_date", "legal_status", "pla_route",
+            "kind", "start_date", "end_date", "legal_status", "pla_route", "kinship_arrangement",
             "responsible_authority", "social_worker_name", "social_worker_contact",
         ]
         widgets = {"start_date": DATE_WIDGET, "end_date": DATE_WIDGET}

@@ -143,15 +143,16 @@ def pupil_update(
 @transaction.atomic
 def episode_save(
     *, pupil: Pupil, episode: CareEpisode | None = None, kind: str, start_date: dt.date,
-    end_date: dt.date | None = None, legal_status: str = "", pla_route: str = "", responsible_authority: str = "",
-    social_worker_name: str = "", social_worker_contact: str = "", by: Any,
+    end_date: dt.date | None = None, legal_status: str = "", pla_route: str = "", kinship_arrangement: str = "",
+    responsible_authority: str = "", social_worker_name: str = "", social_worker_contact: str = "", by: Any,
 ) -> CareEpisode:
     """Add a care episode to a pupil's history, or save changes to one."""
     _lock(pupil.pk)
     record = CareEpisode(pupil=pupil) if episode is None else CareEpisode.objects.select_for_update(
         of=("self",)).select_related("pupil").get(pk=episode.pk)
     for name, value in {"kind": kind, "start_date": start_date, "end_date": end_date, "legal_status": legal_status,
-                        "pla_route": pla_route, "responsible_authority": responsible_authority,
+                        "pla_route": pla_route, "kinship_arrangement": kinship_arrangement,
+                        "responsible_authority": responsible_authority,
                         "social_worker_name": social_worker_name,
                         "social_worker_contact": social_worker_contact}.items():
         setattr(record, name, value)

@@ -4,7 +4,8 @@ A pupil's category (cohort.category_from_episodes) can change only on a few days
 episode starts, the day after it ends, and the day after its six-year "had a social worker"
 window closes. Between two such days it is constant, so the whole history is a short list of
 spells (category, first day, last day or open; for a child with a social worker now, the plan in force,
-which changes only on those days too), each with a copy of the pupil's dates on roll.
+and whether a kinship arrangement is active, which change only on those days too), each with a copy of
+the pupil's dates on roll.
 `spells_rebuild` works them out from a pupil's records; it is the first of the derived facts
 `pupils.derived` rebuilds whenever a service changes a pupil's records. `cohort.py` stays the
 rule the stored spells are tested against.
@@ -29,6 +30,7 @@ class Spell(NamedTuple):
     start: dt.date
     end: dt.date | None  # the last day; None while it has no end
     plan: str = ""  # with a social worker now: the plan in force ("CP" before "CIN", cohort.plan_from_episodes)
+    kinship: bool = False  # a kinship arrangement is active (cohort.in_kinship_care), whatever the category
 
 
 def _day_after(day: dt.date) -> dt.date | None:
@@ -59,11 +61,13 @@ def spells_from_episodes(episodes: Iterable[cohort.Episode]) -> list[Spell]:
         if category is None:
             continue
         plan = (cohort.plan_from_episodes(episodes, first) or "") if category == cohort.CWSW else ""
+        kinship = cohort.in_kinship_care(episodes, first)
         before = spells[-1] if spells else None
-        if before and (before.category, before.plan) == (category, plan) and before.end == first - ONE_DAY:
+        if (before and (before.category, before.plan, before.kinship) == (category, plan, kinship)
+                and before.end == first - ONE_DAY):
             spells[-1] = spells[-1]._replace(end=last)
         else:
-            spells.append(Spell(category, first, last, plan))
+            spells.append(Spell(category, first, last, plan, kinship))
     return spells
 
 
@@ -83,7 +87,7 @@ def spells_rebuild(pupil_ids: Iterable[int]) -> int:
             by_pupil[episode.pupil_id].append(episode)
         on_roll.update((pk, (admitted, left)) for pk, admitted, left in Pupil.objects.filter(
             pk__in=[pk for pk in chunk if pk in by_pupil]).values_list("pk", "admission_date", "leaving_date"))
-    rows = [CategorySpell(pupil_id=pk, category=s.category, plan=s.plan, start=s.start, end=s.end,
+    rows = [CategorySpell(pupil_id=pk, category=s.category, plan=s.plan, kinship=s.kinship, start=s.start, end=s.end,
                           admission_date=on_roll[pk][0], leaving_date=on_roll[pk][1])
             for pk, episodes in by_pupil.items() for s in spells_from_episodes(episodes)]
     CategorySpell.objects.bulk_create(rows, batch_size=1000)

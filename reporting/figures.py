@@ -130,6 +130,7 @@ def cohort_section(year_cohort: YearCohort, as_of: dt.date, linked: Linked) -> d
     return {
         "cells": [(cohort.CATEGORY_LABELS[c], Ref(f"cohort:{c}")) for c in cohort.CATEGORIES],
         "total": Ref("cohort:total"),
+        "headings": [cohort.CATEGORY_SHORT[c] for c in cohort.CATEGORIES],
         "stages": [(stage, [Ref(f"stage:{stage}:{c}") for c in cohort.CATEGORIES], Ref(f"stage:{stage}:total"))
                    for stage in present],
         "overlap": [(cohort.CATEGORY_LABELS[c], Ref(f"sen:{c}"), Ref(f"ehcp:{c}"), Ref(f"fsm:{c}"))

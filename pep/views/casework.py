@@ -26,12 +26,13 @@ def pupil_casework(request: HttpRequest, pk: int) -> HttpResponse:
     year = calendar.academic_year_of(today)
     fy = financial_year_of(today)
     AccessLog.record(user=request.user, code="casework.viewed", pupils=[pupil])
-    category, plan = pupil.category_and_plan(today)
+    category, plan, kinship = pupil.category_and_plan(today)
     peps = list(pupil.peps.order_by("-meeting_date"))  # the list below, and the year's slots
     context = {
         "pupil": pupil,
         "category": category,
         "plan": plan,
+        "kinship": kinship,
         "peps_owed": selectors.pupil_peps(pupil=pupil, academic_year=year, today=today, calendar=calendar),
         "year_label": academic_year_label(year),
         "peps": peps,

@@ -37,11 +37,18 @@ PLA_ROUTES = [
     ("cao", "Child arrangements order"),
     ("residence", "Residence order (former)"),
 ]
+# A kinship arrangement for a child who was never looked after (one who left care by an order is PLA).
+KINSHIP_ARRANGEMENTS = [
+    ("sgo", "Special guardianship order"),
+    ("cao", "Child arrangements order"),
+    ("known", "Arrangement known to the local authority (no order)"),
+]
 EPISODE_KINDS = [
     (cohort.CLA, "Looked after (CLA)"),
     (cohort.PLA, "Previously looked after (PLA)"),
     (cohort.CIN, "Child in Need plan (s17)"),
     (cohort.CP, "Child Protection plan"),
+    (cohort.KIN, "Kinship care"),
 ]
 
 
@@ -72,6 +79,11 @@ class CareEpisode(models.Model):
     pla_route = models.CharField(
         "route out of care", max_length=10, choices=PLA_ROUTES, blank=True,
         help_text="Previously looked-after children only.",
+    )
+    kinship_arrangement = models.CharField(
+        max_length=5, choices=KINSHIP_ARRANGEMENTS, blank=True,
+        help_text="Kinship care only: living with a relative or friend under an order, or by an arrangement "
+                  "the local authority knows of, without having been looked after.",
     )
     responsible_authority = models.CharField(
         "responsible local authority", max_length=100, blank=True,
@@ -134,6 +146,14 @@ class CareEpisode(models.Model):
                 errors["pla_route"] = "Choose the order by which the child left care."
         elif self.pla_route:
             errors["pla_route"] = "Only a previously looked-after (PLA) episode has a route out of care."
+        if self.kind == cohort.KIN and not self.kinship_arrangement:
+            errors["kinship_arrangement"] = "Choose the kind of kinship arrangement."
+        if self.kind != cohort.KIN and self.kinship_arrangement:
+            errors["kinship_arrangement"] = "Only a kinship care episode has a kinship arrangement."
+        if (self.kind == cohort.KIN and self.kinship_arrangement in ("sgo", "cao") and start and pupil and pupil.pk
+                and pupil.episodes.filter(kind=cohort.CLA, start_date__lte=start).exists()):
+            errors["kind"] = ("This child was looked after before this order, so they are previously looked after: "
+                              "record it as a PLA episode with the order as the route out of care.")
         if not errors and start and self.kind and pupil and pupil.pk:
             self._check_overlap(errors)
         if errors:
@@ -212,6 +232,8 @@ class CategorySpell(models.Model):
     category = models.CharField(max_length=9, choices=[(c, cohort.CATEGORY_LABELS[c]) for c in cohort.CATEGORIES])
     # With a social worker now (CWSW): the plan in force, "CP" or "CIN"; empty in every other category.
     plan = models.CharField(max_length=3, blank=True, default="", choices=list(cohort.PLAN_LABELS.items()))
+    # A kinship arrangement is active on every day of the spell (the marker, whatever the category).
+    kinship = models.BooleanField(default=False)
     start = models.DateField()
     end = models.DateField(null=True, blank=True, help_text="The last day; empty when it has no end.")
     # Empty only in rows from a backup made before the copies were kept, until its restore fills them in.

@@ -154,7 +154,8 @@ class PupilQuerySet(models.QuerySet):
 
     def with_category(self, as_of: dt.date | None = None) -> PupilQuerySet:
         """Annotate `category`, and for a child with a social worker now the `plan` in force ("CP" or "CIN", else
-        ""), from the stored category spells (spells.py): one indexed join, for any date.
+        ""), and `kinship` (a kinship arrangement active: the marker), from the stored category spells
+        (spells.py): one indexed join, for any date.
 
         The rules themselves are `cohort.category_from_episodes` and `cohort.plan_from_episodes`
         (`Pupil.cohort_category`); the spells are stored from them whenever a pupil's records change, and the
@@ -163,7 +164,8 @@ class PupilQuerySet(models.QuerySet):
         day = as_of or timezone.localdate()
         spell = FilteredRelation("category_spells", condition=spell_holds_on(day, via="category_spells__"))
         return self.annotate(category_spell=spell).annotate(
-            category=F("category_spell__category"), plan=F("category_spell__plan"))
+            category=F("category_spell__category"), plan=F("category_spell__plan"),
+            kinship=F("category_spell__kinship"))
 
     def in_category_on(self, day: dt.date, category: str | None = None) -> PupilQuerySet:
         """Pupils in the cohort on the day (in this category, if given), asked of each pupil's stored spells.
@@ -318,18 +320,24 @@ class Pupil(models.Model):
             raise ValidationError(errors)
 
     def cohort_category(self, as_of: dt.date | None = None) -> str | None:
-        """Return "CLA", "PLA", "CWSW", "CWSW_PREV" or None on as_of (today by default)."""
+        """Return "CLA", "PLA", "CWSW", "CWSW_PREV", "KINSHIP" or None on as_of (today by default)."""
         return cohort.category_from_episodes(self.episodes.all(), as_of or timezone.localdate())
 
     def category_on(self, as_of: dt.date | None = None) -> str | None:
         """The category on as_of (today by default) as stored (the pupil's spell that day): what pages read."""
-        day = as_of or timezone.localdate()
-        return self.category_spells.filter(spell_holds_on(day)).values_list("category", flat=True).first()
+        return self.standing_on(as_of)[0]
 
-    def category_and_plan(self, as_of: dt.date | None = None) -> tuple[str | None, str | None]:
-        """The stored category and, for CWSW, the plan ("CP" or "CIN") on as_of."""
+    def standing_on(self, as_of: dt.date | None = None) -> tuple[str | None, bool]:
+        """The stored category on as_of (today by default) and whether the kinship marker is on, in one read."""
         day = as_of or timezone.localdate()
-        return self.category_on(day), cohort.plan_from_episodes(self.episodes.all(), day)
+        row = self.category_spells.filter(spell_holds_on(day)).values_list("category", "kinship").first()
+        return (row[0], row[1]) if row else (None, False)
+
+    def category_and_plan(self, as_of: dt.date | None = None) -> tuple[str | None, str | None, bool]:
+        """The stored category, for CWSW the plan ("CP" or "CIN"), and the kinship marker, on as_of."""
+        day = as_of or timezone.localdate()
+        category, kinship = self.standing_on(day)
+        return category, cohort.plan_from_episodes(self.episodes.all(), day), kinship
 
     def year_group(self, as_of: dt.date | None = None) -> int:
         return years.year_group(self.date_of_birth, as_of or timezone.localdate())

@@ -45,3 +45,4 @@ class CareEpisodeFactory(RebuildsDerived):
     end_date = None
     legal_status = factory.LazyAttribute(lambda o: "C2" if o.kind == cohort.CLA else "")
     pla_route = factory.LazyAttribute(lambda o: "adoption" if o.kind == cohort.PLA else "")
+    kinship_arrangement = factory.LazyAttribute(lambda o: "known" if o.kind == cohort.KIN else "")

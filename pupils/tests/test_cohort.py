@@ -121,6 +121,29 @@ def test_it_returns_only_pupils_with_a_category_from_in_cohort():
     assert list(Pupil.objects.in_cohort(D(2025, 2, 1))) == [in_cohort]
 
 
+@pytest.mark.parametrize(("other", "expected"), [
+    (None, "KINSHIP"),
+    (ep("CP", D(2025, 1, 6)), "CWSW"),  # on a protection plan, living with grandparents: still CWSW
+    (ep("CIN", D(2018, 1, 1), D(2022, 3, 31)), "CWSW_PREV"),  # had a social worker within six years
+    (ep("PLA", D(2019, 5, 1)), "PLA"),
+    (ep("CLA", D(2025, 3, 1)), "CLA"),
+    (ep("CIN", D(2015, 1, 1), D(2019, 1, 31)), "KINSHIP"),  # that window closed on 31 January 2025
+])
+def test_kinship_care_comes_after_every_other_category_and_the_marker_stays(other, expected):
+    kinship = ep("KIN", D(2024, 9, 2))
+    episodes = [kinship] + ([other] if other else [])
+    assert category(episodes, D(2025, 6, 1)) == expected
+    assert cohort.in_kinship_care(episodes, D(2025, 6, 1))
+    assert cohort.category_during(episodes, D(2025, 6, 1), D(2025, 6, 30)) == expected
+
+
+def test_kinship_care_ends_with_its_arrangement_and_leaves_no_window():
+    episodes = [ep("KIN", D(2022, 1, 10), D(2025, 3, 31))]
+    assert category(episodes, D(2025, 3, 31)) == "KINSHIP"
+    assert category(episodes, D(2025, 4, 1)) is None
+    assert not cohort.in_kinship_care(episodes, D(2025, 4, 1))
+
+
 @pytest.mark.django_db
 def test_it_takes_the_cohort_category_on_today_by_default(time_machine):
     time_machine.move_to(D(2025, 2, 1))
@@ -131,7 +154,7 @@ def test_it_takes_the_cohort_category_on_today_by_default(time_machine):
 
 dates = st.dates(min_value=D(2012, 1, 1), max_value=D(2034, 12, 31))
 episode_rows = st.lists(
-    st.tuples(st.sampled_from(["CLA", "PLA", "CIN", "CP"]), dates, st.integers(0, 3000), st.booleans()),
+    st.tuples(st.sampled_from(["CLA", "PLA", "CIN", "CP", "KIN"]), dates, st.integers(0, 3000), st.booleans()),
     max_size=4,
 )
 

@@ -84,12 +84,51 @@ def test_it_adds_a_cla_episode(login, dt_user):
     ({"start_date": "2010-01-01"}, "start_date", "before the pupil was born"),
     ({"start_date": "2099-01-01"}, "start_date", "more than a year ahead"),
     ({"legal_status": "Z9"}, "legal_status", "Select a valid choice"),
+    ({"kind": "KIN", "legal_status": ""}, "kinship_arrangement", "Choose the kind of kinship arrangement"),
+    ({"kinship_arrangement": "sgo"}, "kinship_arrangement", "Only a kinship care episode"),
 ])
 def test_it_refuses_bad_episodes(login, dt_user, changes, field, message):
     pupil = PupilFactory()
     response = add_episode(login(dt_user), pupil, **changes)
     assert any(message in e for e in field_errors(response, field)), response.context["form"].errors
     assert not CareEpisode.objects.exists()
+
+
+KINSHIP = {"kind": "KIN", "legal_status": "", "start_date": "2024-09-02", "kinship_arrangement": "sgo"}
+
+
+def test_it_adds_a_kinship_arrangement_and_shows_the_marker_beside_a_plan(login, dt_user, time_machine):
+    time_machine.move_to(dt.date(2025, 3, 3))
+    pupil = CareEpisodeFactory(kind="CP", start_date=dt.date(2025, 1, 6)).pupil
+    client = login(dt_user)
+    assert add_episode(client, pupil, **KINSHIP).status_code == 302
+    assert pupil.cohort_category() == "CWSW"  # a child on a protection plan living with relatives: still CWSW
+    body = client.get(reverse("pupils:detail", args=[pupil.pk])).content.decode()
+    assert 'data-testid="kinship">Kinship care<' in body and "Special guardianship order" in body
+    register = client.get(reverse("pupils:list")).content.decode()
+    assert 'data-testid="kinship"' in register
+
+
+def test_a_key_adult_sees_the_kinship_category_but_not_the_marker(login, staff, time_machine):
+    time_machine.move_to(dt.date(2025, 3, 3))
+    alone = CareEpisodeFactory(kind="KIN", kinship_arrangement="known", start_date=dt.date(2024, 9, 2),
+                               pupil__key_adult=staff).pupil
+    with_plan = CareEpisodeFactory(kind="CIN", start_date=dt.date(2025, 1, 6), pupil__key_adult=staff).pupil
+    CareEpisodeFactory(pupil=with_plan, kind="KIN", kinship_arrangement="known", start_date=dt.date(2024, 9, 2))
+    client = login(staff)
+    assert "In kinship care" in client.get(reverse("pupils:detail", args=[alone.pk])).content.decode()
+    for pupil in (alone, with_plan):
+        assert 'data-testid="kinship"' not in client.get(reverse("pupils:detail", args=[pupil.pk])).content.decode()
+    assert 'data-testid="kinship"' not in client.get(reverse("pupils:list")).content.decode()
+
+
+def test_it_sends_an_order_after_care_to_pla_not_kinship(login, dt_user):
+    pupil = CareEpisodeFactory(kind="CLA", start_date=dt.date(2022, 1, 10), end_date=dt.date(2024, 8, 30)).pupil
+    response = add_episode(login(dt_user), pupil, **KINSHIP)
+    assert any("previously looked after" in e for e in field_errors(response, "kind"))
+    assert CareEpisode.objects.count() == 1
+    # An arrangement with no order, known to the local authority, is kinship care whatever came before.
+    assert add_episode(login(dt_user), pupil, **{**KINSHIP, "kinship_arrangement": "known"}).status_code == 302
 
 
 def test_it_refuses_an_overlapping_episode_of_the_same_kind(login, dt_user):

@@ -42,8 +42,12 @@ def test_it_can_show_pupils_not_in_the_cohort(login, dt_user, school):
 
 
 def test_it_counts_pupils_per_category(login, dt_user, school):
-    rows = login(dt_user).get(URL).context["count_rows"]
-    assert {key: n for key, _, n in rows} == {"CLA": 1, "PLA": 0, "CWSW": 1, "CWSW_PREV": 0}
+    kinship = CareEpisodeFactory(kind="KIN", start_date=dt.date(2024, 9, 2)).pupil
+    CareEpisodeFactory(kind="KIN", start_date=dt.date(2024, 9, 2), pupil=school["cin"])  # still counted as CWSW
+    client = login(dt_user)
+    rows = client.get(URL).context["count_rows"]
+    assert {key: n for key, _, n in rows} == {"CLA": 1, "PLA": 0, "CWSW": 1, "CWSW_PREV": 0, "KINSHIP": 1}
+    assert names(client.get(URL, {"category": "KINSHIP"})) == [kinship.last_name]
 
 
 @pytest.mark.parametrize("params, expected", [

@@ -17,7 +17,7 @@ ONE_DAY = dt.timedelta(days=1)
 
 dates = st.dates(min_value=D(2012, 1, 1), max_value=D(2034, 12, 31))
 histories = st.lists(
-    st.tuples(st.sampled_from(["CLA", "PLA", "CIN", "CP"]), dates, st.integers(0, 3000), st.booleans()),
+    st.tuples(st.sampled_from(["CLA", "PLA", "CIN", "CP", "KIN"]), dates, st.integers(0, 3000), st.booleans()),
     max_size=5,
 )
 
@@ -63,6 +63,19 @@ def test_it_merges_back_to_back_plans_of_one_kind_and_starts_a_spell_when_the_pl
     ]
 
 
+def test_a_kinship_arrangement_marks_the_spells_it_spans_and_is_the_category_only_when_nothing_else_is():
+    episodes = [
+        CareEpisode(kind="KIN", start_date=D(2023, 9, 1), end_date=None),  # living with grandparents
+        CareEpisode(kind="CP", start_date=D(2024, 1, 8), end_date=D(2024, 12, 20)),
+    ]
+    assert spells_from_episodes(episodes) == [
+        Spell("KINSHIP", D(2023, 9, 1), D(2024, 1, 7), "", True),
+        Spell("CWSW", D(2024, 1, 8), D(2024, 12, 20), "CP", True),
+        Spell("CWSW_PREV", D(2024, 12, 21), D(2030, 12, 20), "", True),
+        Spell("KINSHIP", D(2030, 12, 21), None, "", True),
+    ]
+
+
 @settings(max_examples=300, deadline=None)
 @given(rows=histories)
 def test_it_gives_every_day_the_category_of_the_python_rule(rows):
@@ -75,13 +88,14 @@ def test_it_gives_every_day_the_category_of_the_python_rule(rows):
         spell = next((s for s in spells if s.start <= day and (s.end is None or day <= s.end)), None)
         category = cohort.category_from_episodes(episodes, day)
         assert (spell.category if spell else None) == category, day
+        assert (spell.kinship if spell else False) == cohort.in_kinship_care(episodes, day), day
         if spell:
             plan = cohort.plan_from_episodes(episodes, day) if category == cohort.CWSW else None
             assert spell.plan == (plan or ""), day
-    # Spells never overlap and never repeat a category and plan back to back.
+    # Spells never overlap and never repeat a category, plan and marker back to back.
     for before, after in zip(spells, spells[1:], strict=False):
         assert before.end is not None and before.end < after.start
-        assert not ((before.category, before.plan) == (after.category, after.plan)
+        assert not ((before.category, before.plan, before.kinship) == (after.category, after.plan, after.kinship)
                     and before.end + ONE_DAY == after.start)
 
 
@@ -97,6 +111,8 @@ def test_the_stored_reads_agree_with_the_rule_and_the_period_rule_in_the_databas
     assert stored.category == pupil.category_on(as_of) == cohort.category_from_episodes(episodes, as_of)
     plan = cohort.plan_from_episodes(episodes, as_of) if stored.category == cohort.CWSW else None
     assert (stored.plan or None) == plan
+    assert bool(stored.kinship) == cohort.in_kinship_care(episodes, as_of)
+    assert pupil.standing_on(as_of) == (stored.category, cohort.in_kinship_care(episodes, as_of))
     first, length = window
     last = first + dt.timedelta(days=length)
     during = Pupil.objects.filter(pk=pupil.pk).cohort_during(first, last)

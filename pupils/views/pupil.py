@@ -43,13 +43,15 @@ def pupil_detail(request: HttpRequest, pk: int) -> HttpResponse:
     episodes = list(pupil.episodes.all())
     today = timezone.localdate()
     AccessLog.record(user=request.user, code="pupil.viewed", pupils=[pupil])
-    category = pupil.category_on(today)
-    plan = cohort.plan_from_episodes(episodes, today) if roles.can_see_social_care(request.user) else None
+    category, kinship = pupil.standing_on(today)
+    social_care = roles.can_see_social_care(request.user)
+    plan = cohort.plan_from_episodes(episodes, today) if social_care else None
     context = {
         "pupil": pupil,
         "category": category,
-        # CP or CIN is a social-care detail: a key adult sees only the category.
+        # CP or CIN, and the kinship marker, are social-care details: a key adult sees only the category.
         "plan": plan,
+        "kinship": kinship and social_care,
         "category_label": cohort.category_label(category, plan) if category else "",
         "episodes": episodes,
         "today": today,

@@ -98,6 +98,31 @@ def test_it_shows_small_numbers_as_c_with_secondary_suppression(school, head):
     assert data["cohort"]["total"] == 22
 
 
+def kinship_pupils(n, **fields):
+    return [CareEpisodeFactory(kind="KIN", kinship_arrangement="sgo", start_date=dt.date(2023, 9, 4), **fields).pupil
+            for _ in range(n)]
+
+
+def test_it_counts_kinship_care_as_its_own_row_hidden_when_small(school, head, django_capture_on_commit_callbacks):
+    kinship_pupils(2)
+    with_plan = CareEpisodeFactory(kind="CP", start_date=dt.date(2025, 1, 6)).pupil  # and living with relatives
+    CareEpisodeFactory(pupil=with_plan, kind="KIN", start_date=dt.date(2023, 9, 4))
+    data = figures.report_data(academic_year=2025, today=dt.date(2026, 7, 15))
+    cells = dict(data["cohort"]["cells"])
+    assert cells["In kinship care"] == "c"  # 2 pupils; the one on a plan is counted with a social worker
+    assert cells["Has a social worker (CWSW)"] == 13
+    assert data["cohort"]["headings"][-1] == "Kinship care"
+    text = pdf_text(build(head, django_capture_on_commit_callbacks))
+    assert "In kinship care" in text
+
+
+def test_it_shows_a_kinship_count_above_the_threshold(school):
+    kinship_pupils(8)
+    cells = dict(figures.report_data(academic_year=2025, today=dt.date(2026, 7, 15))["cohort"]["cells"])
+    assert cells["In kinship care"] == 8
+    assert cells["Has a social worker (CWSW)"] == 12
+
+
 def test_it_takes_the_threshold_from_a_setting(school, head, settings):
     settings.SMALL_NUMBER_THRESHOLD = 2
     cells = dict(figures.report_data(academic_year=2025, today=dt.date(2026, 7, 15))["cohort"]["cells"])
