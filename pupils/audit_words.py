@@ -29,6 +29,7 @@ ACTIONS = [
     ("register.exported", EXPORT, "Exported the register (CSV)"),
     ("pupils.imported", IMPORT, "Imported from the MIS (CSV)"),
     ("records.imported", IMPORT, "Imported attendance or attainment (CSV)"),
+    ("ctf.imported", IMPORT, "Imported from a common transfer file (CTF)"),
 ]
 
 PAGES = {
@@ -40,6 +41,7 @@ PAGES = {
     "pupils:export": "Register export",
     "pupils:import": "Import pupils",
     "pupils:records_import": "Import attendance and attainment",
+    "pupils:ctf_import": "Import a common transfer file (CTF)",
     "pupils:retention": "Retention review",
     "pupils:access_log": "Access log",
     "pupils:access_log_export": "Access log export",

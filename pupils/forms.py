@@ -10,7 +10,7 @@ from cwsw import roles
 from cwsw.forms import DATE_WIDGET, CrispyFormMixin
 from cwsw.terms import academic_year_label, academic_year_of
 
-from . import cohort, transitions
+from . import cohort, ctf, transitions
 from .models import (
     AttainmentRecord,
     AttendanceContact,
@@ -214,6 +214,22 @@ class SafeguardingNoteForm(CrispyFormMixin, forms.ModelForm):
         fields = ["text"]
         widgets = {"text": forms.Textarea(attrs={"rows": 3})}
         labels = {"text": "New safeguarding note"}
+
+
+class CtfImportForm(CrispyFormMixin, forms.Form):
+    submit_label = "Read the file"
+    file = forms.FileField(
+        label="Common transfer file (.xml)",
+        help_text="A CTF exported from the MIS, for the whole school or for one pupil (CTF 20 or later). "
+                  "It is read and shown to you first; nothing is saved until you confirm.",
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > ctf.MAX_BYTES:
+            raise forms.ValidationError(f"The file is larger than {ctf.MAX_BYTES // (1024 * 1024)} MB, more than a "
+                                        "CTF of a whole school needs; export it again from the MIS.")
+        return upload
 
 
 class ImportForm(CrispyFormMixin, forms.Form):

@@ -23,6 +23,7 @@ from .records import (
     record_save,
 )
 from .register import (
+    ctf_import,
     pupil_export,
     pupil_find,
     pupil_import,
@@ -38,6 +39,7 @@ from .retention import (
 __all__ = [
     "access_log",
     "access_log_export",
+    "ctf_import",
     "episode_add",
     "episode_edit",
     "episode_end",

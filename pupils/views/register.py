@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,10 +19,10 @@ from cwsw.decorators import role_required
 from cwsw.models import AccessLog
 from cwsw.pages import csv_download
 
-from .. import cohort, mis
+from .. import cohort, ctf, mis
 from ..access import of_visible_pupils
 from ..filters import RegisterForm
-from ..forms import ImportForm
+from ..forms import CtfImportForm, ImportForm
 from ..models import CategorySpell, Pupil
 
 
@@ -107,6 +108,40 @@ def records_import(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Imported: {result.created} new records, {result.updated} updated.")
             return redirect("pupils:records_import")
     return render(request, "pupils/records_import.html", {"form": form, "result": result})
+
+
+CTF_SESSION_KEY = "pupils_ctf_import"
+
+
+@role_required(roles.can_import_export)
+def ctf_import(request: HttpRequest) -> HttpResponse:
+    """Read a common transfer file, show what importing it would do, and save it only once confirmed."""
+    if request.method == "POST" and request.POST.get("confirm"):
+        rows = request.session.pop(CTF_SESSION_KEY, None)
+        if not rows:
+            messages.error(request, "There is nothing to import: read the file again.")
+            return redirect("pupils:ctf_import")
+        try:
+            plan = ctf.ctf_import_save(pupils=ctf.pupils_from_session(rows), by=request.user)
+        except ValidationError as error:
+            # Changed since the preview (a colleague's edit, another import): say what, save nothing.
+            return render(request, "pupils/ctf_import.html",
+                          {"form": CtfImportForm(), "refused": error.messages})
+        messages.success(request, f"Imported from the CTF: {len(plan.new)} new pupils, {len(plan.changed)} "
+                                  f"updated, {plan.unchanged} unchanged.")
+        if plan.in_care_to_record:
+            messages.warning(request, f"{len(plan.in_care_to_record)} pupils are in care according to the file "
+                                      "but have no open looked-after episode here: record each one's episode.")
+        return redirect(reverse("pupils:list") + "?category=all&ordering=-admitted")
+    form = CtfImportForm(request.POST or None, request.FILES or None)
+    result = plan = None
+    if request.method == "POST" and form.is_valid():
+        result = ctf.ctf_read(form.cleaned_data["file"].read())
+        if result.ok:
+            plan = ctf.ctf_plan(result.pupils)
+            if plan.ok:
+                request.session[CTF_SESSION_KEY] = ctf.pupils_to_session(result.pupils)
+    return render(request, "pupils/ctf_import.html", {"form": form, "result": result, "plan": plan})
 
 
 SEARCH_RESULTS = 10
