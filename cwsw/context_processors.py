@@ -7,7 +7,7 @@ from . import roles
 # The header's sections, by the URL names (or their beginnings) that belong to them; the first match wins.
 NAV_SECTIONS = (
     ("flag", ("pupils:flag", "pupils:search")),
-    ("import", ("pupils:import", "pupils:records_import", "pupils:ctf_import")),
+    ("import", ("pupils:import", "pupils:records_import", "pupils:ctf_import", "pupils:marks_import")),
     ("access_log", ("pupils:access_log",)),
     ("retention", ("pupils:retention", "pupils:erase")),
     ("register", ("pupils:", "pep:pupil")),

@@ -30,6 +30,7 @@ ACTIONS = [
     ("pupils.imported", IMPORT, "Imported from the MIS (CSV)"),
     ("records.imported", IMPORT, "Imported attendance or attainment (CSV)"),
     ("ctf.imported", IMPORT, "Imported from a common transfer file (CTF)"),
+    ("marks.imported", IMPORT, "Imported daily attendance marks"),
 ]
 
 PAGES = {
@@ -42,6 +43,7 @@ PAGES = {
     "pupils:import": "Import pupils",
     "pupils:records_import": "Import attendance and attainment",
     "pupils:ctf_import": "Import a common transfer file (CTF)",
+    "pupils:marks_import": "Import attendance marks",
     "pupils:retention": "Retention review",
     "pupils:access_log": "Access log",
     "pupils:access_log_export": "Access log export",

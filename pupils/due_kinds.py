@@ -15,9 +15,20 @@ from django.urls import reverse
 from cwsw import roles
 from cwsw.terms import SchoolCalendar, TermDates
 
-from . import cohort, transitions
+from . import attendance_codes, cohort, transitions
 from .due import Kind, item
-from .models import AttendanceRecord, CareEpisode, CategorySpell, DueItem, Pupil, SdqScore, TransitionItem
+from .models import (
+    AttendanceContact,
+    AttendanceMark,
+    AttendanceRecord,
+    CareEpisode,
+    CategorySpell,
+    DueItem,
+    Pupil,
+    SdqScore,
+    TransitionItem,
+    is_severely_absent,
+)
 
 ONE_DAY = dt.timedelta(days=1)
 LEAVING_WINDOW_DAYS = 30
@@ -91,12 +102,42 @@ def attendance_items(pupil_ids: list[int], calendar: SchoolCalendar) -> Iterable
         before = records.get((pupil_id, *term_before(year, name)))
         before = Figures(before.attended_sessions, before.possible_sessions) if before is not None else None
         low, fallen = low_and_fallen(now, before)
-        reasons = [f"{now.percentage}% in {term.label}" + (" (90% or lower)" if low else "")]
+        severe = is_severely_absent(attended=now.attended_sessions, possible=now.possible_sessions)
+        reasons = [f"{now.percentage}% in {term.label}" + (" (severe absence: 50% or lower)" if severe
+                                                         else " (90% or lower)" if low else "")]
         if fallen:
             reasons.append(f"down from {before.percentage}% the term before")
         note = "; ".join(reasons)
         for start, end in _within(term.start, until, cohort_spells[pupil_id]):
             yield item(pupil_id, due=start, shown_from=start, shown_until=end, ref=record.pk, note=note)
+
+
+# --- Absences to tell the social worker of ---------------------------------------------------------------
+
+
+def absence_items(pupil_ids: list[int], calendar: SchoolCalendar) -> Iterable[DueItem]:
+    """A day marked absent with no reason yet (N) or without leave (G, O, U) for a pupil with a social worker
+    that day (looked after, or on a CIN or CP plan): due that day, until a contact with the social worker is
+    logged on or after it."""
+    absent: dict[tuple[int, dt.date], set[str]] = defaultdict(set)
+    for pupil_id, day, code in AttendanceMark.objects.filter(
+            pupil_id__in=pupil_ids, code__in=attendance_codes.TELL_SOCIAL_WORKER).values_list("pupil_id", "date",
+                                                                                              "code"):
+        absent[(pupil_id, day)].add(code)
+    if not absent:
+        return
+    told: dict[int, dt.date] = {}
+    for pupil_id, day in AttendanceContact.objects.filter(
+            pupil_id__in={pk for pk, _ in absent}, contacted="social_worker").values_list("pupil_id", "contacted_on"):
+        told[pupil_id] = max(day, told.get(pupil_id, day))
+    spells = _spells(sorted({pk for pk, _ in absent}), cohort.CLA, cohort.CWSW)
+    for (pupil_id, day), marked in sorted(absent.items()):
+        if pupil_id in told and told[pupil_id] >= day:
+            continue
+        if not any(s.start <= day and (s.end is None or day <= s.end) for s in spells[pupil_id]):
+            continue
+        shown = ", ".join(sorted(marked))
+        yield item(pupil_id, due=day, shown_from=day, note=f"Absent {day:%a %-d %b} ({shown}): tell the social worker")
 
 
 # --- SDQ scores (looked-after children, once a year) -------------------------------------------------------
@@ -191,6 +232,11 @@ KINDS = [
     Kind("attendance", "Cohort pupils whose attendance this term is 90% or lower, or down 5 points on last term",
          roles.can_see_social_care, lambda row: reverse("pupils:records", args=[row.pupil_id]), attendance_items,
          on_roll_only=True, order=70, noun="attendance concern"),
+    Kind("absence_social_worker",
+         "Unexplained or unauthorised absences of pupils with a social worker: tell the social worker",
+         lambda user: roles.has_role(user, roles.DESIGNATED_TEACHER, roles.DSL, roles.HEADTEACHER),
+         lambda row: reverse("pupils:records", args=[row.pupil_id]) + "#contacts", absence_items,
+         on_roll_only=True, order=65, noun="absence"),
     Kind("sdq_due", "Looked-after children with no SDQ score in the last 12 months", roles.can_see_social_care,
          lambda row: reverse("pupils:records", args=[row.pupil_id]), sdq_items, on_roll_only=True, order=80,
          noun="SDQ"),

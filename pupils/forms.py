@@ -232,6 +232,21 @@ class CtfImportForm(CrispyFormMixin, forms.Form):
         return upload
 
 
+class MarksImportForm(CrispyFormMixin, forms.Form):
+    submit_label = "Read the file"
+    file = forms.FileField(
+        label="Attendance marks (CSV)",
+        help_text="One row per pupil, day and session, with a header row: UPN, Date (DD/MM/YYYY), Session (AM or "
+                  "PM), Code (the DfE attendance code). Read and shown to you first; saved when you confirm.",
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > 5 * 1024 * 1024:
+            raise forms.ValidationError("The file is larger than 5 MB; import a month at a time, or each day's marks.")
+        return upload
+
+
 class ImportForm(CrispyFormMixin, forms.Form):
     submit_label = "Check and import"
     file = forms.FileField(

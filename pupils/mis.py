@@ -389,6 +389,9 @@ def _row_to_records(row: Row, pupil: Pupil, existing: dict) -> list[models.Model
     if row.get("possible", "").strip() or row.get("attended", "").strip():
         record = existing.get((AttendanceRecord, pupil.pk, year, term)) or AttendanceRecord(
             pupil=pupil, academic_year=year, term=term)
+        if record.from_marks:
+            raise ValidationError(f"{record.term_label}'s attendance is counted from the daily marks imported "
+                                  "from the MIS; leave it out of this file, or import the corrected marks.")
         record.possible_sessions = _whole_number(row.get("possible", ""), "Possible sessions")
         record.attended_sessions = _whole_number(row.get("attended", ""), "Attended sessions")
         records.append(record)

@@ -173,12 +173,18 @@ def note_add(*, pupil: Pupil, text: str, by: Any) -> SafeguardingNote:
     return note
 
 
+FROM_MARKS = ("This term's attendance is counted from the daily marks imported from the MIS; "
+              "import the corrected marks instead of typing the figures.")
+
+
 def _term_record_save(model: type[TermRecord], *, pupil: Pupil, key: dict[str, Any], values: dict[str, Any],
                       code: str, by: Any) -> TermRecord:
     """Save a term's record: the term entered again replaces it. Under the pupil's lock, so three saves of
     the same term at once make one record, changed three times, never a clash."""
     _lock(pupil.pk)
     record = model.objects.filter(pupil=pupil, **key).first() or model(pupil=pupil, **key)
+    if getattr(record, "from_marks", False):
+        raise ValidationError({"possible_sessions": FROM_MARKS})
     for name, value in values.items():
         setattr(record, name, value)
     record.full_clean()

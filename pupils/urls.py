@@ -14,6 +14,7 @@ urlpatterns = [
     path("import/", views.pupil_import, name="import"),
     path("import/records/", views.records_import, name="records_import"),
     path("import/ctf/", views.ctf_import, name="ctf_import"),
+    path("import/marks/", views.marks_import, name="marks_import"),
     path("retention/", views.retention_review, name="retention"),
     path("access-log/", views.access_log, name="access_log"),
     path("access-log/export.csv", views.access_log_export, name="access_log_export"),

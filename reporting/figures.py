@@ -46,6 +46,7 @@ from pupils.models import (
     TransitionItem,
     YearCohort,
     is_persistently_absent,
+    is_severely_absent,
 )
 
 from . import charts
@@ -223,8 +224,10 @@ def attendance_section(year_cohort: YearCohort, academic_year: int, school: list
                        linked: Linked) -> dict[str, Any]:
     pupils = _attendance_per_pupil(year_cohort, academic_year)
     persistent = sum(1 for r in pupils if is_persistently_absent(attended=r["attended"], possible=r["possible"]))
+    severe = sum(1 for r in pupils if is_severely_absent(attended=r["attended"], possible=r["possible"]))
     cohort_attendance = _cohort_attendance(pupils)
     cohort_pa = suppress_percentage(persistent, len(pupils))
+    cohort_severe = suppress_percentage(severe, len(pupils))
     school_attendance = _mean([f.attendance_percent for f in school])
     school_pa = _mean([f.persistent_absence_percent for f in school])
     chart = charts.bar_chart(
@@ -235,6 +238,7 @@ def attendance_section(year_cohort: YearCohort, academic_year: int, school: list
     linked.count("attendance:pupils", len(pupils))
     linked.subset("attendance:pupils", "cohort:total")
     return {"pupils": Ref("attendance:pupils"), "attendance": cohort_attendance, "persistent": cohort_pa,
+            "severe": cohort_severe,
             "school_attendance": school_attendance, "school_persistent": school_pa, "chart": chart}
 
 

@@ -66,6 +66,8 @@ EXPECTED = {
     "pupils:flags_seen":    dict(head=403, dt_user=405, dsl=403, governor=403, staff=403, norole=403),
     "pupils:access_log_export": dict(head=200, dt_user=403, dsl=403, governor=403, staff=403, norole=403),
     "pupils:records_import": dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
+    "pupils:ctf_import":     dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
+    "pupils:marks_import":   dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pupils:leave":         dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pupils:transition_done": dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),
     "pep:transfer_packs":   dict(head=200, dt_user=200, dsl=200, governor=403, staff=403, norole=403),

@@ -2,8 +2,8 @@
 
 pupils: the pupils and the reads every page shares; care: care episodes, the category spells stored from
 them, safeguarding notes; records: attendance, attainment, GCSE grades, the contact log and SDQ scores,
-term by term; checklists: the joining and leaving steps; due: what is due, one table for every
-kind. The Historical* models are django-simple-history's.
+term by term, and the daily attendance marks; checklists: the joining and leaving steps; due: what is due,
+one table for every kind. The Historical* models are django-simple-history's.
 """
 
 from .care import (
@@ -47,9 +47,12 @@ from .records import (
     KS2_YEAR,
     PERSISTENT_ABSENCE_MISSED_PERCENT,
     SCALED_SCORE,
+    SESSIONS,
+    SEVERE_ABSENCE_MISSED_PERCENT,
     STANDARD_PASS,
     AttainmentRecord,
     AttendanceContact,
+    AttendanceMark,
     AttendanceRecord,
     HistoricalAttainmentRecord,
     HistoricalAttendanceContact,
@@ -61,6 +64,7 @@ from .records import (
     TermRecord,
     attendance_percentage,
     is_persistently_absent,
+    is_severely_absent,
 )
 
 __all__ = [
@@ -69,6 +73,7 @@ __all__ = [
     "ATTAINMENT_CHOICES",
     "AttainmentRecord",
     "AttendanceContact",
+    "AttendanceMark",
     "AttendanceRecord",
     "CONTACTED",
     "CareEpisode",
@@ -98,6 +103,8 @@ __all__ = [
     "PupilQuerySet",
     "SCALED_SCORE",
     "SEN_CHOICES",
+    "SESSIONS",
+    "SEVERE_ABSENCE_MISSED_PERCENT",
     "STANDARD_PASS",
     "SafeguardingNote",
     "SdqScore",
@@ -108,6 +115,7 @@ __all__ = [
     "YearCohort",
     "attendance_percentage",
     "is_persistently_absent",
+    "is_severely_absent",
     "on_roll_during",
     "spell_holds_on",
 ]

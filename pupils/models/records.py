@@ -38,8 +38,9 @@ class TermRecord(models.Model):
         return f"{self.get_term_display()} {academic_year_label(self.academic_year)}"
 
 
-# Persistent absence (the DfE measure): missing 10% or more of possible sessions.
+# Persistent absence (the DfE measure): missing 10% or more of possible sessions; severe absence: 50% or more.
 PERSISTENT_ABSENCE_MISSED_PERCENT = 10
+SEVERE_ABSENCE_MISSED_PERCENT = 50
 
 
 def attendance_percentage(*, attended: int, possible: int) -> Decimal | None:
@@ -57,6 +58,11 @@ def is_persistently_absent(*, attended: int, possible: int) -> bool:
     return bool(possible) and (possible - attended) * 100 >= PERSISTENT_ABSENCE_MISSED_PERCENT * possible
 
 
+def is_severely_absent(*, attended: int, possible: int) -> bool:
+    """Severe absence: 50% or more of sessions missed, in whole numbers (exactly half counts)."""
+    return bool(possible) and (possible - attended) * 100 >= SEVERE_ABSENCE_MISSED_PERCENT * possible
+
+
 class AttendanceRecord(TermRecord):
     possible_sessions = models.PositiveSmallIntegerField(
         help_text="Sessions (half days) the pupil could have attended this term.",
@@ -65,6 +71,8 @@ class AttendanceRecord(TermRecord):
     # Derived, kept in step by attendance.concerns_sync: 90% or lower this term, or down 5 points or more on
     # the pupil's record of the term before. The dashboard and digest count on it; never edited by hand.
     concern = models.BooleanField(default=False, editable=False)
+    # Worked out from the term's daily marks (pupils/marks.py), not typed in: the marks are the record.
+    from_marks = models.BooleanField(default=False, editable=False)
 
     history = HistoricalRecords(excluded_fields=["concern"])
 
@@ -98,6 +106,29 @@ class AttendanceRecord(TermRecord):
     @property
     def persistently_absent(self) -> bool:
         return is_persistently_absent(attended=self.attended_sessions, possible=self.possible_sessions)
+
+    @property
+    def severely_absent(self) -> bool:
+        return is_severely_absent(attended=self.attended_sessions, possible=self.possible_sessions)
+
+
+SESSIONS = [("am", "Morning"), ("pm", "Afternoon")]
+
+
+class AttendanceMark(models.Model):
+    """One session's register mark from the MIS: a DfE attendance code (pupils/attendance_codes.py)."""
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="attendance_marks")
+    date = models.DateField()
+    session = models.CharField(max_length=2, choices=SESSIONS)
+    code = models.CharField(max_length=2)
+
+    class Meta:
+        ordering = ["pupil_id", "date", "session"]
+        constraints = [models.UniqueConstraint(fields=["pupil", "date", "session"], name="one_mark_a_session")]
+
+    def __str__(self) -> str:
+        return f"{self.date:%-d %b %Y} {self.session}: {self.code}"
 
 
 ATTAINMENT_CHOICES = [

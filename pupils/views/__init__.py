@@ -24,6 +24,7 @@ from .records import (
 )
 from .register import (
     ctf_import,
+    marks_import,
     pupil_export,
     pupil_find,
     pupil_import,
@@ -40,6 +41,7 @@ __all__ = [
     "access_log",
     "access_log_export",
     "ctf_import",
+    "marks_import",
     "episode_add",
     "episode_edit",
     "episode_end",

@@ -19,7 +19,7 @@ from cwsw.decorators import role_required
 from cwsw.forms import show_refusal
 from cwsw.models import Term
 
-from .. import attendance, services, years
+from .. import attendance, marks, services, years
 from ..access import get_pupil_for
 from ..forms import AttainmentForm, AttendanceContactForm, AttendanceForm, SdqForm, SubjectGradeForm
 from ..models import Pupil
@@ -41,11 +41,19 @@ RECORD_FORMS = {
 }
 
 
+def _strip(pupil: Pupil, term: Any, calendar: Any, today: Any) -> list:
+    """The term's days with their marks, or nothing when no mark of the term was imported."""
+    days = marks.marks_strip(pupil, term, calendar, today) if term else []
+    return days if any(d.am or d.pm for d in days) else []
+
+
 def _page(request: HttpRequest, pupil: Pupil, bound: dict[str, Any] | None = None) -> HttpResponse:
     forms = {name: kind.form(None, pupil=pupil, prefix=name) for name, kind in RECORD_FORMS.items()}
     forms.update(bound or {})
     today = timezone.localdate()
-    concerns = attendance.attendance_concerns([pupil.pk], calendar=Term.calendar(), today=today)
+    calendar = Term.calendar()
+    concerns = attendance.attendance_concerns([pupil.pk], calendar=calendar, today=today)
+    term = calendar.term_of(today) or next(iter(attendance.recent_terms(calendar, today)), None)
     context = {
         "pupil": pupil, "attendance_form": forms["attendance"], "attainment_form": forms["attainment"],
         "contact_form": forms["contact"], "sdq_form": forms["sdq"], "grades_form": forms["grades"],
@@ -55,6 +63,8 @@ def _page(request: HttpRequest, pupil: Pupil, bound: dict[str, Any] | None = Non
         "attendance": pupil.attendance_records.order_by("-academic_year", "-term"),
         "attainment": pupil.attainment_records.order_by("-academic_year", "-term"),
         "contacts": pupil.attendance_contacts.select_related("by"),
+        # This term's daily marks, where the MIS's marks are imported.
+        "strip_term": term, "strip": _strip(pupil, term, calendar, today),
         "sdq_scores": pupil.sdq_scores.all(),
     }
     return render(request, "pupils/pupil_records.html", context)

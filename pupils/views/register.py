@@ -19,10 +19,10 @@ from cwsw.decorators import role_required
 from cwsw.models import AccessLog
 from cwsw.pages import csv_download
 
-from .. import cohort, ctf, mis
+from .. import attendance_codes, cohort, ctf, marks, mis
 from ..access import of_visible_pupils
 from ..filters import RegisterForm
-from ..forms import CtfImportForm, ImportForm
+from ..forms import CtfImportForm, ImportForm, MarksImportForm
 from ..models import CategorySpell, Pupil
 
 
@@ -142,6 +142,35 @@ def ctf_import(request: HttpRequest) -> HttpResponse:
             if plan.ok:
                 request.session[CTF_SESSION_KEY] = ctf.pupils_to_session(result.pupils)
     return render(request, "pupils/ctf_import.html", {"form": form, "result": result, "plan": plan})
+
+
+MARKS_SESSION_KEY = "pupils_marks_import"
+CODE_ROWS = [{"code": c.code, "meaning": c.meaning, "label": attendance_codes.KIND_LABELS[c.kind]}
+             for c in attendance_codes.CODES.values()]
+
+
+@role_required(roles.can_import_export)
+def marks_import(request: HttpRequest) -> HttpResponse:
+    """Read the MIS's daily attendance marks, show what the file holds, and save them once confirmed."""
+    if request.method == "POST" and request.POST.get("confirm"):
+        rows = request.session.pop(MARKS_SESSION_KEY, None)
+        if not rows:
+            messages.error(request, "There is nothing to import: read the file again.")
+            return redirect("pupils:marks_import")
+        try:
+            saved = marks.marks_save(rows=rows, by=request.user)
+        except ValidationError as error:
+            return render(request, "pupils/marks_import.html",
+                          {"form": MarksImportForm(), "refused": error.messages, "codes": CODE_ROWS})
+        messages.success(request, f"Imported {saved:,} attendance marks; each term they fall in is counted again.")
+        return redirect("pupils:marks_import")
+    form = MarksImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = marks.marks_read(form.cleaned_data["file"].read())
+        if result.ok:
+            request.session[MARKS_SESSION_KEY] = result.rows
+    return render(request, "pupils/marks_import.html", {"form": form, "result": result, "codes": CODE_ROWS})
 
 
 SEARCH_RESULTS = 10
