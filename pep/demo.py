@@ -1,4 +1,8 @@
-"""Synthetic casework for the demo school: PEPs, PP+, suspensions, attendance and attainment."""
+"""Synthetic casework for the demo school: PEPs, PP+, suspensions, attendance and attainment.
+
+Long because the demo's casework is drawn from one seeded random stream, year by year and pupil by pupil:
+split across modules, a change in one would silently reshuffle every record after it.
+"""
 
 from __future__ import annotations
 
@@ -18,10 +22,12 @@ from cwsw.models import Term
 from cwsw.terms import TERM_NAMES, academic_year_of, financial_year_of
 from pupils import cohort, years
 from pupils.attendance import concerns_sync
+from pupils.marks import term_figures_rebuild
 from pupils.models import (
     ATTAINMENT_CHOICES,
     AttainmentRecord,
     AttendanceContact,
+    AttendanceMark,
     AttendanceRecord,
     CareEpisode,
     Pupil,
@@ -64,6 +70,34 @@ def _on_roll_on(pupil: Pupil, day: dt.date) -> bool:
     return pupil.admission_date <= day and (pupil.leaving_date is None or pupil.leaving_date > day)
 
 
+MARKED_PUPILS = 12
+
+
+def _seed_marks(rng: random.Random, pupils: list[Pupil], today: dt.date, calendar: Any) -> None:
+    """This term's daily marks for a few pupils with a social worker, as if imported from the MIS each day:
+    mostly present, some illness and appointments, and a few absences with no reason yet (one of them today),
+    so their term is counted from the marks and the DSL has social workers to tell."""
+    term = calendar.term_of(today)
+    with_worker = [p for p in pupils if p.category in (cohort.CLA, cohort.CWSW)][:MARKED_PUPILS]
+    if term is None or not with_worker:
+        return
+    days = [term.start + dt.timedelta(days=i) for i in range((today - term.start).days + 1)]
+    days = [d for d in days if calendar.is_school_day(d)]
+    marks = []
+    for n, pupil in enumerate(with_worker):
+        for day in days:
+            if day < pupil.admission_date:
+                continue
+            roll = rng.random()
+            am = "N" if (day == today and n < 2) or roll < 0.005 else "I" if roll < 0.07 else "M" if roll < 0.08 \
+                else "L" if roll < 0.11 else "/"
+            pm = am if am in ("N", "I") else "\\"
+            marks += [AttendanceMark(pupil=pupil, date=day, session="am", code=am),
+                      AttendanceMark(pupil=pupil, date=day, session="pm", code=pm)]
+    AttendanceMark.objects.bulk_create(marks, batch_size=2000)
+    term_figures_rebuild([p.pk for p in with_worker], [term])
+
+
 @transaction.atomic
 def seed_demo_casework(*, seed: int = 2026, as_of: dt.date | None = None) -> dict[str, int]:
     """Add casework to the demo school's cohort for this year and the PAST_YEARS before it; returns how many
@@ -95,6 +129,7 @@ def seed_demo_casework(*, seed: int = 2026, as_of: dt.date | None = None) -> dic
     if crossing is not None:
         exclusions.append(crossing)
     bulk_create_with_history(attendance, AttendanceRecord, batch_size=2000)
+    _seed_marks(random.Random(seed + 3), pupils, today, calendar)
     concerns_sync({r.pupil_id for r in attendance})  # the contacts below follow the concerns
     # A contact logged for about half the pupils whose attendance this term is 90% or lower.
     dsl = get_user_model().objects.filter(username="dsl").first()
