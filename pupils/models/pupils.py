@@ -22,6 +22,7 @@ from django.db.models import (
     Min,
     OuterRef,
     Q,
+    Subquery,
     Value,
     When,
 )
@@ -222,6 +223,30 @@ class PupilQuerySet(models.QuerySet):
         best = spells.order_by().values("pupil_id").annotate(best=Min(rank)).values_list("pupil_id", "best")
         return YearCohort({pk: cohort.CATEGORIES[index] for pk, index in best},
                           ids=spells.values_list("pupil_id", flat=True))
+
+    def with_recent_absence(self, as_of: dt.date | None = None) -> PupilQuerySet:
+        """Annotate `absence`: "severe" (50% or more of sessions missed), "persistent" (10% or more) or None, from
+        the pupil's latest term of attendance this academic year or last (records.is_severely_absent and
+        is_persistently_absent, in SQL: whole numbers, so the two agree at the line)."""
+        from .records import (
+            PERSISTENT_ABSENCE_MISSED_PERCENT,
+            SEVERE_ABSENCE_MISSED_PERCENT,
+            AttendanceRecord,
+        )
+
+        day = as_of or timezone.localdate()
+        year = day.year if day.month >= 9 else day.year - 1
+        missed = (F("possible_sessions") - F("attended_sessions")) * 100
+        latest = (
+            AttendanceRecord.objects.filter(pupil=OuterRef("pk"), academic_year__gte=year - 1, possible_sessions__gt=0)
+            .annotate(missed=missed, severe_at=F("possible_sessions") * SEVERE_ABSENCE_MISSED_PERCENT,
+                      persistent_at=F("possible_sessions") * PERSISTENT_ABSENCE_MISSED_PERCENT)
+            .annotate(level=Case(When(missed__gte=F("severe_at"), then=Value("severe")),
+                                 When(missed__gte=F("persistent_at"), then=Value("persistent")),
+                                 default=Value("")))
+            .order_by("-academic_year", "-term")  # autumn, spring, summer sort as they fall
+        )
+        return self.annotate(absence=Subquery(latest.values("level")[:1]))
 
     def with_new_flag(self) -> PupilQuerySet:
         """Annotate `has_new_flag`: a DSL's flag the designated teacher has not opened yet."""

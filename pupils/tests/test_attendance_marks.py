@@ -165,3 +165,21 @@ def test_a_pupil_page_without_marks_shows_no_strip(login, dt_user):
 def test_only_the_roles_that_import_may_use_it(login, staff, governor, dsl):
     for user in (staff, governor):
         assert login(user).get(URL).status_code == 403
+
+
+def test_the_register_marks_persistent_and_severe_absence_from_the_latest_term(login, dt_user):
+    def pupil_with(*terms):
+        pupil = CareEpisodeFactory(kind="CIN", start_date=dt.date(2025, 9, 8),
+                                   pupil__admission_date=dt.date(2024, 9, 4)).pupil
+        for year, term, possible, attended in terms:
+            AttendanceRecord.objects.create(pupil=pupil, academic_year=year, term=term, possible_sessions=possible,
+                                            attended_sessions=attended)
+        return pupil
+
+    severe = pupil_with((2025, "autumn", 100, 98), (2025, "spring", 60, 30))  # exactly half missed this term
+    persistent = pupil_with((2025, "spring", 60, 54))  # exactly 90%
+    recovered = pupil_with((2025, "autumn", 100, 40), (2025, "spring", 60, 59))
+    long_ago = pupil_with((2023, "summer", 100, 10))
+    rows = login(dt_user).get(reverse("pupils:list")).context["page"].object_list
+    assert {p.pk: p.absence or None for p in rows} == {
+        severe.pk: "severe", persistent.pk: "persistent", recovered.pk: None, long_ago.pk: None}

@@ -31,9 +31,10 @@ def _register_form(request: HttpRequest) -> RegisterForm:
 
 
 def _as_shown(pupils: Any) -> Any:
-    """The register's columns: today's category and plan, the new-flag mark and the key adult."""
+    """The register's columns: today's category and plan, recent persistent or severe absence, the new-flag mark
+    and the key adult."""
     today = timezone.localdate()
-    return pupils.with_category(today).with_new_flag().select_related("key_adult")
+    return pupils.with_category(today).with_recent_absence(today).with_new_flag().select_related("key_adult")
 
 
 @role_required(roles.can_see_register)
