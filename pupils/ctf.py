@@ -11,7 +11,9 @@ changes nothing. Read from the file, per pupil: UPN, Forename, Surname, DOB; the
 the school that made the file (its SchoolHistory entry for the header's SourceSchool); the SEN provision
 in force (SENhistory); free school meals (FSMhistory); InCare with its CareAuthority. A CTF carries
 attendance as whole-year totals, which the register (by term, or by daily marks) cannot split, so it is
-listed as not imported.
+listed as not imported; assessment results (KS2 among them) are listed as not read, since their subject
+and component codes have not been checked here against the DfE's specification: the attainment CSV takes
+KS2 scaled scores.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from .derived import derived_rebuild
 from .models import SEN_CHOICES, CareEpisode, Pupil
 
 MAX_BYTES = 20 * 1024 * 1024
+ASSESSMENT_ELEMENTS = {"StageAssessments", "StageAssessment", "AssessmentResults", "KeyStage"}
 OLDEST_VERSION = 20  # CTF 20 (2019/20) onwards
 SEN_CODES = {code for code, _ in SEN_CHOICES}
 TRUE_WORDS, FALSE_WORDS = {"true", "1", "y", "yes"}, {"false", "0", "n", "no"}
@@ -242,7 +245,7 @@ def ctf_read(data: bytes, today: dt.date | None = None) -> CtfFile:
     source = _child(header, "SourceSchool")
     lea, estab = _text(_child(source, "LEA")), _text(_child(source, "Estab"))
     result.school = " ".join(part for part in (_text(_child(source, "SchoolName")), f"({lea}/{estab})") if part)
-    years_of_attendance = set()
+    years_of_attendance, assessed = set(), 0
     for element in root.iter():
         if _local(element.tag) != "Pupil":
             continue
@@ -253,6 +256,7 @@ def ctf_read(data: bytes, today: dt.date | None = None) -> CtfFile:
             upn = _text(_child(element, "UPN")) or "no UPN"
             result.errors.append(f"Line {line} ({upn}): {' '.join(error.messages)}")
         years_of_attendance |= {_text(_child(y, "Year")) for y in element.iter() if _local(y.tag) == "YearData"}
+        assessed += any(_local(e.tag) in ASSESSMENT_ELEMENTS for e in element.iter())
     if not result.pupils and not result.errors:
         result.errors.append("The file has no pupils in it.")
     years_of_attendance.discard("")
@@ -260,6 +264,10 @@ def ctf_read(data: bytes, today: dt.date | None = None) -> CtfFile:
         result.not_imported.append(
             f"Attendance for {', '.join(sorted(years_of_attendance))}: a CTF gives each year's totals, and the "
             "register keeps attendance by term; import the daily marks or the termly figures instead.")
+    if assessed:
+        result.not_imported.append(
+            f"Assessment results for {assessed} pupil{'s' if assessed != 1 else ''} (KS2 and others): not read from a "
+            "CTF yet; import KS2 scaled scores with the attainment CSV (Import attendance and attainment).")
     return result
 
 

@@ -56,7 +56,8 @@ def pupil_xml(serial, *, first="Crumpet", last="Testington", dob="2013-03-14", e
           <EntryDate>2017-09-06</EntryDate><LeavingDate>2024-07-19</LeavingDate></School>
         <School><LEA>{LEA}</LEA><Estab>{ESTAB}</Estab><SchoolName>Demo Academy (synthetic)</SchoolName>
           <EntryDate>{entry}</EntryDate>{f"<LeavingDate>{leaving}</LeavingDate>" if leaving else ""}</School>
-      </SchoolHistory>{extra}
+      </SchoolHistory>
+      <StageAssessments><KeyStage><Stage>KS2</Stage></KeyStage></StageAssessments>{extra}
     </Pupil>"""
 
 
@@ -98,6 +99,7 @@ def test_it_shows_a_whole_school_then_imports_it_in_one_confirmation(login, dt_u
     assert len(plan.new) == 5 and not plan.changed and not Pupil.objects.exists()  # shown, not saved
     body = response.content.decode()
     assert "Nothing is saved yet" in body and "Attendance for 2024" in body  # read, and not imported
+    assert "Assessment results for 5 pupils" in body
     assert confirm(client).status_code == 302
     assert Pupil.objects.count() == 5
     first = Pupil.objects.get(upn=upn(1))
