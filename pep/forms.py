@@ -11,6 +11,7 @@ from cwsw.terms import (
 
 from .models import (
     ATTENDEES,
+    PROVISION_KINDS,
     RATINGS,
     REVIEWS,
     ExclusionConsultation,
@@ -217,6 +218,29 @@ class QualityRequestForm(CrispyFormMixin, forms.ModelForm):
         model = Invitation
         fields = ["name", "email"]
         labels = {"name": "The adviser's name", "email": "The adviser's e-mail address"}
+
+
+class ExclusionListForm(forms.Form):
+    """The suspensions list's filter and order (GET): what the page shows is what its export gives."""
+
+    decision = forms.ChoiceField(label="Decision", required=False, choices=[
+        ("", "Any decision"), ("suspension", "Suspensions"), ("permanent_exclusion", "Permanent exclusions"),
+        ("no_exclusion", "No exclusion"), ("awaiting", "Awaiting a decision")])
+    ordering = forms.ChoiceField(label="Sort by", required=False, choices=[
+        ("", "Newest incident first"), ("oldest", "Oldest incident first"), ("name", "Pupil (A to Z)"),
+        ("days", "Most days first")])
+
+    def values(self) -> dict[str, str]:
+        if not self.is_valid():
+            return {"decision": "", "ordering": ""}
+        return {"decision": self.cleaned_data["decision"], "ordering": self.cleaned_data["ordering"]}
+
+
+class ProvisionListForm(forms.Form):
+    kind = forms.ChoiceField(label="Show", required=False, choices=[("", "Every arrangement"), *PROVISION_KINDS])
+
+    def kind_value(self) -> str:
+        return self.cleaned_data["kind"] if self.is_valid() else ""
 
 
 class DecisionForm(forms.Form):

@@ -7,6 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import F
+
 from cwsw.models import Term
 from cwsw.terms import SchoolCalendar, academic_year_bounds
 from pupils import cohort
@@ -52,11 +54,25 @@ def pupil_exclusions(*, pupil: Pupil, today: dt.date) -> list[ExclusionRow]:
                            sen_status=pupil.sen_status)
 
 
-def exclusions_in_year(*, user: Any, academic_year: int) -> Any:
-    """The year's exclusion records of the pupils the user sees, newest first (a queryset to page)."""
+EXCLUSION_ORDERINGS = {
+    "": ("-incident_date", "-pk"),
+    "oldest": ("incident_date", "pk"),
+    "name": ("pupil__last_name", "pupil__first_name", "-incident_date", "pk"),
+    "days": (F("days").desc(nulls_last=True), "-incident_date", "-pk"),
+}
+
+
+def exclusions_in_year(*, user: Any, academic_year: int, decision: str = "", ordering: str = "") -> Any:
+    """The year's exclusion records of the pupils the user sees (a queryset to page): newest first unless
+    `ordering` says otherwise, of one decision if given ("awaiting": none yet)."""
     first, last = academic_year_bounds(academic_year)
-    return of_visible_pupils(user, ExclusionConsultation.objects.filter(incident_date__range=(first, last))
-                             ).select_related("pupil").order_by("-incident_date", "-pk")
+    records = ExclusionConsultation.objects.filter(incident_date__range=(first, last))
+    if decision == "awaiting":
+        records = records.filter(decision="")
+    elif decision:
+        records = records.filter(decision=decision)
+    return of_visible_pupils(user, records).select_related("pupil").order_by(
+        *EXCLUSION_ORDERINGS.get(ordering, EXCLUSION_ORDERINGS[""]))
 
 
 def exclusion_rows(exclusions: list[ExclusionConsultation], *, today: dt.date,

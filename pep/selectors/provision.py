@@ -25,10 +25,11 @@ def with_categories(provisions: list[Provision], today: dt.date) -> list[Provisi
     return provisions
 
 
-def provisions_overview(*, user: Any, today: dt.date) -> tuple[list[Provision], list[Provision]]:
-    """Arrangements going on today (the review due soonest first) and the last ENDED_SHOWN ended in the year."""
-    visible = of_visible_pupils(user, Provision.objects.all()).select_related("pupil",
-                                                                                                 "target__pep")
+def provisions_overview(*, user: Any, today: dt.date, kind: str = "") -> tuple[list[Provision], list[Provision]]:
+    """Arrangements going on today (the review due soonest first) and the last ENDED_SHOWN ended in the year;
+    of one kind ("alternative", "part_time") if given."""
+    arrangements = Provision.objects.filter(kind=kind) if kind else Provision.objects.all()
+    visible = of_visible_pupils(user, arrangements).select_related("pupil", "target__pep")
     current = list(visible.current(today).order_by("review_due", "pk"))
     ended = list(visible.filter(end_date__lt=today, end_date__gte=today - dt.timedelta(days=365))
                  .order_by("-end_date", "-pk")[:ENDED_SHOWN])

@@ -264,3 +264,28 @@ def test_the_year_s_list_exports_what_it_shows_with_what_each_record_calls_for(l
     assert looked_after[2] == "CLA" and looked_after[8] == "2" and looked_after[9] == "2025-10-06"
     assert "Tell the Virtual School Head" in looked_after[12]
     assert AccessLog.objects.filter(code="suspension.exported").count() == 2
+
+
+def test_the_year_s_list_filters_by_decision_sorts_and_exports_the_same(login, dt_user):
+    import csv
+    import io
+
+    a = record(PupilFactory(last_name="Demo-Ash"), incident_date=D(2025, 9, 10), decision_date=D(2025, 9, 11),
+               first_day=D(2025, 9, 12), days=Decimal("3"))
+    b = record(PupilFactory(last_name="Demo-Birch"), incident_date=D(2025, 10, 6), days=Decimal("1"))
+    waiting = ExclusionFactory(pupil=PupilFactory(last_name="Demo-Cedar"), incident_date=D(2025, 11, 3))
+    client = login(dt_user)
+    url = reverse("pep:exclusions")
+
+    def listed(**params):
+        return [row.exclusion.pk for row in client.get(url, {"year": 2025, **params}).context["rows"]]
+
+    assert listed() == [waiting.pk, b.pk, a.pk]  # newest incident first
+    assert listed(ordering="oldest") == [a.pk, b.pk, waiting.pk]
+    assert listed(ordering="days") == [a.pk, b.pk, waiting.pk]  # most days first; none yet last
+    assert listed(ordering="name", decision="suspension") == [a.pk, b.pk]
+    assert listed(decision="awaiting") == [waiting.pk]
+    export = client.get(reverse("pep:exclusions_export"), {"year": 2025, "decision": "suspension",
+                                                           "ordering": "oldest"})
+    rows = list(csv.reader(io.StringIO(export.content.decode())))
+    assert [row[1].split(",")[0] for row in rows[1:]] == ["Demo-Ash", "Demo-Birch"]

@@ -183,3 +183,20 @@ def test_the_list_exports_what_it_shows_today_s_arrangements_then_those_ended(lo
         "12.5", "32.5", (today - dt.timedelta(days=2)).isoformat(), "yes"]
     assert rows[2][4] == "Demo Farm School" and rows[2][10] == "no"
     assert AccessLog.objects.filter(code="provision.exported").count() == 2
+
+
+@pytest.mark.django_db
+def test_the_list_shows_and_exports_one_kind_of_arrangement(login, dt_user):
+    today = timezone.localdate()
+    for last_name, kind in (("Demo-Parttime", "part_time"), ("Demo-Farm", "alternative")):
+        services.provision_save(pupil=looked_after(last_name=last_name), kind=kind, provider="Demo Provider",
+                                start_date=today - dt.timedelta(days=20), hours_a_week=Decimal("10"),
+                                full_time_hours=Decimal("32.5"), reason="Demo", review_due=today + dt.timedelta(days=9),
+                                vs_agreed_on=today - dt.timedelta(days=22), by=dt_user)
+    client = login(dt_user)
+    response = client.get(reverse("pep:provisions"), {"kind": "part_time"})
+    assert [p.pupil.last_name for p in response.context["current"]] == ["Demo-Parttime"]
+    assert '?kind=part_time" data-testid="provisions-export"' in response.content.decode()  # the export follows
+    export = client.get(reverse("pep:provisions_export"), {"kind": "alternative"}).content.decode()
+    assert "Demo-Farm" in export and "Demo-Parttime" not in export
+    assert len(client.get(reverse("pep:provisions")).context["current"]) == 2

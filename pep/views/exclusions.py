@@ -22,7 +22,7 @@ from pupils.mis import safe_cell
 
 from .. import selectors, services
 from ..access import get_exclusion_for
-from ..forms import ExclusionForm
+from ..forms import ExclusionForm, ExclusionListForm
 from ..models import ExclusionConsultation
 from .common import year_param
 
@@ -31,12 +31,13 @@ from .common import year_param
 def exclusions(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     year = year_param(request, academic_year_of(today))
-    records = selectors.exclusions_in_year(user=request.user, academic_year=year)
+    form = ExclusionListForm(request.GET)
+    records = selectors.exclusions_in_year(user=request.user, academic_year=year, **form.values())
     page = Paginator(records, settings.REGISTER_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
-        "rows": selectors.exclusion_rows(list(page.object_list), today=today), "page": page,
+        "rows": selectors.exclusion_rows(list(page.object_list), today=today), "page": page, "form": form,
         "query": query.urlencode(), "year_label": academic_year_label(year),
         "previous_year": year - 1, "next_year": year + 1, "year": year,
     }
@@ -52,9 +53,9 @@ def exclusions_export(request: HttpRequest) -> HttpResponse:
     """The year's records as the page lists them, as CSV (what needs doing in words); each pupil logged."""
     today = timezone.localdate()
     year = year_param(request, academic_year_of(today))
-    rows = selectors.exclusion_rows(list(selectors.exclusions_in_year(user=request.user, academic_year=year)),
-                                    today=today)
-    rows.sort(key=lambda row: (row.exclusion.incident_date, row.exclusion.pk), reverse=True)
+    records = selectors.exclusions_in_year(user=request.user, academic_year=year,
+                                           **ExclusionListForm(request.GET).values())
+    rows = selectors.exclusion_rows(list(records), today=today)  # in the page's order
     services.exclusions_export_log(pupil_ids=sorted({row.exclusion.pupil_id for row in rows}),
                                    academic_year=year, by=request.user)
     response = csv_download(f"suspensions-{academic_year_label(year).replace('/', '-')}.csv")

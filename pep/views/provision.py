@@ -19,7 +19,7 @@ from pupils.mis import safe_cell
 
 from .. import selectors, services
 from ..access import get_provision_for
-from ..forms import ProvisionForm
+from ..forms import ProvisionForm, ProvisionListForm
 from ..models import PROVISION_REVIEW_SOON_DAYS, Provision
 
 
@@ -27,9 +27,11 @@ from ..models import PROVISION_REVIEW_SOON_DAYS, Provision
 def provisions(request: HttpRequest) -> HttpResponse:
     """Every arrangement going on today, the overdue reviews first, and those ended in the last year."""
     today = timezone.localdate()
-    current, ended = selectors.provisions_overview(user=request.user, today=today)
+    form = ProvisionListForm(request.GET)
+    current, ended = selectors.provisions_overview(user=request.user, today=today, kind=form.kind_value())
     return render(request, "pep/provisions.html", {
-        "current": current, "ended": ended, "today": today, "soon_days": PROVISION_REVIEW_SOON_DAYS,
+        "current": current, "ended": ended, "today": today, "soon_days": PROVISION_REVIEW_SOON_DAYS, "form": form,
+        "query": request.GET.urlencode(),
     })
 
 
@@ -41,7 +43,8 @@ EXPORT_HEADER = ["UPN", "Pupil", "Category", "Kind", "Provider", "Start", "End",
 def provisions_export(request: HttpRequest) -> HttpResponse:
     """What the page lists (today's arrangements, then those ended in the last year) as CSV; each pupil logged."""
     today = timezone.localdate()
-    current, ended = selectors.provisions_overview(user=request.user, today=today)
+    current, ended = selectors.provisions_overview(user=request.user, today=today,
+                                                   kind=ProvisionListForm(request.GET).kind_value())
     ended = selectors.with_categories(ended, today)
     services.provisions_export_log(pupil_ids=sorted({p.pupil_id for p in current + ended}), by=request.user)
     response = csv_download(f"provision-{today.isoformat()}.csv")
