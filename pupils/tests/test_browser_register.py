@@ -44,3 +44,37 @@ def test_the_header_search_finds_a_pupil_as_you_type(page):
     result.click()
     page.wait_for_url(f"**/pupils/{pupil.pk}/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Pickle Madeupton")
+
+
+def _inside(page, locator):
+    box = locator.bounding_box()
+    return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"]
+
+
+def test_on_a_phone_each_row_is_a_card_with_its_key_column_in_view_and_the_filters_fold(page):
+    make_user("dt", roles.DESIGNATED_TEACHER)
+    staff = make_user("staff", roles.STAFF)
+    CareEpisodeFactory(kind="CLA", start_date=dt.date(2024, 1, 8), pupil__last_name="Cardview",
+                       pupil__key_adult=staff, pupil__key_strategies="Meet at the gate; time-out card.")
+    page.set_viewport_size({"width": 390, "height": 844})
+    browser_login(page, "dt")
+    page.goto("/pupils/")
+    row = page.get_by_test_id("register").locator("tbody tr").first
+    assert _inside(page, row.get_by_test_id("category")) and _inside(page, row.locator("td[data-label=\"Key adult\"]"))
+    filters = page.locator("#register-filters")
+    expect(filters).to_be_hidden()  # folded: the rows come first
+    page.get_by_test_id("filters-toggle").click()
+    expect(filters).to_be_visible()
+    page.get_by_label("Category").select_option("CLA")
+    expect(page.get_by_test_id("register-count")).to_have_text("1 pupil")
+    page.goto("/pupils/?category=CLA")
+    expect(filters).to_be_visible()  # open when a filter is in use
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto("/pupils/")
+    expect(filters).to_be_visible()  # never folded on a wide screen
+    page.context.clear_cookies()
+    page.set_viewport_size({"width": 390, "height": 844})
+    browser_login(page, "staff")
+    page.goto("/pupils/")
+    strategies = page.get_by_text("Meet at the gate; time-out card.")
+    assert _inside(page, strategies)  # the one column a key adult needs

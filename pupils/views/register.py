@@ -65,6 +65,8 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
     if request.htmx:
         return render(request, "pupils/_register_rows.html", context)
     context["count_rows"] = cohort.labelled(counts)
+    # On a phone the filters fold behind a button, open when one is in use.
+    context["filtered"] = any(value for key, value in request.GET.items() if key != "page")
     return render(request, "pupils/pupil_list.html", context)
 
 
