@@ -1,13 +1,16 @@
 from typing import Any
 
+from crispy_forms.layout import HTML, Div, Fieldset, Layout
 from django import forms
 from django.utils import timezone
+from django.utils.html import format_html
 
 from cwsw.forms import DATE_WIDGET, CrispyFormMixin
 from cwsw.terms import (
     financial_year_label,
     financial_year_of,
 )
+from pupils import cohort
 
 from .models import (
     ATTENDEES,
@@ -165,7 +168,24 @@ class SpendForm(CrispyFormMixin, forms.ModelForm):
 
 
 class ExclusionForm(CrispyFormMixin, forms.ModelForm):
+    """A suspension or exclusion in the order a school deals with it: what happened, consulting the Virtual
+    School, the decision, then telling people and planning the return. A part that cannot apply to this
+    pupil is left out (the parents' consent unless previously looked after; telling a social worker unless
+    the pupil has one; telling the Virtual School Head unless looked after), unless the record already has
+    it; the days and first day are shown only for a suspension (without JavaScript, always)."""
+
     submit_label = "Save"
+    STEPS = [
+        ("1. What happened", ["incident_date", "incident", "proposed_action"], ""),
+        ("2. Consult the Virtual School", ["consulted_on", "vs_adviser", "vs_advice", "alternatives_considered",
+                                          "pla_parent_consent"],
+         "Before any decision. Required for a looked-after child; for a previously looked-after child, with the "
+         "parents' consent."),
+        ("3. The decision", ["decision", "decision_date", "first_day", "days", "public_exam_missed"], ""),
+        ("4. Tell people and plan the return", ["social_worker_notified_on", "vsh_notified_on",
+                                                "reintegration_meeting_on"], ""),
+    ]
+    SUSPENSION_ONLY = ("first_day", "days")
 
     class Meta:
         model = ExclusionConsultation
@@ -186,10 +206,30 @@ class ExclusionForm(CrispyFormMixin, forms.ModelForm):
             "alternatives_considered": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args: Any, pupil: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, pupil: Any, category: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance.pupil = pupil
         self.fields["days"].widget.attrs["step"] = "0.5"
+        applies = {
+            "pla_parent_consent": category == cohort.PLA,
+            "social_worker_notified_on": category in (cohort.CLA, cohort.CWSW),
+            "vsh_notified_on": category == cohort.CLA,
+        }
+        for name, applicable in applies.items():
+            if not applicable and not getattr(self.instance, name):
+                del self.fields[name]
+        steps = []
+        for title, names, note in self.STEPS:
+            parts = [HTML(format_html('<p class="form-text mt-0">{}</p>', note))] if note else []
+            for name in names:
+                if name not in self.fields:
+                    continue
+                if name in self.SUSPENSION_ONLY:
+                    parts.append(Div(name, data_show_if="decision", data_show_values="suspension,"))
+                else:
+                    parts.append(name)
+            steps.append(Fieldset(title, *parts, css_class="mb-3"))
+        self.helper.layout = Layout(*steps)
 
 
 class SpendCorrectForm(SpendForm):

@@ -90,3 +90,20 @@ def test_it_lets_the_dt_log_a_pep_complete_it_and_spend_pp_plus(page):
     # Signed off; the next meeting's date agreed at it planned the next PEP.
     assert list(PepMeeting.objects.order_by("meeting_date").values_list("status", "meeting_date")) == [
         ("complete", today), ("planned", today + dt.timedelta(days=70))]
+
+
+def test_the_suspension_form_shows_the_days_only_for_a_suspension(page):
+    from pep.tests.factories import looked_after_pupil
+
+    make_user("dt", roles.DESIGNATED_TEACHER)
+    pupil = looked_after_pupil()
+    browser_login(page, "dt")
+    page.goto(f"/casework/pupils/{pupil.pk}/exclusions/add/")
+    days = page.get_by_label("Days")
+    expect(days).to_be_visible()  # no decision yet: the proposed suspension's days can be noted
+    page.get_by_label("Decision", exact=True).select_option("permanent_exclusion")
+    expect(days).to_be_hidden()
+    expect(days).to_be_disabled()  # hidden, so nothing typed there is sent
+    page.get_by_label("Decision", exact=True).select_option("suspension")
+    expect(days).to_be_visible()
+    expect(days).to_be_enabled()

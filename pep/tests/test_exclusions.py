@@ -289,3 +289,27 @@ def test_the_year_s_list_filters_by_decision_sorts_and_exports_the_same(login, d
                                                            "ordering": "oldest"})
     rows = list(csv.reader(io.StringIO(export.content.decode())))
     assert [row[1].split(",")[0] for row in rows[1:]] == ["Demo-Ash", "Demo-Birch"]
+
+
+@pytest.mark.parametrize(("kind", "shown", "left_out"), [
+    ("CLA", {"social_worker_notified_on", "vsh_notified_on"}, {"pla_parent_consent"}),
+    ("PLA", {"pla_parent_consent"}, {"social_worker_notified_on", "vsh_notified_on"}),
+    ("CIN", {"social_worker_notified_on"}, {"pla_parent_consent", "vsh_notified_on"}),
+])
+def test_the_form_goes_in_the_school_s_steps_and_leaves_out_what_cannot_apply(login, dt_user, kind, shown, left_out):
+    pupil = CareEpisodeFactory(kind=kind, start_date=D(2024, 1, 8)).pupil
+    response = login(dt_user).get(reverse("pep:exclusion_add", args=[pupil.pk]))
+    fields = set(response.context["form"].fields)
+    assert shown <= fields and not (left_out & fields)
+    body = response.content.decode()
+    steps = ["1. What happened", "2. Consult the Virtual School", "3. The decision",
+             "4. Tell people and plan the return"]
+    assert [body.index(step) for step in steps] == sorted(body.index(step) for step in steps)
+    assert 'data-show-if="decision" data-show-values="suspension,"' in body  # days: a suspension's only
+
+
+def test_a_record_keeps_a_part_it_already_has_even_where_it_would_not_apply_now(login, dt_user):
+    pupil = CareEpisodeFactory(kind="CIN", start_date=D(2024, 1, 8), end_date=D(2025, 9, 1)).pupil  # had one
+    exclusion = record(pupil, social_worker_notified_on=D(2025, 10, 7))
+    form = login(dt_user).get(reverse("pep:exclusion_edit", args=[exclusion.pk])).context["form"]
+    assert "social_worker_notified_on" in form.fields and "vsh_notified_on" not in form.fields

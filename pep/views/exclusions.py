@@ -86,10 +86,10 @@ def _iso(day: Any) -> str:
 
 
 def _exclusion_page(request: HttpRequest, *, pupil: Any, exclusion: ExclusionConsultation | None,
-                    form: ExclusionForm, title: str) -> HttpResponse:
+                    form: ExclusionForm, title: str, category: str | None) -> HttpResponse:
     return form_page(
         request, form=form, template="pep/form.html",
-        context={"title": title, "pupil": pupil, "category": pupil.category_on()},
+        context={"title": title, "pupil": pupil, "category": category},
         act=lambda values: services.exclusion_save(pupil=pupil, exclusion=exclusion, by=request.user, **values),
         done="Saved.", to=lambda record: next_or(request, reverse("pep:pupil", args=[pupil.pk])))
 
@@ -97,13 +97,17 @@ def _exclusion_page(request: HttpRequest, *, pupil: Any, exclusion: ExclusionCon
 @role_required(roles.can_record_exclusions)
 def exclusion_add(request: HttpRequest, pk: int) -> HttpResponse:
     pupil = get_pupil_for(request.user, pk)
-    form = ExclusionForm(request.POST or None, pupil=pupil, initial={"incident_date": timezone.localdate()})
-    return _exclusion_page(request, pupil=pupil, exclusion=None, form=form,
+    category = pupil.category_on()
+    form = ExclusionForm(request.POST or None, pupil=pupil, category=category,
+                         initial={"incident_date": timezone.localdate()})
+    return _exclusion_page(request, pupil=pupil, exclusion=None, form=form, category=category,
                            title=f"Suspension or exclusion: {pupil}")
 
 
 @role_required(roles.can_record_exclusions)
 def exclusion_edit(request: HttpRequest, pk: int) -> HttpResponse:
     exclusion = get_exclusion_for(request.user, pk)
-    form = ExclusionForm(request.POST or None, instance=exclusion, pupil=exclusion.pupil)
-    return _exclusion_page(request, pupil=exclusion.pupil, exclusion=exclusion, form=form, title=f"{exclusion}")
+    category = exclusion.pupil.category_on()
+    form = ExclusionForm(request.POST or None, instance=exclusion, pupil=exclusion.pupil, category=category)
+    return _exclusion_page(request, pupil=exclusion.pupil, exclusion=exclusion, form=form, category=category,
+                           title=f"{exclusion}")

@@ -157,3 +157,26 @@ document.addEventListener("DOMContentLoaded", () => {
   const dialog = document.getElementById("session-warning");
   if (dialog) sessionWarning(dialog);
 });
+
+// A part of a form shown only for some answers to another field (data-show-if names the field, data-show-values
+// the answers, comma separated; "" is an empty answer). Without JavaScript every part is shown.
+function showIfAnswered(form) {
+  const parts = form.querySelectorAll("[data-show-if]");
+  function update() {
+    parts.forEach((part) => {
+      const field = form.elements[part.dataset.showIf];
+      const wanted = part.dataset.showValues.split(",");
+      part.hidden = field !== undefined && !wanted.includes(field.value);
+      // A hidden part sends nothing, so a value typed before the answer changed is not saved with it.
+      part.querySelectorAll("input, select, textarea").forEach((input) => { input.disabled = part.hidden; });
+    });
+  }
+  form.addEventListener("change", update);
+  update();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("form").forEach((form) => {
+    if (form.querySelector("[data-show-if]")) showIfAnswered(form);
+  });
+});
