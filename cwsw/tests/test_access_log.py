@@ -182,6 +182,26 @@ def test_it_exports_a_pupils_entries_for_a_subject_access_request_and_logs_the_e
     assert login(head).get(reverse("pupils:access_log_export"), {"pupil": "x"}).status_code == 404
 
 
+def test_it_exports_the_entries_the_filters_hold_with_each_pupil_and_logs_it(login, head, dsl, history):
+    import csv
+    import io
+
+    from django.urls import reverse
+
+    first, second = history
+    client = login(head)
+    response = client.get(reverse("pupils:access_log_export"), {"user": dsl.pk, "since": "2026-10-01"})
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][-1] == "Pupil" and [(row[1], row[-1]) for row in rows[1:]] == [
+        (dsl.get_full_name() or dsl.username, first.upn), (dsl.get_full_name() or dsl.username, second.upn)]
+    exported = AccessLog.objects.filter(user=head, code="accesslog.exported")
+    assert set(exported.values_list("pupil_id", flat=True)) == {first.pk, second.pk}
+    page = client.get(reverse("pupils:access_log"), {"user": dsl.pk}).content.decode()
+    assert f"?user={dsl.pk}\" data-testid=\"log-export\"" in page  # the link carries the filters
+    bad = client.get(reverse("pupils:access_log_export"), {"since": "2026-10-02", "until": "2026-10-01"})
+    assert bad.status_code == 302  # back to the page, which says what to correct
+
+
 def test_a_read_of_names_without_the_id_is_logged_and_gives_back_only_what_was_asked(dt_user, client):
     from cwsw import accesslog
     from pupils.models import Pupil

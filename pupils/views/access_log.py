@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from cwsw import roles
@@ -79,9 +81,16 @@ def _export_row(entry: AccessLog) -> list[Any]:
             entry.get_action_display(), entry.page_words, record, details or entry.detail, entry.request_id or ""]
 
 
+EXPORT_MOST = 50_000
+
+
 @role_required(roles.can_read_access_log)
 def access_log_export(request: HttpRequest) -> HttpResponse:
-    """Every access-log entry about one pupil, as CSV: what a subject access request is answered with."""
+    """Every access-log entry about one pupil, as CSV: what a subject access request is answered with. Without
+    a pupil, the entries the page's filters hold, oldest first, with each entry's pupil (its UPN, or its number
+    once the record is deleted)."""
+    if "pupil" not in request.GET or not request.GET["pupil"]:
+        return _filtered_export(request)
     try:
         pupil_id = int(request.GET.get("pupil", ""))
     except ValueError:
@@ -95,4 +104,29 @@ def access_log_export(request: HttpRequest) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(EXPORT_HEADER)
     writer.writerows(_export_row(entry) for entry in entries)
+    return response
+
+
+def _filtered_export(request: HttpRequest) -> HttpResponse:
+    form = AccessLogForm(request.GET)
+    entries = form.entries(AccessLog.objects.select_related("user")).order_by("at", "id")
+    if not form.is_valid():
+        messages.error(request, "Correct the filters, then export.")
+        return redirect(reverse("pupils:access_log") + "?" + request.GET.urlencode())
+    count = entries.count()
+    if count > EXPORT_MOST:
+        messages.error(request, f"These filters hold {count:,} entries; narrow them (dates, a user, a kind of "
+                                f"action) to {EXPORT_MOST:,} or fewer to export.")
+        return redirect(reverse("pupils:access_log") + "?" + request.GET.urlencode())
+    entries = list(entries)
+    ids = sorted({entry.pupil_id for entry in entries if entry.pupil_id})
+    upns = dict(Pupil.objects.filter(pk__in=ids).values_list("pk", "upn"))
+    AccessLog.record(user=request.user, code="accesslog.exported", pupils=ids or [None],
+                     data={"entries": len(entries), "filters": request.GET.urlencode()[:500]})
+    response = csv_download(f"access-log-{timezone.localdate().isoformat()}.csv")
+    writer = csv.writer(response)
+    writer.writerow([*EXPORT_HEADER, "Pupil"])
+    for entry in entries:
+        pupil = upns.get(entry.pupil_id) or (f"deleted record {entry.pupil_id}" if entry.pupil_id else "")
+        writer.writerow([*_export_row(entry), pupil])
     return response
