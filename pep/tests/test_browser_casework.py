@@ -107,3 +107,24 @@ def test_the_suspension_form_shows_the_days_only_for_a_suspension(page):
     page.get_by_label("Decision", exact=True).select_option("suspension")
     expect(days).to_be_visible()
     expect(days).to_be_enabled()
+
+
+def test_on_a_phone_the_grid_and_the_suspensions_list_keep_every_column_in_view(page):
+    from pep.tests.factories import ExclusionFactory, looked_after_pupil
+
+    make_user("dt", roles.DESIGNATED_TEACHER)
+    pupil = looked_after_pupil()
+    ExclusionFactory(pupil=pupil, incident_date=timezone.localdate())
+    page.set_viewport_size({"width": 390, "height": 844})
+    browser_login(page, "dt")
+
+    def in_view(locator):
+        box = locator.bounding_box()
+        return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+
+    page.goto("/casework/peps/")
+    row = page.get_by_test_id("grid-row").first
+    assert in_view(row.locator('td[data-label="Summer"]')) and in_view(row.locator('td[data-label="Autumn"]'))
+    page.goto("/casework/exclusions/")
+    row = page.get_by_test_id("exclusion-rows").locator("tbody tr").first
+    assert in_view(row.locator('td[data-label="Consulted"]')) and in_view(row.locator("td").last)
