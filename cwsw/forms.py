@@ -195,19 +195,30 @@ def closures_inside_terms(
     return None if any(f.errors for f in formset.forms) else sorted(closures)
 
 
-class CalendarImportForm(CrispyFormMixin, forms.Form):
+class UploadForm(CrispyFormMixin, forms.Form):
+    """A form of one file to import: `file` (set its label and help), refused over `max_bytes` with
+    `too_large`, next to the field."""
+
+    max_bytes = 5 * 1024 * 1024
+    too_large = "The file is larger than 5 MB."
+    file = forms.FileField()
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > self.max_bytes:
+            raise forms.ValidationError(self.too_large)
+        return upload
+
+
+class CalendarImportForm(UploadForm):
     submit_label = "Read the file"
+    max_bytes = MAX_BYTES
+    too_large = "The file is larger than 1 MB; export one or two years only."
     file = forms.FileField(
         label="Term dates (.ics file)",
         help_text="The iCalendar file your local authority or trust publishes. Nothing is saved until you "
                   "have checked what was read and confirmed it.",
     )
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_BYTES:
-            raise forms.ValidationError("The file is larger than 1 MB; export one or two years only.")
-        return upload
 
 
 class TwoFactorCodeForm(CrispyFormMixin, forms.Form):

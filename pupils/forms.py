@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from cwsw import roles
-from cwsw.forms import DATE_WIDGET, CrispyFormMixin
+from cwsw.forms import DATE_WIDGET, CrispyFormMixin, UploadForm
 from cwsw.terms import academic_year_label, academic_year_of
 
 from . import cohort, ctf, transitions
@@ -216,51 +216,37 @@ class SafeguardingNoteForm(CrispyFormMixin, forms.ModelForm):
         labels = {"text": "New safeguarding note"}
 
 
-class CtfImportForm(CrispyFormMixin, forms.Form):
+class CtfImportForm(UploadForm):
     submit_label = "Read the file"
+    max_bytes = ctf.MAX_BYTES
+    too_large = (f"The file is larger than {ctf.MAX_BYTES // (1024 * 1024)} MB, more than a CTF of a whole school "
+                 "needs; export it again from the MIS.")
     file = forms.FileField(
         label="Common transfer file (.xml)",
         help_text="A CTF exported from the MIS, for the whole school or for one pupil (CTF 20 or later). "
                   "It is read and shown to you first; nothing is saved until you confirm.",
     )
 
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if upload.size > ctf.MAX_BYTES:
-            raise forms.ValidationError(f"The file is larger than {ctf.MAX_BYTES // (1024 * 1024)} MB, more than a "
-                                        "CTF of a whole school needs; export it again from the MIS.")
-        return upload
 
-
-class MarksImportForm(CrispyFormMixin, forms.Form):
+class MarksImportForm(UploadForm):
     submit_label = "Read the file"
+    too_large = "The file is larger than 5 MB; import a month at a time, or each day's marks."
     file = forms.FileField(
         label="Attendance marks (CSV)",
         help_text="One row per pupil, day and session, with a header row: UPN, Date (DD/MM/YYYY), Session (AM or "
                   "PM), Code (the DfE attendance code). Read and shown to you first; saved when you confirm.",
     )
 
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if upload.size > 5 * 1024 * 1024:
-            raise forms.ValidationError("The file is larger than 5 MB; import a month at a time, or each day's marks.")
-        return upload
 
-
-class ImportForm(CrispyFormMixin, forms.Form):
+class ImportForm(UploadForm):
     submit_label = "Check and import"
+    too_large = "The file is larger than 5 MB; export fewer columns."
     file = forms.FileField(
         label="CSV file",
         help_text="An export from the MIS with a header row. Columns: UPN, first name, "
                   "last name, date of birth, admission date; optionally leaving date, "
                   "SEN status (N, K, E) and FSM (Y/N).",
     )
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if upload.size > 5 * 1024 * 1024:
-            raise forms.ValidationError("The file is larger than 5 MB; export fewer columns.")
-        return upload
 
 
 class TermRecordForm(CrispyFormMixin, forms.ModelForm):

@@ -28,7 +28,7 @@ from cwsw.terms import SchoolCalendar, TermDates
 from . import attendance_codes as codes
 from . import cohort
 from .derived import derived_rebuild
-from .mis import _parse_date, _read_rows
+from .mis import FileRefused, parse_date, read_checked_rows
 from .models import AttendanceMark, AttendanceRecord, CategorySpell, Pupil
 
 MARK_HEADERS = {
@@ -73,16 +73,10 @@ def marks_read(data: bytes, *, today: dt.date | None = None, calendar: SchoolCal
     calendar = calendar or Term.calendar()
     result = MarksFile()
     try:
-        columns, rows = _read_rows(data, MARK_HEADERS)
-    except ValidationError as error:
-        result.errors.append((1, " ".join(error.messages)))
-        return result
-    missing = [c for c in MARK_COLUMNS if c not in columns]
-    if missing:
-        result.errors.append((1, f"The header row has no column for: {', '.join(missing)}."))
-        return result
-    if not rows:
-        result.errors.append((2, "The file has no marks in it."))
+        rows = read_checked_rows(data, headers=MARK_HEADERS, required=MARK_COLUMNS,
+                                 empty="The file has no marks in it.")
+    except FileRefused as refusal:
+        result.errors.append((refusal.line, refusal.message))
         return result
     if len(rows) > MAX_MARKS:
         result.errors.append((1, f"The file has {len(rows):,} marks; import at most {MAX_MARKS:,} at a time "
@@ -95,7 +89,7 @@ def marks_read(data: bytes, *, today: dt.date | None = None, calendar: SchoolCal
             upn = row["upn"].strip().upper()
             if upn not in pupils:
                 raise ValidationError(f"UPN {upn or '(empty)'} is not on the register: import the pupil first.")
-            day = _parse_date(row["date"], "Date")
+            day = parse_date(row["date"], "Date")
             if day is None:
                 raise ValidationError("The date is empty.")
             if day > today:

@@ -146,6 +146,29 @@ def _read_rows(data: bytes, headers: dict[str, str]) -> tuple[list[str], list[tu
     return columns, rows
 
 
+class FileRefused(Exception):
+    """A file that cannot be read at all: the line to look at and why."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line, self.message = line, message
+
+
+def read_checked_rows(data: bytes, *, headers: dict[str, str], required: tuple[str, ...],
+                      empty: str) -> list[tuple[int, Row]]:
+    """The file's rows, once its header has every required column and it has a row; else FileRefused."""
+    try:
+        columns, rows = _read_rows(data, headers)
+    except ValidationError as error:
+        raise FileRefused(1, " ".join(error.messages)) from None
+    missing = [c for c in required if c not in columns]
+    if missing:
+        raise FileRefused(1, f"The header row has no column for: {', '.join(c.replace('_', ' ') for c in missing)}.")
+    if not rows:
+        raise FileRefused(2, empty)
+    return rows
+
+
 def _messages(error: ValidationError) -> str:
     """Flatten a ValidationError into one line: 'Field: message; ...'."""
     if not hasattr(error, "error_dict"):
@@ -164,17 +187,9 @@ def _import(
     """Check every row of a CSV export, then save every row's records, or none if any is bad."""
     result = ImportResult()
     try:
-        columns, rows = _read_rows(data, headers)
-    except ValidationError as error:
-        result.errors.append((1, " ".join(error.messages)))
-        return result
-    missing = [c for c in required if c not in columns]
-    if missing:
-        names = ", ".join(c.replace("_", " ") for c in missing)
-        result.errors.append((1, f"The header row has no column for: {names}."))
-        return result
-    if not rows:
-        result.errors.append((2, empty))
+        rows = read_checked_rows(data, headers=headers, required=required, empty=empty)
+    except FileRefused as refusal:
+        result.errors.append((refusal.line, refusal.message))
         return result
     reader = prepare(rows)
     seen: dict[Any, int] = {}
@@ -209,7 +224,7 @@ def _import(
     return result
 
 
-def _parse_date(text: str, label: str) -> dt.date | None:
+def parse_date(text: str, label: str) -> dt.date | None:
     text = text.strip()
     if not text:
         return None
@@ -257,7 +272,7 @@ def _row_to_pupil(row: Row, existing: Pupil | None) -> Pupil:
     for name, label in (("date_of_birth", "Date of birth"), ("admission_date", "Admission date"),
                         ("leaving_date", "Leaving date")):
         if name in row:
-            setattr(pupil, name, _parse_date(row[name], label))
+            setattr(pupil, name, parse_date(row[name], label))
     if "sen_status" in row:
         sen = row["sen_status"].strip().upper() or "N"
         if sen not in SEN_CODES:
