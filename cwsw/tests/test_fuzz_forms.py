@@ -155,7 +155,8 @@ def test_it_lets_no_input_break_a_form_or_half_save(name, objects, head, client)
 PAGES_WITH_FORMS = {
     "cwsw:school", "cwsw:terms", "cwsw:terms_year", "cwsw:terms_import", "pupils:add", "pupils:flag", "pupils:import",
     "pupils:detail", "pupils:edit", "pupils:episode_add", "pupils:episode_edit", "pupils:episode_end",
-    "pupils:records", "pupils:records_import", "pep:pep_add", "pep:pep_hold", "pep:rate_add",
+    "pupils:records", "pupils:records_import", "pupils:ctf_import", "pupils:marks_import", "pep:pep_add",
+    "pep:pep_hold", "pep:rate_add",
     "pep:pep_reopen", "pep:pep_rate", "pep:pep_detail", "pep:pep_invite", "pep:target_add", "pep:target_edit",
     "pep:allocation_add", "pep:spend_add",
     "pep:allocation_edit", "pep:allocation_withdraw", "pep:spend_edit", "pep:spend_withdraw",
