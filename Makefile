@@ -31,7 +31,7 @@ node_modules/.installed: package.json package-lock.json
 run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py rebuild_derived
-	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py seed_demo --if-empty --reports
 	@echo "Starting the app on http://127.0.0.1:8000 with Redis, a Celery worker and beat. Ctrl-C stops them all."
 	$(VENV)/bin/honcho start -f Procfile.dev
 

@@ -278,9 +278,13 @@ class ExclusionListForm(forms.Form):
 
 class ProvisionListForm(forms.Form):
     kind = forms.ChoiceField(label="Show", required=False, choices=[("", "Every arrangement"), *PROVISION_KINDS])
+    ordering = forms.ChoiceField(label="Sort by", required=False, choices=[
+        ("", "Review due soonest"), ("name", "Pupil (A to Z)"), ("newest", "Started most recently")])
 
-    def kind_value(self) -> str:
-        return self.cleaned_data["kind"] if self.is_valid() else ""
+    def values(self) -> dict[str, str]:
+        if not self.is_valid():
+            return {"kind": "", "ordering": ""}
+        return {"kind": self.cleaned_data["kind"], "ordering": self.cleaned_data["ordering"]}
 
 
 class DecisionForm(forms.Form):

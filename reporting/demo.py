@@ -39,3 +39,21 @@ def seed_demo_reporting(*, pupils: int, seed: int = 2026, as_of: dt.date | None 
             attended_by=attended_by, title=title,
             defaults={"date": today - dt.timedelta(days=rng.randint(10, 200)), "hours": Decimal(hours)},
         )
+
+
+def seed_demo_reports(*, as_of: dt.date | None = None) -> list[int]:
+    """Build the Report to Governors for the last complete academic year and the one before, as the designated
+    teacher asked for them, so a governor opening the demo finds them ready; returns the years built.
+    Built here, not queued: no worker is running yet when `make run` seeds."""
+    from django.contrib.auth import get_user_model
+
+    from .build import report_build
+    from .models import GovernorReport
+
+    today = as_of or timezone.localdate()
+    asked_by = get_user_model().objects.filter(username="dt").first()
+    years = [academic_year_of(today) - 1, academic_year_of(today) - 2]
+    for year in years:
+        report, _ = GovernorReport.objects.get_or_create(academic_year=year, defaults={"requested_by": asked_by})
+        report_build(report_id=report.pk, today=today)
+    return years

@@ -25,12 +25,20 @@ def with_categories(provisions: list[Provision], today: dt.date) -> list[Provisi
     return provisions
 
 
-def provisions_overview(*, user: Any, today: dt.date, kind: str = "") -> tuple[list[Provision], list[Provision]]:
-    """Arrangements going on today (the review due soonest first) and the last ENDED_SHOWN ended in the year;
-    of one kind ("alternative", "part_time") if given."""
+PROVISION_ORDERINGS = {
+    "": ("review_due", "pk"),
+    "name": ("pupil__last_name", "pupil__first_name", "review_due", "pk"),
+    "newest": ("-start_date", "-pk"),
+}
+
+
+def provisions_overview(*, user: Any, today: dt.date, kind: str = "",
+                        ordering: str = "") -> tuple[list[Provision], list[Provision]]:
+    """Arrangements going on today (the review due soonest first, unless `ordering` says otherwise) and the last
+    ENDED_SHOWN ended in the year; of one kind ("alternative", "part_time") if given."""
     arrangements = Provision.objects.filter(kind=kind) if kind else Provision.objects.all()
     visible = of_visible_pupils(user, arrangements).select_related("pupil", "target__pep")
-    current = list(visible.current(today).order_by("review_due", "pk"))
+    current = list(visible.current(today).order_by(*PROVISION_ORDERINGS.get(ordering, PROVISION_ORDERINGS[""])))
     ended = list(visible.filter(end_date__lt=today, end_date__gte=today - dt.timedelta(days=365))
                  .order_by("-end_date", "-pk")[:ENDED_SHOWN])
     return with_categories(current, today), ended

@@ -200,3 +200,5 @@ def test_the_list_shows_and_exports_one_kind_of_arrangement(login, dt_user):
     export = client.get(reverse("pep:provisions_export"), {"kind": "alternative"}).content.decode()
     assert "Demo-Farm" in export and "Demo-Parttime" not in export
     assert len(client.get(reverse("pep:provisions")).context["current"]) == 2
+    by_name = client.get(reverse("pep:provisions"), {"ordering": "name"}).context["current"]
+    assert [p.pupil.last_name for p in by_name] == ["Demo-Farm", "Demo-Parttime"]

@@ -28,7 +28,7 @@ def provisions(request: HttpRequest) -> HttpResponse:
     """Every arrangement going on today, the overdue reviews first, and those ended in the last year."""
     today = timezone.localdate()
     form = ProvisionListForm(request.GET)
-    current, ended = selectors.provisions_overview(user=request.user, today=today, kind=form.kind_value())
+    current, ended = selectors.provisions_overview(user=request.user, today=today, **form.values())
     return render(request, "pep/provisions.html", {
         "current": current, "ended": ended, "today": today, "soon_days": PROVISION_REVIEW_SOON_DAYS, "form": form,
         "query": request.GET.urlencode(),
@@ -44,7 +44,7 @@ def provisions_export(request: HttpRequest) -> HttpResponse:
     """What the page lists (today's arrangements, then those ended in the last year) as CSV; each pupil logged."""
     today = timezone.localdate()
     current, ended = selectors.provisions_overview(user=request.user, today=today,
-                                                   kind=ProvisionListForm(request.GET).kind_value())
+                                                   **ProvisionListForm(request.GET).values())
     ended = selectors.with_categories(ended, today)
     services.provisions_export_log(pupil_ids=sorted({p.pupil_id for p in current + ended}), by=request.user)
     response = csv_download(f"provision-{today.isoformat()}.csv")

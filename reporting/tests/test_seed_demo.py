@@ -83,3 +83,18 @@ def test_the_report_page_offers_last_complete_year_first(login, dt_user, time_ma
     time_machine.move_to("2026-06-01 12:00")
     assert login(dt_user).get(reverse("reporting:governor_report_list")).context["form"]["academic_year"].value() \
         == 2024
+
+
+def test_it_builds_the_last_two_years_reports_when_asked(time_machine, settings, tmp_path):
+    import datetime as dt
+
+    from reporting.models import GovernorReport
+
+    settings.MEDIA_ROOT = tmp_path
+
+    time_machine.move_to(dt.datetime(2026, 12, 3, 9, 0))
+    out = io.StringIO()
+    call_command("seed_demo", pupils=60, reports=True, stdout=out)
+    assert sorted(GovernorReport.objects.values_list("academic_year", "status")) == [(2024, "ready"), (2025, "ready")]
+    assert all(report.pdf for report in GovernorReport.objects.all())
+    assert "the Report to Governors built for 2025/26, 2024/25" in out.getvalue()
