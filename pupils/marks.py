@@ -19,7 +19,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from cwsw.models import AccessLog, Term
@@ -39,6 +38,7 @@ MARK_HEADERS = {
 }
 MARK_COLUMNS = ("upn", "date", "session", "code")
 SESSION_WORDS = {"am": "am", "a": "am", "morning": "am", "pm": "pm", "p": "pm", "afternoon": "pm"}
+CHUNK = 900  # pupils (or marks) in one query: SQLite takes so many parameters
 MAX_MARKS = 60_000  # kept in the session between reading and saving: a month of a 1,400-pupil school
 
 
@@ -170,28 +170,24 @@ def marks_save(*, rows: list[tuple[str, str, str, str]] | list[list[str]], by: A
                                   "(deleted since the file was read), so nothing was saved. Read the file again.")
         marks = [AttendanceMark(pupil=pupils[upn], date=dt.date.fromisoformat(day), session=session, code=code)
                  for upn, day, session, code in rows]
-        replaced = Q()
-        for pupil_id, days in _days_by_pupil(marks).items():
-            replaced |= Q(pupil_id=pupil_id, date__in=days)
+        # The sessions marked before that the file marks again, read and deleted a chunk of pupils at a time
+        # (SQLite takes so many parameters in a query).
         sessions_of = {(m.pupil_id, m.date, m.session) for m in marks}
-        stale = [pk for pk, pupil_id, day, session in AttendanceMark.objects.filter(replaced).values_list(
-            "pk", "pupil_id", "date", "session") if (pupil_id, day, session) in sessions_of]
-        AttendanceMark.objects.filter(pk__in=stale).delete()
+        ids = sorted({m.pupil_id for m in marks})
+        span = (min(m.date for m in marks), max(m.date for m in marks))
+        for start in range(0, len(ids), CHUNK):
+            marked = AttendanceMark.objects.filter(pupil_id__in=ids[start:start + CHUNK], date__range=span)
+            stale = [pk for pk, pupil_id, day, session in marked.values_list("pk", "pupil_id", "date", "session")
+                     if (pupil_id, day, session) in sessions_of]
+            for first in range(0, len(stale), CHUNK):
+                AttendanceMark.objects.filter(pk__in=stale[first:first + CHUNK]).delete()
         AttendanceMark.objects.bulk_create(marks, batch_size=1000)
         terms = {calendar.term_of(m.date) for m in marks} - {None}
-        ids = sorted({m.pupil_id for m in marks})
         term_figures_rebuild(ids, terms)
         derived_rebuild(ids)  # attendance concerns, "what is due" (tell the social worker)
         AccessLog.record(user=by, code="marks.imported", pupils=list(pupils.values()),
                          data={"marks": len(marks)})
     return len(marks)
-
-
-def _days_by_pupil(marks: list[AttendanceMark]) -> dict[int, set[dt.date]]:
-    days: dict[int, set[dt.date]] = defaultdict(set)
-    for mark in marks:
-        days[mark.pupil_id].add(mark.date)
-    return days
 
 
 @dataclass(frozen=True)

@@ -183,3 +183,17 @@ def test_the_register_marks_persistent_and_severe_absence_from_the_latest_term(l
     rows = login(dt_user).get(reverse("pupils:list")).context["page"].object_list
     assert {p.pk: p.absence or None for p in rows} == {
         severe.pk: "severe", persistent.pk: "persistent", recovered.pk: None, long_ago.pk: None}
+
+
+def test_a_school_s_marks_are_saved_a_chunk_of_pupils_at_a_time(login, dt_user, monkeypatch):
+    from pupils import marks
+
+    monkeypatch.setattr(marks, "CHUNK", 2)  # five pupils: three chunks, as 1,400 pupils are two of 900
+    pupils = [PupilFactory(admission_date=dt.date(2024, 9, 4)) for _ in range(5)]
+    client = login(dt_user)
+    read(client, csv(*[(p.upn, "02/03/2026", "AM", "N") for p in pupils]))
+    confirm(client)
+    read(client, csv(*[(p.upn, "02/03/2026", s, "/") for p in pupils for s in ("AM", "PM")]))
+    confirm(client)
+    assert AttendanceMark.objects.count() == 10 and not AttendanceMark.objects.filter(code="N").exists()
+    assert {(r.possible_sessions, r.attended_sessions) for r in AttendanceRecord.objects.all()} == {(2, 2)}
