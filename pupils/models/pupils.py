@@ -33,6 +33,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from cwsw import accesslog, roles
+from cwsw.terms import academic_year_of
 
 from .. import cohort, transitions, years
 from ..validators import validate_upn
@@ -234,8 +235,7 @@ class PupilQuerySet(models.QuerySet):
             AttendanceRecord,
         )
 
-        day = as_of or timezone.localdate()
-        year = day.year if day.month >= 9 else day.year - 1
+        year = academic_year_of(as_of or timezone.localdate())
         missed = (F("possible_sessions") - F("attended_sessions")) * 100
         latest = (
             AttendanceRecord.objects.filter(pupil=OuterRef("pk"), academic_year__gte=year - 1, possible_sessions__gt=0)
