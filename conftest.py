@@ -1,10 +1,13 @@
 """Named personas for every test: a user per role, and one with no role."""
 
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.servers.basehttp import WSGIServer
 from django.test import Client
+from django.test.testcases import LiveServerThread
 
 from cwsw import dbguard as cwsw_dbguard
 from cwsw import roles
@@ -97,6 +100,18 @@ def login():
 
     return _login
 
+
+class OneRequestAtATime(WSGIServer):
+    """The browser tests' live server answers one request at a time (and closes each connection, as Django's
+    server does when it is not threaded). Threaded, two requests at once (an htmx redraw and the next page)
+    shared the test's one in-memory SQLite connection and could wait on each other for ever; a clean-clone
+    run hung twice that way."""
+
+    def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # requests are answered in the server's thread, which has the override
+
+
+LiveServerThread.server_class = OneRequestAtATime
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"]
