@@ -1,11 +1,12 @@
 """Named personas for every test: a user per role, and one with no role."""
 
+import threading
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.core.servers.basehttp import WSGIServer
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test import Client
 from django.test.testcases import LiveServerThread
 
@@ -101,14 +102,20 @@ def login():
     return _login
 
 
-class OneRequestAtATime(WSGIServer):
-    """The browser tests' live server answers one request at a time (and closes each connection, as Django's
-    server does when it is not threaded). Threaded, two requests at once (an htmx redraw and the next page)
-    shared the test's one in-memory SQLite connection and could wait on each other for ever; a clean-clone
-    run hung twice that way."""
+class OneRequestAtATime(ThreadedWSGIServer):
+    """The browser tests' live server runs one request's view at a time (each still in its own thread, so
+    per-thread state such as Celery's result backend starts fresh). Unlocked, two requests at once (an htmx
+    redraw and the next page) shared the test's one in-memory SQLite connection and could wait on each other
+    for ever: a clean-clone run hung twice that way."""
 
-    def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # requests are answered in the server's thread, which has the override
+    def set_app(self, application: Any) -> None:
+        lock = threading.Lock()
+
+        def one_at_a_time(environ: Any, start_response: Any) -> Any:
+            with lock:
+                return application(environ, start_response)
+
+        super().set_app(one_at_a_time)
 
 
 LiveServerThread.server_class = OneRequestAtATime
