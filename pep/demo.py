@@ -304,14 +304,18 @@ def _seed_secondary_attainment(rng: random.Random, cohort_pupils: list[Pupil], t
     year = academic_year_of(today)
     terms = [(year - 1, name) for name in TERM_NAMES] + [
         (t.academic_year, t.name) for t in Term.terms_for(year) if t.start <= today]
-    grades, scores = [], []
+    grades, scores, scored = [], [], []
     in_cohort = {p.pk for p in cohort_pupils}
+    # A Year 7 pupil on roll here in Year 6 already has last summer's judgements: the scores go on that record.
+    had = {r.pupil_id: r for r in AttainmentRecord.objects.filter(
+        pupil__in=[p.pk for p in cohort_pupils], academic_year=year - 1, term="summer")}
     for pupil in cohort_pupils:
         group = pupil.year_group(today)
         if group == years.SECONDARY_FROM_YEAR:
-            scores.append(AttainmentRecord(
-                pupil=pupil, academic_year=year - 1, term="summer", reading_score=rng.randint(88, 114),
-                maths_score=rng.randint(86, 112), gps_score=rng.randint(85, 115)))
+            record = had.get(pupil.pk) or AttainmentRecord(pupil=pupil, academic_year=year - 1, term="summer")
+            record.reading_score, record.maths_score, record.gps_score = (
+                rng.randint(88, 114), rng.randint(86, 112), rng.randint(85, 115))
+            (scored if record.pk else scores).append(record)
         if not years.SECONDARY_FROM_YEAR <= group <= 11:
             continue
         for subject in DEMO_SUBJECTS:
@@ -333,6 +337,7 @@ def _seed_secondary_attainment(rng: random.Random, cohort_pupils: list[Pupil], t
             grades.append(SubjectGrade(pupil_id=pk, academic_year=latest[0], term=latest[1], subject=subject,
                                        current=grade, predicted=min(grade + 1, 9), target=min(grade + 1, 9)))
     bulk_create_with_history(scores, AttainmentRecord, batch_size=2000)
+    AttainmentRecord.objects.bulk_update(scored, ["reading_score", "maths_score", "gps_score"], batch_size=1000)
     bulk_create_with_history(grades, SubjectGrade, batch_size=5000)
 
 
