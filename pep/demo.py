@@ -78,7 +78,7 @@ def _seed_marks(rng: random.Random, pupils: list[Pupil], today: dt.date, calenda
     mostly present, some illness and appointments, and a few absences with no reason yet (one of them today),
     so their term is counted from the marks and the DSL has social workers to tell."""
     term = calendar.term_of(today)
-    with_worker = [p for p in pupils if p.category in (cohort.CLA, cohort.CWSW)][:MARKED_PUPILS]
+    with_worker = [p for p in pupils if p.category in cohort.HAS_SOCIAL_WORKER][:MARKED_PUPILS]
     if term is None or not with_worker:
         return
     days = [term.start + dt.timedelta(days=i) for i in range((today - term.start).days + 1)]

@@ -35,7 +35,7 @@ from .models import (
 )
 
 PP_PLUS_WARNING_DAYS = 60
-HAS_SOCIAL_WORKER = (cohort.CLA, cohort.CWSW)
+HAS_SOCIAL_WORKER = cohort.HAS_SOCIAL_WORKER
 
 
 def peps_due_items(pupil_ids: list[int], calendar: SchoolCalendar) -> Iterable[DueItem]:

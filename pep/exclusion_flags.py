@@ -23,7 +23,7 @@ from .models import (
     ExclusionConsultation,
 )
 
-HAS_SOCIAL_WORKER = (cohort.CLA, cohort.CWSW)
+HAS_SOCIAL_WORKER = cohort.HAS_SOCIAL_WORKER
 # SEN support (K) or an EHC plan (E): suspending such a pupil calls for a warning.
 SEN_WARNING_CODES = ("K", "E")
 

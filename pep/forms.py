@@ -212,7 +212,7 @@ class ExclusionForm(CrispyFormMixin, forms.ModelForm):
         self.fields["days"].widget.attrs["step"] = "0.5"
         applies = {
             "pla_parent_consent": category == cohort.PLA,
-            "social_worker_notified_on": category in (cohort.CLA, cohort.CWSW),
+            "social_worker_notified_on": category in cohort.HAS_SOCIAL_WORKER,
             "vsh_notified_on": category == cohort.CLA,
         }
         for name, applicable in applies.items():

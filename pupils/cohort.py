@@ -50,6 +50,9 @@ def category_label(category: str | None, plan: str | None = None, *, short: bool
     return (CATEGORY_SHORT if short else CATEGORY_LABELS)[category]
 
 
+# The categories in which a pupil has a social worker now: the one told of an absence or a suspension.
+HAS_SOCIAL_WORKER = (CLA, CWSW)
+
 # Episodes that count towards "had a social worker in the last six years".
 PREVIOUS_KINDS = (CLA, CIN, CP)
 PREVIOUS_WINDOW_YEARS = 6

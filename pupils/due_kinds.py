@@ -130,7 +130,7 @@ def absence_items(pupil_ids: list[int], calendar: SchoolCalendar) -> Iterable[Du
     for pupil_id, day in AttendanceContact.objects.filter(
             pupil_id__in={pk for pk, _ in absent}, contacted="social_worker").values_list("pupil_id", "contacted_on"):
         told[pupil_id] = max(day, told.get(pupil_id, day))
-    spells = _spells(sorted({pk for pk, _ in absent}), cohort.CLA, cohort.CWSW)
+    spells = _spells(sorted({pk for pk, _ in absent}), *cohort.HAS_SOCIAL_WORKER)
     for (pupil_id, day), marked in sorted(absent.items()):
         if pupil_id in told and told[pupil_id] >= day:
             continue

@@ -124,7 +124,7 @@ def _to_tell(rows: list[tuple[str, str, str, str]], pupils: dict[str, Pupil]) ->
     if not absent:
         return []
     ids = {pupils[upn].pk for upn, _, _ in absent}
-    spells = CategorySpell.objects.filter(pupil_id__in=ids, category__in=(cohort.CLA, cohort.CWSW))
+    spells = CategorySpell.objects.filter(pupil_id__in=ids, category__in=cohort.HAS_SOCIAL_WORKER)
     held = defaultdict(list)
     for spell in spells:
         held[spell.pupil_id].append((spell.start, spell.end))
